@@ -1,0 +1,16 @@
+// The `trellis` command: one program, every role and tool a subcommand (each registered from its own file).
+import { Command } from 'commander';
+import { registerVersion } from './version.js';
+
+const program = new Command('trellis')
+  .description("Trellis: a service mesh that speaks Istio's API")
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+// One line per subcommand; each file owns its flags and behaviour.
+registerVersion(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});
