@@ -1,0 +1,112 @@
+// HostSet: stable host objects across updates, lazy health refresh, Envoy's priority load and panic mode.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HostSet, hostKey } from './host-set.js';
+import { assignment, cluster, simple } from './lb/test-support.js';
+
+test('keys are ip:port, IPv6 bracketed', () => {
+  assert.equal(hostKey({ host: '10.0.0.1', port: 80 }), '10.0.0.1:80');
+  assert.equal(hostKey({ host: '::1', port: 80 }), '[::1]:80');
+});
+
+test('hosts keep their object, health and active requests across an update', () => {
+  const set = new HostSet(cluster('ROUND_ROBIN'), simple(3));
+  const [h1, h2] = set.hosts;
+  h1.activeRequests = 5;
+  h2.healthy = false; // e.g. ejected by outlier detection
+  set.update(simple(4, [7, 1, 1, 1]));
+  assert.equal(set.hosts.length, 4);
+  assert.equal(set.hosts[0], h1);
+  assert.equal(set.hosts[0].activeRequests, 5);
+  assert.equal(set.hosts[0].weight, 7, 'weight follows the new assignment');
+  assert.equal(set.hosts[1], h2);
+  assert.equal(set.hosts[1].healthy, false, 'unchanged EDS health does not undo an ejection');
+  set.update(simple(1));
+  assert.deepEqual(
+    set.hosts.map((h) => h.key),
+    ['10.0.0.1:1'],
+  );
+  assert.equal(set.get('10.0.0.1:2'), undefined);
+});
+
+test('an EDS health change flips healthy', () => {
+  const set = new HostSet(cluster('ROUND_ROBIN'), simple(2));
+  const h2 = set.hosts[1];
+  set.update(assignment([{ endpoints: [{ port: 1 }, { port: 2, health: 'UNHEALTHY' }] }]));
+  assert.equal(h2.healthy, false);
+  set.update(assignment([{ endpoints: [{ port: 1 }, { port: 2, health: 'HEALTHY' }] }]));
+  assert.equal(h2.healthy, true);
+});
+
+test('flipping healthy is seen on the next pick without calling update', () => {
+  const set = new HostSet(cluster('ROUND_ROBIN'), simple(2));
+  const v = set.version;
+  set.hosts[0].healthy = false;
+  const level = set.choosePriority(0)!;
+  assert.ok(set.version > v);
+  assert.deepEqual(level.healthyHosts, [set.hosts[1]]);
+});
+
+function twoLevels(healthyP0: number, ofP0: number, healthyP1 = 10, ofP1 = 10, threshold = 50) {
+  const endpoints = (healthy: number, total: number, base: number) =>
+    Array.from({ length: total }, (_, i) => ({
+      port: base + i,
+      health: i < healthy ? ('HEALTHY' as const) : ('UNHEALTHY' as const),
+    }));
+  const set = new HostSet(
+    cluster('ROUND_ROBIN', { healthyPanicThreshold: threshold }),
+    assignment([
+      { priority: 0, endpoints: endpoints(healthyP0, ofP0, 100) },
+      { priority: 1, endpoints: endpoints(healthyP1, ofP1, 200) },
+    ]),
+  );
+  return set.levels.map((l) => [l.load, l.panic]);
+}
+
+test('priority load follows Envoy: health × 1.4, capped at 100, rest spills to P1', () => {
+  assert.deepEqual(twoLevels(10, 10), [
+    [100, false],
+    [0, false],
+  ]);
+  assert.deepEqual(twoLevels(8, 10), [
+    [100, false],
+    [0, false],
+  ]); // 80 % × 1.4 > 100
+  assert.deepEqual(twoLevels(7, 10), [
+    [98, false],
+    [2, false],
+  ]);
+  assert.deepEqual(twoLevels(5, 10), [
+    [70, false],
+    [30, false],
+  ]);
+  assert.deepEqual(twoLevels(1, 10), [
+    [14, false],
+    [86, false],
+  ]);
+  assert.deepEqual(twoLevels(0, 10), [
+    [0, false],
+    [100, false],
+  ]);
+});
+
+test('below 100 % total availability, normalization and per-level panic apply', () => {
+  // P0 20 % healthy (health 28), P1 50 % (health 70): total 98, so loads are 28/98 and 70/98 of 100 (the
+  // rounding remainder goes to P0); P0 is below the 50 % panic threshold and P1 is not.
+  assert.deepEqual(twoLevels(2, 10, 5, 10), [
+    [29, true],
+    [71, false],
+  ]);
+});
+
+test('total panic spreads by host count; threshold 0 disables panic', () => {
+  assert.deepEqual(twoLevels(1, 10, 1, 30), [
+    [25, true],
+    [75, true],
+  ]);
+  // Without panic: health 14 and 4, normalized over 18.
+  assert.deepEqual(twoLevels(1, 10, 1, 30, 0), [
+    [78, false],
+    [22, false],
+  ]);
+});

@@ -1,0 +1,294 @@
+// A cluster's hosts grouped by priority and locality, with Envoy's priority load (health-based spill-over
+// using the overprovisioning factor), per-priority panic mode and locality weights. Host objects stay the
+// same across EDS updates while their key stays, and health changes are picked up lazily on the next pick.
+import type {
+  Cluster,
+  ClusterLoadAssignment,
+  HealthStatus,
+  LbEndpoint,
+  Locality,
+  SocketAddress,
+} from '../config/cluster.js';
+import type { Host } from './lb/types.js';
+
+/** Envoy's default overprovisioning factor, × 100 (1.4). */
+export const DEFAULT_OVERPROVISIONING_FACTOR = 140;
+/** Envoy's default healthy_panic_threshold, percent. */
+export const DEFAULT_HEALTHY_PANIC_THRESHOLD = 50;
+
+/** The `ip:port` key of an address; IPv6 literals are bracketed so the key stays unambiguous. */
+export function hostKey(address: SocketAddress): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** EDS health statuses the load balancer may route to (DEGRADED counts as available, as in Envoy). */
+export function isRoutableHealth(status: HealthStatus): boolean {
+  return status === 'HEALTHY' || status === 'UNKNOWN' || status === 'DEGRADED';
+}
+
+class UpstreamHost implements Host {
+  readonly key: string;
+  readonly address: SocketAddress;
+  weight: number;
+  priority: number;
+  locality: Locality;
+  metadata: Record<string, Record<string, unknown>>;
+  activeRequests = 0;
+  /** The health EDS last reported; `healthy` follows it only when it changes. */
+  edsHealthStatus: HealthStatus;
+  #healthy: boolean;
+  readonly #onHealthChange: () => void;
+
+  constructor(endpoint: LbEndpoint, priority: number, locality: Locality, onHealthChange: () => void) {
+    this.address = { host: endpoint.address.host, port: endpoint.address.port };
+    this.key = hostKey(this.address);
+    this.weight = Math.max(1, endpoint.weight);
+    this.priority = priority;
+    this.locality = locality;
+    this.metadata = endpoint.metadata;
+    this.edsHealthStatus = endpoint.healthStatus;
+    this.#healthy = isRoutableHealth(endpoint.healthStatus);
+    this.#onHealthChange = onHealthChange;
+  }
+
+  get healthy(): boolean {
+    return this.#healthy;
+  }
+
+  set healthy(value: boolean) {
+    if (value === this.#healthy) return;
+    this.#healthy = value;
+    this.#onHealthChange();
+  }
+}
+
+/** The hosts of one locality within one priority. */
+export interface LocalityHosts {
+  readonly locality: Locality;
+  /** Configured locality weight; 0 (or absent) takes no traffic under locality-weighted balancing. */
+  readonly weight: number;
+  readonly hosts: readonly Host[];
+  healthyHosts: readonly Host[];
+  /** weight × availability percent (0..100), the locality's share under locality-weighted balancing. */
+  effectiveWeight: number;
+}
+
+/** The hosts of one priority level and the share of traffic it currently receives. */
+export interface PriorityLevel {
+  readonly priority: number;
+  readonly hosts: readonly Host[];
+  healthyHosts: readonly Host[];
+  readonly localities: readonly LocalityHosts[];
+  /** Integer percent of traffic routed to this level (all levels sum to 100, or 0 when there are no hosts). */
+  load: number;
+  /** Too few healthy hosts: balance across all of this level's hosts, ignoring health. */
+  panic: boolean;
+}
+
+function localityKey(l: Locality): string {
+  return `${l.region}/${l.zone}/${l.subZone}`;
+}
+
+export class HostSet {
+  /** Every host, in assignment order. */
+  hosts: readonly Host[] = [];
+  /** Priority levels indexed by priority (gaps are empty levels). */
+  levels: readonly PriorityLevel[] = [];
+  /** Bumped whenever membership, weights or health change; load balancers rebuild their state on it. */
+  version = 0;
+  readonly panicThreshold: number;
+  readonly localityWeighted: boolean;
+  /** × 100, e.g. 140 for 1.4. */
+  overprovisioningFactor = DEFAULT_OVERPROVISIONING_FACTOR;
+  #byKey = new Map<string, UpstreamHost>();
+  #dirty = true;
+  readonly #markDirty = (): void => {
+    this.#dirty = true;
+  };
+
+  constructor(cluster: Cluster, assignment: ClusterLoadAssignment | undefined) {
+    this.panicThreshold = Math.min(100, Math.max(0, cluster.lbConfig.healthyPanicThreshold));
+    this.localityWeighted = cluster.lbConfig.localityWeighted;
+    const initial = assignment ?? cluster.loadAssignment;
+    if (initial) this.update(initial);
+  }
+
+  /** Replaces membership; hosts whose key stays keep their object (and health, active requests). */
+  update(assignment: ClusterLoadAssignment): void {
+    const next = new Map<string, UpstreamHost>();
+    const ordered: UpstreamHost[] = [];
+    const levelLocalities: Map<string, { locality: Locality; weight: number; hosts: Host[] }>[] = [];
+    for (const group of assignment.localities) {
+      const priority = Math.max(0, Math.trunc(group.priority));
+      while (levelLocalities.length <= priority) levelLocalities.push(new Map());
+      const lkey = localityKey(group.locality);
+      let entry = levelLocalities[priority].get(lkey);
+      if (!entry) {
+        entry = { locality: group.locality, weight: group.weight ?? 0, hosts: [] };
+        levelLocalities[priority].set(lkey, entry);
+      }
+      for (const endpoint of group.endpoints) {
+        const key = hostKey(endpoint.address);
+        if (next.has(key)) continue; // the same address twice: the first occurrence wins
+        let host = this.#byKey.get(key);
+        if (host) {
+          host.weight = Math.max(1, endpoint.weight);
+          host.priority = priority;
+          host.locality = group.locality;
+          host.metadata = endpoint.metadata;
+          if (host.edsHealthStatus !== endpoint.healthStatus) {
+            host.edsHealthStatus = endpoint.healthStatus;
+            host.healthy = isRoutableHealth(endpoint.healthStatus);
+          }
+        } else {
+          host = new UpstreamHost(endpoint, priority, group.locality, this.#markDirty);
+        }
+        next.set(key, host);
+        ordered.push(host);
+        entry.hosts.push(host);
+      }
+    }
+    this.#byKey = next;
+    this.hosts = ordered;
+    this.levels = levelLocalities.map((localities, priority) => {
+      const groups: LocalityHosts[] = [...localities.values()].map((l) => ({
+        locality: l.locality,
+        weight: l.weight,
+        hosts: l.hosts,
+        healthyHosts: [],
+        effectiveWeight: 0,
+      }));
+      return {
+        priority,
+        hosts: groups.flatMap((g) => g.hosts),
+        healthyHosts: [],
+        localities: groups,
+        load: 0,
+        panic: false,
+      };
+    });
+    if (assignment.overprovisioningFactor > 0)
+      this.overprovisioningFactor = assignment.overprovisioningFactor;
+    this.refresh();
+  }
+
+  /** The host with this key, if present. */
+  get(key: string): Host | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** Recomputes healthy lists, priority loads and panic flags now (otherwise done lazily on the next pick). */
+  refresh(): void {
+    this.#dirty = false;
+    this.version++;
+    const factor = this.overprovisioningFactor;
+    const health: number[] = [];
+    for (const level of this.levels) {
+      level.healthyHosts = level.hosts.filter((h) => h.healthy);
+      for (const l of level.localities) {
+        l.healthyHosts = l.hosts.filter((h) => h.healthy);
+        const availability =
+          l.hosts.length === 0
+            ? 0
+            : Math.min(100, Math.floor((factor * l.healthyHosts.length) / l.hosts.length));
+        l.effectiveWeight = l.weight * availability;
+      }
+      health.push(
+        level.hosts.length === 0
+          ? 0
+          : Math.min(100, Math.floor((factor * level.healthyHosts.length) / level.hosts.length)),
+      );
+    }
+    computePriorityLoad(this.levels, health, this.panicThreshold);
+  }
+
+  /** Refreshes if anything changed since the last computation. */
+  ensureFresh(): void {
+    if (this.#dirty) this.refresh();
+  }
+
+  /**
+   * Picks a priority level for one request from `draw` (an integer 0..99: random, or the request hash
+   * modulo 100 for hash-based balancers, as Envoy does). Undefined when the cluster has no hosts.
+   */
+  choosePriority(draw: number): PriorityLevel | undefined {
+    this.ensureFresh();
+    let cumulative = 0;
+    for (const level of this.levels) {
+      cumulative += level.load;
+      if (draw < cumulative) return level;
+    }
+    return undefined;
+  }
+
+  /**
+   * The hosts to balance over within a level: all hosts in panic; otherwise the healthy hosts, narrowed to
+   * one locality (chosen by effective weight with `localityDraw` in [0, 1)) when locality weighting is on.
+   * The returned array is stable until the next refresh, so balancers may key per-list state on it.
+   */
+  candidates(level: PriorityLevel, localityDraw: number | undefined): readonly Host[] {
+    if (level.panic) return level.hosts;
+    if (!this.localityWeighted || localityDraw === undefined) return level.healthyHosts;
+    let total = 0;
+    for (const l of level.localities) total += l.effectiveWeight;
+    if (total === 0) return level.healthyHosts;
+    let target = localityDraw * total;
+    for (const l of level.localities) {
+      if (l.effectiveWeight === 0) continue;
+      if (target < l.effectiveWeight) return l.healthyHosts;
+      target -= l.effectiveWeight;
+    }
+    return level.healthyHosts;
+  }
+}
+
+/**
+ * Envoy's priority load: each level's health (healthy share × overprovisioning factor, capped at 100) is
+ * normalized by the total (capped at 100) and handed out in priority order. When the total is below 100,
+ * levels whose healthy share is under the panic threshold go into panic; when every level with hosts is in
+ * panic, traffic is split by host count instead.
+ */
+export function computePriorityLoad(
+  levels: readonly PriorityLevel[],
+  health: number[],
+  threshold: number,
+): void {
+  const normalized = Math.min(
+    100,
+    health.reduce((a, b) => a + b, 0),
+  );
+  let anyHosts = false;
+  let allPanic = true;
+  for (const level of levels) {
+    level.load = 0;
+    level.panic = false;
+    if (level.hosts.length === 0) continue;
+    anyHosts = true;
+    if (normalized < 100 && threshold > 0) {
+      level.panic = (100 * level.healthyHosts.length) / level.hosts.length < threshold;
+    }
+    if (!level.panic) allPanic = false;
+  }
+  if (!anyHosts) return;
+  if (allPanic || normalized === 0) {
+    // Total panic (or nothing healthy with panic disabled): spread by host count.
+    const totalHosts = levels.reduce((a, l) => a + l.hosts.length, 0);
+    let remaining = 100;
+    for (const level of levels) {
+      level.load = Math.min(remaining, Math.floor((100 * level.hosts.length) / totalHosts));
+      remaining -= level.load;
+    }
+    const first = levels.find((l) => l.hosts.length > 0);
+    if (first) first.load += remaining;
+    return;
+  }
+  let remaining = 100;
+  levels.forEach((level, i) => {
+    level.load = Math.min(remaining, Math.floor((health[i] * 100) / normalized));
+    remaining -= level.load;
+  });
+  if (remaining > 0) {
+    const first = levels.findIndex((_, i) => health[i] > 0);
+    levels[first].load += remaining;
+  }
+}
