@@ -1,0 +1,75 @@
+// MAGLEV: a lookup table of a prime size (65537 by default) filled by each host's own permutation of slots
+// (offset and skip from two xxHash64 seeds), hosts taking turns in proportion to weight; a request goes to
+// table[hash mod size]. Removing one of N hosts moves only about 1/N of the keys.
+import type { HostSet } from '../host-set.js';
+import { CandidateLoadBalancer } from './base.js';
+import { randomHash } from './ring-hash.js';
+import type { Host, LbContext } from './types.js';
+import { xxHash64 } from './xxhash64.js';
+
+/** Envoy's default maglev table_size (must be prime). */
+export const DEFAULT_MAGLEV_TABLE_SIZE = 65537;
+
+export interface MaglevTable {
+  readonly size: number;
+  /** Index into `hosts` for each slot. */
+  readonly slots: Uint32Array;
+  readonly hosts: readonly Host[];
+}
+
+export function buildMaglevTable(candidates: readonly Host[], size: number): MaglevTable {
+  const m = BigInt(size);
+  const entries = candidates.map((host) => ({
+    offset: Number(xxHash64(host.key, 0n) % m),
+    skip: Number(xxHash64(host.key, 1n) % (m - 1n)) + 1,
+    next: 0,
+    /** Turns are earned at `weight` per round; a slot costs `maxWeight`. */
+    credit: 0,
+    weight: host.weight,
+  }));
+  const maxWeight = Math.max(...candidates.map((h) => h.weight));
+  const slots = new Uint32Array(size);
+  const taken = new Uint8Array(size);
+  let filled = 0;
+  while (filled < size) {
+    for (let j = 0; j < entries.length && filled < size; j++) {
+      const e = entries[j];
+      e.credit += e.weight;
+      if (e.credit < maxWeight) continue;
+      e.credit -= maxWeight;
+      // Next free slot in this host's permutation: (offset + skip × next) mod size.
+      let slot = (e.offset + e.skip * e.next) % size;
+      while (taken[slot]) {
+        e.next++;
+        slot = (e.offset + e.skip * e.next) % size;
+      }
+      e.next++;
+      taken[slot] = 1;
+      slots[slot] = j;
+      filled++;
+    }
+  }
+  return { size, slots, hosts: candidates };
+}
+
+export class MaglevLoadBalancer extends CandidateLoadBalancer<MaglevTable> {
+  readonly #tableSize: number;
+
+  constructor(hostSet: HostSet, random: () => number, tableSize = DEFAULT_MAGLEV_TABLE_SIZE) {
+    super(hostSet, random);
+    this.#tableSize = Math.max(1, Math.trunc(tableSize));
+  }
+
+  protected override get usesLocalities(): boolean {
+    return false;
+  }
+
+  protected buildState(candidates: readonly Host[]): MaglevTable {
+    return buildMaglevTable(candidates, this.#tableSize);
+  }
+
+  protected pick(table: MaglevTable, _candidates: readonly Host[], ctx: LbContext): Host {
+    const hash = ctx.hash ?? randomHash(this.random);
+    return table.hosts[table.slots[Number(hash % BigInt(table.size))]];
+  }
+}

@@ -1,0 +1,92 @@
+// RING_HASH (Ketama-style consistent hashing): each host owns points on a 64-bit ring at the xxHash64 of
+// `ip:port_i`, in proportion to its weight; a request goes to the first point at or after its hash.
+import type { HostSet } from '../host-set.js';
+import { CandidateLoadBalancer } from './base.js';
+import type { Host, LbContext } from './types.js';
+import { xxHash64 } from './xxhash64.js';
+
+/** Envoy's defaults for ring_hash_lb_config: entries. */
+export const DEFAULT_MIN_RING_SIZE = 1024;
+export const DEFAULT_MAX_RING_SIZE = 8 * 1024 * 1024;
+
+export interface Ring {
+  /** Point hashes, ascending. */
+  readonly hashes: BigUint64Array;
+  /** The host owning each point. */
+  readonly hosts: readonly Host[];
+}
+
+/**
+ * Builds a ring: the scale is the smallest that gives the lightest host at least one whole point while
+ * reaching the minimum size, capped at the maximum; each host then gets scale × its share of the weight.
+ */
+export function buildRing(candidates: readonly Host[], minSize: number, maxSize: number): Ring {
+  const totalWeight = candidates.reduce((sum, h) => sum + h.weight, 0);
+  let minShare = 1;
+  for (const h of candidates) minShare = Math.min(minShare, h.weight / totalWeight);
+  const scale = Math.min(Math.ceil(minShare * minSize) / minShare, maxSize);
+  const points: { hash: bigint; host: Host }[] = [];
+  let target = 0;
+  for (const host of candidates) {
+    target += (scale * host.weight) / totalWeight;
+    for (let i = 0; points.length < target; i++) points.push({ hash: xxHash64(`${host.key}_${i}`), host });
+  }
+  points.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  return { hashes: BigUint64Array.from(points, (p) => p.hash), hosts: points.map((p) => p.host) };
+}
+
+/** Index of the first point whose hash is ≥ `hash`, wrapping to 0 past the end. */
+export function ringIndex(ring: Ring, hash: bigint): number {
+  const hashes = ring.hashes;
+  let lo = 0;
+  let hi = hashes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hashes[mid] < hash) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === hashes.length ? 0 : lo;
+}
+
+/** A uniformly random 64-bit hash for requests without one. */
+export function randomHash(random: () => number): bigint {
+  return (BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32));
+}
+
+export class RingHashLoadBalancer extends CandidateLoadBalancer<Ring> {
+  readonly #minSize: number;
+  readonly #maxSize: number;
+
+  constructor(
+    hostSet: HostSet,
+    random: () => number,
+    minSize = DEFAULT_MIN_RING_SIZE,
+    maxSize = DEFAULT_MAX_RING_SIZE,
+  ) {
+    super(hostSet, random);
+    this.#maxSize = Math.max(1, maxSize);
+    this.#minSize = Math.min(Math.max(1, minSize), this.#maxSize);
+  }
+
+  protected override get usesLocalities(): boolean {
+    return false;
+  }
+
+  protected buildState(candidates: readonly Host[]): Ring {
+    return buildRing(candidates, this.#minSize, this.#maxSize);
+  }
+
+  protected pick(ring: Ring, _candidates: readonly Host[], ctx: LbContext): Host {
+    return ring.hosts[ringIndex(ring, ctx.hash ?? randomHash(this.random))];
+  }
+
+  /** Walks the ring onward from the request's point to the next host not avoided, keeping retries sticky. */
+  protected override pickAvoiding(ring: Ring, _c: readonly Host[], ctx: LbContext, avoid: ReadonlySet<Host>) {
+    const start = ringIndex(ring, ctx.hash ?? randomHash(this.random));
+    for (let i = 1; i < ring.hosts.length; i++) {
+      const host = ring.hosts[(start + i) % ring.hosts.length];
+      if (!avoid.has(host)) return host;
+    }
+    return undefined;
+  }
+}
