@@ -1,0 +1,388 @@
+// The file-directory ConfigStore: a watched tree of YAML/JSON files; apply/delete edit those files.
+import { type FSWatcher, watch } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type Diagnostic, loadText, type Resource, validateResource } from './api.js';
+import { countDocuments, removeDocument, renderResource, replaceDocument } from './file-edit.js';
+import { describeKey, keyOf, keyString, normalizeKind, type ResourceKey } from './kinds.js';
+import { type ResourceValidator, validateAll } from './memory-store.js';
+import type {
+  ApplyResult,
+  ConfigEventHandler,
+  ConfigStore,
+  SourceDiagnostics,
+  StoredResource,
+} from './store.js';
+import { canonicalJson, ResourceTable, sameContent } from './table.js';
+
+/** Parses and validates one file's text into resources (src/api's loader by default). */
+export type FileLoader = (text: string, file: string) => { resources: Resource[]; diagnostics: Diagnostic[] };
+
+export interface FileConfigStoreOptions {
+  validate?: ResourceValidator;
+  load?: FileLoader;
+  /** Quiet time after the last file-system event before the directory is rescanned, in ms (default 100). */
+  debounceMs?: number;
+  /** Watch the directory with fs.watch (default true). */
+  watch?: boolean;
+  /** Also rescan every this many ms, for file systems where fs.watch misses events; 0 = off (default). */
+  pollIntervalMs?: number;
+}
+
+interface FileState {
+  /** The text last read or written, good or broken, so an unchanged file is not parsed again. */
+  text: string;
+  /** The resources of the last good version of the file, by key string. */
+  good: Map<string, Resource>;
+  diagnostics: Diagnostic[];
+  broken: boolean;
+  /** Broken only because another file already defines one of its resources: retried when others change. */
+  conflict: boolean;
+}
+
+const CONFIG_FILE = /\.(ya?ml|json)$/;
+
+export class FileConfigStore implements ConfigStore {
+  readonly name: string;
+  private readonly table = new ResourceTable();
+  private readonly files = new Map<string, FileState>();
+  /** Which file defines each resource (key string → file path). */
+  private readonly owners = new Map<string, string>();
+  private readonly validate: ResourceValidator;
+  private readonly load: FileLoader;
+  private queue: Promise<unknown> = Promise.resolve();
+  private watcher?: FSWatcher;
+  private debounce?: NodeJS.Timeout;
+  private poller?: NodeJS.Timeout;
+  private lastDiagnostics = '[]';
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: FileConfigStoreOptions,
+  ) {
+    this.name = `file:${dir}`;
+    this.validate = options.validate ?? validateResource;
+    this.load = options.load ?? loadText;
+  }
+
+  /** Creates the directory if needed, loads every file in it, then starts watching. */
+  static async open(dir: string, options: FileConfigStoreOptions = {}): Promise<FileConfigStore> {
+    await mkdir(dir, { recursive: true });
+    const store = new FileConfigStore(dir, options);
+    await store.resync();
+    store.startWatching();
+    return store;
+  }
+
+  get revision(): number {
+    return this.table.revision;
+  }
+
+  get(kind: string, namespace: string, name: string): StoredResource | undefined {
+    return this.table.get(kind, namespace, name);
+  }
+
+  list(kind: string, namespace?: string): readonly StoredResource[] {
+    return this.table.list(kind, namespace);
+  }
+
+  all(): readonly StoredResource[] {
+    return this.table.all();
+  }
+
+  watch(handler: ConfigEventHandler): () => void {
+    return this.table.watch(handler);
+  }
+
+  diagnostics(): readonly SourceDiagnostics[] {
+    return [...this.files.entries()]
+      .filter(([, s]) => s.diagnostics.length > 0)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([source, s]) => ({ source, broken: s.broken, diagnostics: s.diagnostics }));
+  }
+
+  watchDiagnostics(handler: (all: readonly SourceDiagnostics[]) => void): () => void {
+    return this.table.watchDiagnostics(handler);
+  }
+
+  /** Rescans the directory now (the watcher does this by itself); resolves once changes are applied. */
+  resync(): Promise<void> {
+    return this.serialize(() => this.scan());
+  }
+
+  apply(resources: readonly Resource[]): Promise<ApplyResult[]> {
+    return this.serialize(async () => {
+      const { accepted, results } = validateAll(resources, this.validate);
+      for (const a of accepted) {
+        const result = results[a.index];
+        try {
+          result.action = await this.persist(result.key, resources[a.index], a.resource);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          result.diagnostics = [
+            ...result.diagnostics,
+            { severity: 'error', path: '', message, code: 'persist' },
+          ];
+        }
+      }
+      this.publishDiagnostics();
+      return results;
+    });
+  }
+
+  delete(kind: string, namespace: string, name: string): Promise<boolean> {
+    const key: ResourceKey = { kind: normalizeKind(kind), namespace, name };
+    return this.serialize(async () => {
+      const file = this.owners.get(keyString(key));
+      const state = file ? this.files.get(file) : undefined;
+      if (!file || !state) return false;
+      if (state.broken)
+        throw new Error(`cannot delete ${describeKey(key)}: ${file} has errors; fix it first`);
+      if (countDocuments(state.text) <= 1) {
+        await unlink(file);
+        this.release(file);
+      } else {
+        const text = removeDocument(state.text, key);
+        if (text === undefined) throw new Error(`${describeKey(key)} not found in ${file}`);
+        await writeAtomic(file, text);
+        this.process(file, text);
+      }
+      this.retryConflicts();
+      this.publishDiagnostics();
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watcher?.close();
+    clearTimeout(this.debounce);
+    clearInterval(this.poller);
+    await this.queue.catch(() => {});
+  }
+
+  /** Runs store mutations one at a time, so scans and API edits never interleave. */
+  private serialize<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private startWatching(): void {
+    if (this.options.watch !== false) {
+      try {
+        this.watcher = watch(this.dir, { recursive: true }, () => this.schedule());
+        this.watcher.on('error', () => this.startPolling(1000));
+      } catch {
+        this.startPolling(1000);
+      }
+    }
+    if (this.options.pollIntervalMs) this.startPolling(this.options.pollIntervalMs);
+  }
+
+  private startPolling(intervalMs: number): void {
+    if (this.poller || this.closed) return;
+    this.poller = setInterval(() => this.schedule(), intervalMs);
+    this.poller.unref();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      this.resync().catch((err: unknown) =>
+        process.emitWarning(`config rescan of ${this.dir} failed: ${err}`),
+      );
+    }, this.options.debounceMs ?? 100);
+  }
+
+  private async scan(): Promise<void> {
+    const texts = new Map<string, string>();
+    for (const file of await listConfigFiles(this.dir)) {
+      try {
+        texts.set(file, await readFile(file, 'utf8'));
+      } catch {
+        // Removed between listing and reading: treated as gone.
+      }
+    }
+    let changed = false;
+    for (const file of [...this.files.keys()]) {
+      if (texts.has(file)) continue;
+      this.release(file);
+      changed = true;
+    }
+    for (const [file, text] of [...texts].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (this.files.get(file)?.text === text) continue;
+      this.process(file, text);
+      changed = true;
+    }
+    // A resource that moved between files is claimed by its new file only once the old one let go of it.
+    if (changed) this.retryConflicts();
+    this.publishDiagnostics();
+  }
+
+  private retryConflicts(): void {
+    for (const [file, state] of [...this.files]) if (state.conflict) this.process(file, state.text);
+  }
+
+  /** Loads one file's text; a valid file replaces its resources, a broken one keeps the last good ones. */
+  private process(file: string, text: string): 'ok' | 'broken' | 'conflict' {
+    const loaded = this.load(text, file);
+    const diagnostics = [...loaded.diagnostics];
+    const next = new Map<string, Resource>();
+    let conflict = false;
+    for (const resource of loaded.resources) {
+      const key = keyOf(resource);
+      const id = keyString(key);
+      const owner = this.owners.get(id);
+      const at = { file, line: resource.source.line, path: 'metadata.name', severity: 'error' as const };
+      if (next.has(id)) {
+        diagnostics.push({
+          ...at,
+          message: `${describeKey(key)} is defined twice in this file`,
+          code: 'duplicate',
+        });
+      } else if (owner !== undefined && owner !== file) {
+        const other = this.files.get(owner)?.good.get(id)?.source.line;
+        const where = other ? `${owner}:${other}` : owner;
+        diagnostics.push({
+          ...at,
+          message: `${describeKey(key)} is already defined in ${where}`,
+          code: 'duplicate',
+        });
+        conflict = true;
+      }
+      next.set(id, resource);
+    }
+    const broken = diagnostics.some((d) => d.severity === 'error');
+    const previous = this.files.get(file)?.good ?? new Map<string, Resource>();
+    this.files.set(file, { text, good: broken ? previous : next, diagnostics, broken, conflict });
+    if (broken) return conflict ? 'conflict' : 'broken';
+    for (const [id, resource] of next) {
+      this.owners.set(id, file);
+      this.table.put(resource);
+    }
+    for (const [id, resource] of previous) {
+      if (!next.has(id) && this.owners.get(id) === file) {
+        this.owners.delete(id);
+        this.table.remove(keyOf(resource));
+      }
+    }
+    return 'ok';
+  }
+
+  /** Forgets a file that is gone: its resources (the last good ones) are deleted. */
+  private release(file: string): void {
+    const state = this.files.get(file);
+    this.files.delete(file);
+    for (const [id, resource] of state?.good ?? []) {
+      if (this.owners.get(id) !== file) continue;
+      this.owners.delete(id);
+      this.table.remove(keyOf(resource));
+    }
+  }
+
+  private async persist(key: ResourceKey, input: Resource, valid: Resource): Promise<ApplyResult['action']> {
+    const before = this.table.entry(key);
+    if (before && sameContent(before, valid)) return 'unchanged';
+    const body: Resource = {
+      ...input,
+      metadata: { ...input.metadata, ...(key.namespace ? { namespace: key.namespace } : {}) },
+    };
+    const owner = this.owners.get(keyString(key));
+    let file: string;
+    let text: string;
+    const previousText = owner ? this.files.get(owner)?.text : undefined;
+    if (owner && previousText !== undefined) {
+      if (this.files.get(owner)?.broken)
+        throw new Error(`${owner} has errors; fix it before changing what it defines`);
+      const edited = replaceDocument(previousText, owner, key, body);
+      if (edited === undefined) throw new Error(`${describeKey(key)} not found in ${owner}`);
+      file = owner;
+      text = edited;
+    } else {
+      file = await this.newFilePath(key);
+      text = renderResource(body, file);
+    }
+    await writeAtomic(file, text);
+    if (this.process(file, text) !== 'ok') {
+      // The written file does not load back (should not happen after validation): undo the write.
+      const problems = this.files.get(file)?.diagnostics ?? [];
+      if (previousText === undefined) {
+        await unlink(file);
+        this.release(file);
+      } else {
+        await writeAtomic(file, previousText);
+        this.process(file, previousText);
+      }
+      throw new Error(`written file did not load back: ${problems.map((d) => d.message).join('; ')}`);
+    }
+    return before ? 'configured' : 'created';
+  }
+
+  /** `<dir>/<namespace>/<kind>-<name>.yaml` (`_cluster` for cluster-scoped kinds), made unique if taken. */
+  private async newFilePath(key: ResourceKey): Promise<string> {
+    const slash = key.kind.lastIndexOf('/');
+    const bare = key.kind.slice(slash + 1);
+    // A kind outside its bare name's default group (Gateway API's Gateway) carries its group in the name.
+    const kindPart =
+      normalizeKind(bare) === key.kind
+        ? bare.toLowerCase()
+        : `${bare.toLowerCase()}.${key.kind.slice(0, slash)}`;
+    const folder = join(this.dir, key.namespace || '_cluster');
+    await mkdir(folder, { recursive: true });
+    for (let n = 1; ; n++) {
+      const file = join(folder, `${kindPart}-${key.name}${n === 1 ? '' : `-${n}`}.yaml`);
+      if (!this.files.has(file) && !(await exists(file))) return file;
+    }
+  }
+
+  private publishDiagnostics(): void {
+    const all = this.diagnostics();
+    const now = canonicalJson(all);
+    if (now === this.lastDiagnostics) return;
+    this.lastDiagnostics = now;
+    this.table.emitDiagnostics(all);
+  }
+}
+
+/** Every *.yaml, *.yml and *.json under `dir`, following symlinks, skipping hidden entries (`.x`, `..data`). */
+async function listConfigFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const s = await stat(path).catch(() => undefined);
+      isDir = s?.isDirectory() ?? false;
+      isFile = s?.isFile() ?? false;
+    }
+    if (isDir) out.push(...(await listConfigFiles(path)));
+    else if (isFile && CONFIG_FILE.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Writes through a hidden temporary file and a rename, so the watcher never reads half a file. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
