@@ -11,26 +11,29 @@ export function virtualService(name: string, host: string, namespace?: string): 
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: { name, ...(namespace ? { namespace } : {}) },
+    metadata: { name, namespace: namespace ?? '', labels: {}, annotations: {} },
     spec: { hosts: [host], http: [{ route: [{ destination: { host } }] }] },
     source: { file: 'test.yaml', line: 1 },
   };
 }
 
-export function serviceEntry(name: string, host: string, namespace = 'default'): Resource {
+export function destinationRule(name: string, host: string, namespace = 'default'): Resource {
   return {
     apiVersion: 'networking.istio.io/v1',
-    kind: 'ServiceEntry',
-    metadata: { name, namespace },
-    spec: { hosts: [host], ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }], resolution: 'DNS' },
+    kind: 'DestinationRule',
+    metadata: { name, namespace, labels: {}, annotations: {} },
+    spec: { host, subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
     source: { file: 'test.yaml', line: 1 },
   };
 }
 
-/** A resource every validator refuses: it has no metadata.name. */
-export function nameless(): Resource {
-  const r = virtualService('x', 'reviews', 'default');
-  return { ...r, metadata: { namespace: 'default' } as Resource['metadata'] };
+/** A resource src/api refuses: a misspelt field inside the spec (`weigth`), reported with its field path. */
+export function misspelt(): Resource {
+  const r = virtualService('bad', 'reviews', 'default');
+  return {
+    ...r,
+    spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' }, weigth: 100 }] }] },
+  };
 }
 
 function record(store: ConfigStore): ConfigEvent[] {
@@ -131,9 +134,13 @@ export function runConfigStoreConformance(name: string, makeStore: MakeStore): v
     it('an invalid resource is rejected with field-path diagnostics; valid ones in the batch still land', async () => {
       const store = await open();
       const events = record(store);
-      const results = await store.apply([nameless(), virtualService('ok', 'ratings', 'default')]);
+      const results = await store.apply([misspelt(), virtualService('ok', 'ratings', 'default')]);
       assert.equal(results[0].action, 'rejected');
-      assert.ok(results[0].diagnostics.some((d) => d.severity === 'error' && d.path.startsWith('metadata')));
+      assert.ok(
+        results[0].diagnostics.some(
+          (d) => d.severity === 'error' && d.path === 'spec.http[0].route[0].weigth',
+        ),
+      );
       assert.equal(results[1].action, 'created');
       assert.deepEqual(
         store.all().map((r) => r.metadata.name),
@@ -142,30 +149,22 @@ export function runConfigStoreConformance(name: string, makeStore: MakeStore): v
       assert.equal(events.length, 1);
     });
 
-    it('lists by kind and namespace, sorted; kind spellings agree; same-named kinds of other groups stay apart', async () => {
+    it('lists by kind and namespace, sorted; kind spellings agree', async () => {
       const store = await open();
       await store.apply([
         virtualService('b', 'b', 'prod'),
         virtualService('a', 'a', 'prod'),
         virtualService('c', 'c', 'default'),
-        serviceEntry('ext', 'api.example.com', 'prod'),
-        {
-          apiVersion: 'gateway.networking.k8s.io/v1',
-          kind: 'Gateway',
-          metadata: { name: 'gw', namespace: 'prod' },
-          spec: { gatewayClassName: 'trellis', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
-          source: { file: 'test.yaml', line: 1 },
-        },
+        destinationRule('reviews', 'reviews', 'prod'),
       ]);
       const names = (rs: readonly Resource[]) => rs.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
       assert.deepEqual(names(store.list('VirtualService')), ['default/c', 'prod/a', 'prod/b']);
       assert.deepEqual(names(store.list('VirtualService', 'prod')), ['prod/a', 'prod/b']);
       assert.deepEqual(names(store.list('vs', 'prod')), ['prod/a', 'prod/b']);
       assert.deepEqual(names(store.list('networking.istio.io/VirtualService', 'prod')), ['prod/a', 'prod/b']);
-      assert.deepEqual(names(store.list('ServiceEntry')), ['prod/ext']);
+      assert.deepEqual(names(store.list('dr')), ['prod/reviews']);
       assert.deepEqual(names(store.list('Gateway')), []);
-      assert.deepEqual(names(store.list('gateway.networking.k8s.io/Gateway')), ['prod/gw']);
-      assert.equal(store.all().length, 5);
+      assert.equal(store.all().length, 4);
     });
 
     it('a resource without a namespace is stored in "default"', async () => {
@@ -237,7 +236,7 @@ export function runConfigStoreConformance(name: string, makeStore: MakeStore): v
 
     it('has no source diagnostics after API use', async () => {
       const store = await open();
-      await store.apply([nameless(), virtualService('a', 'a', 'default')]);
+      await store.apply([misspelt(), virtualService('a', 'a', 'default')]);
       assert.deepEqual(
         store.diagnostics().filter((d) => d.broken),
         [],

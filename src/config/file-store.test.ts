@@ -127,13 +127,18 @@ describe('FileConfigStore on disk', () => {
     );
   });
 
-  it('an invalid resource in a file breaks the file with its field path; a new broken file serves nothing', async () => {
-    const s = await open({
-      'a.yaml': 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {}\n',
-    });
+  it('an invalid resource in a file breaks the file with the field path and line analyze reports', async () => {
+    const text = VS('one', 'one').replace(
+      '        - destination: {host: one}\n',
+      '        - destination: {host: one}\n          weigth: 100\n',
+    );
+    const s = await open({ 'a.yaml': text });
     const [report] = s.diagnostics();
     assert.equal(report.broken, true);
-    assert.ok(report.diagnostics.some((d) => d.path === 'metadata.name' && d.line === 1));
+    const d = report.diagnostics.find((x) => x.severity === 'error');
+    assert.equal(d?.path, 'spec.http[0].route[0].weigth');
+    assert.equal(d?.line, 11);
+    assert.match(d?.message ?? '', /weight/);
     assert.deepEqual(s.all(), []);
   });
 
@@ -157,16 +162,6 @@ describe('FileConfigStore on disk', () => {
     const file = join(dir, 'prod', 'virtualservice-reviews.yaml');
     assert.match(await readFile(file, 'utf8'), /kind: VirtualService[\s\S]*namespace: prod/);
     assert.equal(s.get('vs', 'prod', 'reviews')?.source.file, file);
-    await s.apply([
-      {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'Gateway',
-        metadata: { name: 'gw', namespace: 'prod' },
-        spec: { gatewayClassName: 'trellis', listeners: [] },
-        source: { file: 'x', line: 1 },
-      },
-    ]);
-    assert.ok((await readdir(join(dir, 'prod'))).includes('gateway.gateway.networking.k8s.io-gw.yaml'));
     const reopened = await FileConfigStore.open(dir, { watch: false });
     assert.deepEqual(hostsOf(reopened.get('vs', 'prod', 'reviews')), ['reviews']);
     await reopened.close();

@@ -120,10 +120,9 @@ export class FileConfigStore implements ConfigStore {
           result.action = await this.persist(result.key, resources[a.index], a.resource);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          result.diagnostics = [
-            ...result.diagnostics,
-            { severity: 'error', path: '', message, code: 'persist' },
-          ];
+          const { file, line } = resources[a.index].source ?? { file: '<api>', line: 0 };
+          const failure: Diagnostic = { severity: 'error', file, line, path: '', message, code: 'persist' };
+          result.diagnostics = [...result.diagnostics, failure];
         }
       }
       this.publishDiagnostics();

@@ -1,4 +1,5 @@
 // Resource identity in the stores: kind keys (`group/Kind`, bare for the core group), default namespaces, keys.
+import { KINDS } from '../api/index.js';
 import type { Resource } from './api.js';
 
 /** The API group of an apiVersion: `networking.istio.io/v1` → `networking.istio.io`, `v1` → ''. */
@@ -49,6 +50,11 @@ for (const [kind, info] of Object.entries(DEFAULT_GROUPS)) {
   const key = info.group === '' ? kind : `${info.group}/${kind}`;
   for (const s of [kind, kind.toLowerCase(), info.plural, ...(info.short ?? [])]) SPELLINGS.set(s, key);
 }
+// Kinds src/api knows that the table above does not name yet (first group wins for a bare name).
+for (const def of KINDS) {
+  const key = def.group === '' ? def.kind : `${def.group}/${def.kind}`;
+  for (const s of [def.kind, def.kind.toLowerCase()]) if (!SPELLINGS.has(s)) SPELLINGS.set(s, key);
+}
 
 /**
  * Turns what a caller names a kind into the store's kind key: a key already qualified (`group/Kind`) is kept;
@@ -62,7 +68,13 @@ export function normalizeKind(kind: string): string {
 }
 
 /** Kinds that live outside namespaces (their namespace is ''). */
-const CLUSTER_SCOPED = new Set(['Namespace', 'gateway.networking.k8s.io/GatewayClass']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'gateway.networking.k8s.io/GatewayClass',
+  ...KINDS.filter((def) => !def.namespaced).map((def) =>
+    def.group === '' ? def.kind : `${def.group}/${def.kind}`,
+  ),
+]);
 
 export function isClusterScoped(key: string): boolean {
   return CLUSTER_SCOPED.has(key);

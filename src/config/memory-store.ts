@@ -29,7 +29,11 @@ export function validateAll(
   resources.forEach((input, index) => {
     const checked = validate(input);
     const hasError = checked.diagnostics.some((d) => d.severity === 'error');
-    results.push({ key: keyOf(input), action: 'rejected', diagnostics: checked.diagnostics });
+    results.push({
+      key: keyOf(checked.resource ?? input),
+      action: 'rejected',
+      diagnostics: checked.diagnostics,
+    });
     if (!hasError && checked.resource)
       accepted.push({ index, resource: checked.resource, diagnostics: checked.diagnostics });
   });
