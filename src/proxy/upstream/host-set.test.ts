@@ -1,7 +1,7 @@
 // HostSet: stable host objects across updates, lazy health refresh, Envoy's priority load and panic mode.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HostSet, hostKey } from './host-set.js';
+import { dnsHostnames, HostSet, hostKey, resolveDnsAssignment } from './host-set.js';
 import { assignment, cluster, simple } from './lb/test-support.js';
 
 test('keys are ip:port, IPv6 bracketed', () => {
@@ -109,4 +109,56 @@ test('total panic spreads by host count; threshold 0 disables panic', () => {
     [78, false],
     [22, false],
   ]);
+});
+
+test('DNS clusters: STRICT_DNS makes a host per address, LOGICAL_DNS only the first; hosts survive re-resolution', () => {
+  const dns = (type: 'STRICT_DNS' | 'LOGICAL_DNS') => ({
+    ...cluster('ROUND_ROBIN'),
+    type,
+    loadAssignment: assignment([
+      {
+        endpoints: [
+          { host: 'reviews.local', port: 9080 },
+          { host: '10.9.9.9', port: 9080 },
+        ],
+      },
+    ]),
+  });
+  const strict = dns('STRICT_DNS');
+  assert.deepEqual(dnsHostnames(strict), ['reviews.local']);
+  const table = new Map([['reviews.local', ['10.0.0.1', '10.0.0.2']]]);
+  const set = new HostSet(
+    strict,
+    resolveDnsAssignment(strict, (n) => table.get(n)),
+  );
+  assert.deepEqual(
+    set.hosts.map((h) => h.key),
+    ['10.0.0.1:9080', '10.0.0.2:9080', '10.9.9.9:9080'],
+  );
+  const kept = set.hosts[1];
+  table.set('reviews.local', ['10.0.0.2', '10.0.0.3']);
+  set.update(resolveDnsAssignment(strict, (n) => table.get(n)));
+  assert.deepEqual(
+    set.hosts.map((h) => h.key),
+    ['10.0.0.2:9080', '10.0.0.3:9080', '10.9.9.9:9080'],
+  );
+  assert.equal(set.hosts[0], kept);
+
+  const logical = dns('LOGICAL_DNS');
+  const one = new HostSet(
+    logical,
+    resolveDnsAssignment(logical, (n) => table.get(n)),
+  );
+  assert.deepEqual(
+    one.hosts.map((h) => h.key),
+    ['10.0.0.2:9080', '10.9.9.9:9080'],
+  );
+  assert.equal(
+    new HostSet(
+      strict,
+      resolveDnsAssignment(strict, () => undefined),
+    ).hosts.length,
+    1,
+    'unresolved names contribute no hosts',
+  );
 });

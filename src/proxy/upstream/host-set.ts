@@ -1,6 +1,8 @@
 // A cluster's hosts grouped by priority and locality, with Envoy's priority load (health-based spill-over
 // using the overprovisioning factor), per-priority panic mode and locality weights. Host objects stay the
 // same across EDS updates while their key stays, and health changes are picked up lazily on the next pick.
+
+import { isIP } from 'node:net';
 import type {
   Cluster,
   ClusterLoadAssignment,
@@ -24,6 +26,51 @@ export function hostKey(address: SocketAddress): string {
 /** EDS health statuses the load balancer may route to (DEGRADED counts as available, as in Envoy). */
 export function isRoutableHealth(status: HealthStatus): boolean {
   return status === 'HEALTHY' || status === 'UNKNOWN' || status === 'DEGRADED';
+}
+
+/** Host names a STRICT_DNS / LOGICAL_DNS cluster's inline endpoints need resolved (IP literals excluded). */
+export function dnsHostnames(cluster: Cluster): string[] {
+  const names = new Set<string>();
+  for (const group of cluster.loadAssignment?.localities ?? []) {
+    for (const endpoint of group.endpoints) {
+      if (isIP(endpoint.address.host) === 0) names.add(endpoint.address.host);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * A DNS cluster's inline assignment with host names replaced by their resolved addresses, ready for
+ * `HostSet.update`. STRICT_DNS makes one endpoint per address; LOGICAL_DNS keeps only the first address
+ * of its (single) endpoint, as Envoy does. Names not resolved (yet) contribute no endpoints; the original
+ * name is kept as the endpoint's `hostname`. Host objects survive re-resolution when an address stays.
+ */
+export function resolveDnsAssignment(
+  cluster: Cluster,
+  resolved: (hostname: string) => readonly string[] | undefined,
+): ClusterLoadAssignment {
+  const source = cluster.loadAssignment ?? {
+    clusterName: cluster.name,
+    localities: [],
+    overprovisioningFactor: 0,
+  };
+  const logical = cluster.type === 'LOGICAL_DNS';
+  return {
+    ...source,
+    localities: source.localities.map((group) => ({
+      ...group,
+      endpoints: group.endpoints.flatMap((endpoint) => {
+        const name = endpoint.address.host;
+        if (isIP(name) !== 0) return [endpoint];
+        const addresses = resolved(name) ?? [];
+        return (logical ? addresses.slice(0, 1) : addresses).map((ip) => ({
+          ...endpoint,
+          address: { host: ip, port: endpoint.address.port },
+          hostname: endpoint.hostname ?? name,
+        }));
+      }),
+    })),
+  };
 }
 
 class UpstreamHost implements Host {
@@ -101,6 +148,8 @@ export class HostSet {
   /** × 100, e.g. 140 for 1.4. */
   overprovisioningFactor = DEFAULT_OVERPROVISIONING_FACTOR;
   #byKey = new Map<string, UpstreamHost>();
+  /** The level taking 100 % of the traffic, when there is one (the common case): no draw needed. */
+  #sole: PriorityLevel | undefined;
   #dirty = true;
   readonly #markDirty = (): void => {
     this.#dirty = true;
@@ -200,6 +249,7 @@ export class HostSet {
       );
     }
     computePriorityLoad(this.levels, health, this.panicThreshold);
+    this.#sole = this.levels.find((l) => l.load === 100);
   }
 
   /** Refreshes if anything changed since the last computation. */
@@ -213,6 +263,7 @@ export class HostSet {
    */
   choosePriority(draw: number): PriorityLevel | undefined {
     this.ensureFresh();
+    if (this.#sole) return this.#sole;
     let cumulative = 0;
     for (const level of this.levels) {
       cumulative += level.load;
@@ -221,18 +272,26 @@ export class HostSet {
     return undefined;
   }
 
+  /** Like choosePriority, but draws (0..99) only when more than one level takes traffic. */
+  choosePriorityLazily(draw: () => number): PriorityLevel | undefined {
+    this.ensureFresh();
+    return this.#sole ?? this.choosePriority(draw());
+  }
+
   /**
    * The hosts to balance over within a level: all hosts in panic; otherwise the healthy hosts, narrowed to
-   * one locality (chosen by effective weight with `localityDraw` in [0, 1)) when locality weighting is on.
+   * one locality (chosen by effective weight with `localityRandom`, [0, 1)) when locality weighting is on.
    * The returned array is stable until the next refresh, so balancers may key per-list state on it.
    */
-  candidates(level: PriorityLevel, localityDraw: number | undefined): readonly Host[] {
+  candidates(level: PriorityLevel, localityRandom: (() => number) | undefined): readonly Host[] {
     if (level.panic) return level.hosts;
-    if (!this.localityWeighted || localityDraw === undefined) return level.healthyHosts;
+    if (!this.localityWeighted || localityRandom === undefined || level.localities.length < 2) {
+      return level.healthyHosts;
+    }
     let total = 0;
     for (const l of level.localities) total += l.effectiveWeight;
     if (total === 0) return level.healthyHosts;
-    let target = localityDraw * total;
+    let target = localityRandom() * total;
     for (const l of level.localities) {
       if (l.effectiveWeight === 0) continue;
       if (target < l.effectiveWeight) return l.healthyHosts;

@@ -26,13 +26,9 @@ export abstract class CandidateLoadBalancer<State> implements LoadBalancer {
   protected abstract pick(state: State, candidates: readonly Host[], ctx: LbContext): Host;
 
   choose(ctx: LbContext): Host | undefined {
-    const draw =
-      ctx.hash !== undefined && !this.usesLocalities
-        ? Number(ctx.hash % 100n)
-        : Math.floor(this.random() * 100);
-    const level = this.hostSet.choosePriority(draw);
+    const level = this.hostSet.choosePriorityLazily(this.#priorityDraw(ctx.hash));
     if (!level) return undefined;
-    const candidates = this.hostSet.candidates(level, this.usesLocalities ? this.random() : undefined);
+    const candidates = this.hostSet.candidates(level, this.usesLocalities ? this.random : undefined);
     if (candidates.length === 0) return undefined;
     let state = this.#states.get(candidates);
     if (state === undefined) {
@@ -44,6 +40,14 @@ export abstract class CandidateLoadBalancer<State> implements LoadBalancer {
     if (!avoid || avoid.size === 0 || !avoid.has(first)) return first;
     return this.pickAvoiding(state, candidates, ctx, avoid) ?? first;
   }
+
+  /** Priority draw 0..99: from the request hash for hash policies (as Envoy does), else random. */
+  #priorityDraw(hash: bigint | undefined): () => number {
+    if (hash !== undefined && !this.usesLocalities) return () => Number(hash % 100n);
+    return this.#randomPercent;
+  }
+
+  readonly #randomPercent = (): number => Math.floor(this.random() * 100);
 
   /** Re-picks a few times, then scans from a random offset; undefined when every candidate is avoided. */
   protected pickAvoiding(
