@@ -1,0 +1,94 @@
+// Buffered access-log output: nothing hits the file per request; the timer, the size threshold and close
+// each flush; loggers sharing a path share one writer.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { AccessLogEntry } from '../../http/access-log-entry.js';
+import { StatsStore } from '../store.js';
+import { AccessLogManager } from './manager.js';
+import { AccessLogWriter } from './writer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'trellis-alog-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+test('lines wait in memory until the flush timer fires', async () => {
+  const path = join(dir, 'timer.log');
+  const stats = new StatsStore();
+  const w = new AccessLogWriter({ kind: 'file', path }, { flushIntervalMs: 50, stats });
+  w.write('one\n');
+  w.write('two\n');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(read(path), '');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(read(path), 'one\ntwo\n');
+  assert.equal(stats.counter('filesystem.flushed_by_timer').value, 1);
+  assert.equal(stats.counter('filesystem.write_buffered').value, 2);
+  assert.equal(stats.counter('filesystem.write_completed').value, 1);
+  await w.close();
+});
+
+test('a full buffer flushes at once; close flushes the rest and ignores later lines', async () => {
+  const path = join(dir, 'size.log');
+  const w = new AccessLogWriter({ kind: 'file', path }, { flushIntervalMs: 60_000, flushBytes: 10 });
+  w.write('12345\n');
+  w.write('67890\n');
+  await w.flush();
+  assert.equal(read(path), '12345\n67890\n');
+  w.write('tail\n');
+  await w.close();
+  w.write('late\n');
+  assert.equal(read(path), '12345\n67890\ntail\n');
+});
+
+test('the manager compiles the config format and shares one writer per path', async () => {
+  const path = join(dir, 'access.log');
+  const m = new AccessLogManager({ flushIntervalMs: 60_000 });
+  const a = m.create({ path, format: { kind: 'default' } });
+  const b = m.create({ path, format: { kind: 'json', fields: { code: '%RESPONSE_CODE%' } } });
+  assert.ok(a.ok && b.ok);
+  assert.equal(m.writerFor(path), m.writerFor(path));
+  const entry: AccessLogEntry = {
+    startTimeMs: 0,
+    method: 'POST',
+    path: '/x',
+    protocol: 'HTTP/2',
+    status: 404,
+    responseFlags: 'NR',
+    responseCodeDetails: 'route_not_found',
+    bytesReceived: 3,
+    bytesSent: 0,
+    durationMs: 0,
+    upstreamServiceTimeMs: -1,
+    upstreamHost: '',
+    upstreamCluster: '',
+    downstreamRemoteAddress: '127.0.0.1:5000',
+    downstreamLocalAddress: '127.0.0.1:8080',
+    xForwardedFor: '',
+    userAgent: '',
+    requestId: '',
+    authority: 'a',
+    routeName: '',
+    upstreamTransportFailureReason: '',
+    requestedServerName: '',
+  };
+  a.value.log(entry);
+  b.value.log(entry);
+  assert.equal(read(path), '');
+  await m.closeAll();
+  assert.equal(
+    read(path),
+    '[1970-01-01T00:00:00.000Z] "POST /x HTTP/2" 404 NR 3 0 0 - "-" "-" "-" "a" "-"\n{"code":404}\n',
+  );
+  const bad = m.create({ path, format: { kind: 'text', template: '%NOPE%' } });
+  assert.ok(!bad.ok);
+});
