@@ -19,34 +19,37 @@ export interface MaglevTable {
 
 export function buildMaglevTable(candidates: readonly Host[], size: number): MaglevTable {
   const m = BigInt(size);
-  const entries = candidates.map((host) => ({
-    offset: Number(xxHash64(host.key, 0n) % m),
-    skip: Number(xxHash64(host.key, 1n) % (m - 1n)) + 1,
-    next: 0,
-    /** Turns are earned at `weight` per round; a slot costs `maxWeight`. */
-    credit: 0,
-    weight: host.weight,
-  }));
-  const maxWeight = Math.max(...candidates.map((h) => h.weight));
+  const n = candidates.length;
+  // Each host walks its own permutation of the slots: offset, offset + skip, offset + 2·skip, … (mod size).
+  // `position` is the host's current place in that walk, advanced by adding skip and wrapping.
+  const position = new Float64Array(n);
+  const skip = new Float64Array(n);
+  /** Turns are earned at `weight` per round; a slot costs `maxWeight`. */
+  const credit = new Float64Array(n);
+  let maxWeight = 0;
+  candidates.forEach((host, j) => {
+    position[j] = Number(xxHash64(host.key, 0n) % m);
+    skip[j] = Number(xxHash64(host.key, 1n) % (m - 1n)) + 1;
+    maxWeight = Math.max(maxWeight, host.weight);
+  });
   const slots = new Uint32Array(size);
   const taken = new Uint8Array(size);
   let filled = 0;
   while (filled < size) {
-    for (let j = 0; j < entries.length && filled < size; j++) {
-      const e = entries[j];
-      e.credit += e.weight;
-      if (e.credit < maxWeight) continue;
-      e.credit -= maxWeight;
-      // Next free slot in this host's permutation: (offset + skip × next) mod size.
-      let slot = (e.offset + e.skip * e.next) % size;
+    for (let j = 0; j < n && filled < size; j++) {
+      credit[j] += candidates[j].weight;
+      if (credit[j] < maxWeight) continue;
+      credit[j] -= maxWeight;
+      let slot = position[j];
       while (taken[slot]) {
-        e.next++;
-        slot = (e.offset + e.skip * e.next) % size;
+        slot += skip[j];
+        if (slot >= size) slot -= size;
       }
-      e.next++;
       taken[slot] = 1;
       slots[slot] = j;
       filled++;
+      slot += skip[j];
+      position[j] = slot >= size ? slot - size : slot;
     }
   }
   return { size, slots, hosts: candidates };
@@ -54,10 +57,12 @@ export function buildMaglevTable(candidates: readonly Host[], size: number): Mag
 
 export class MaglevLoadBalancer extends CandidateLoadBalancer<MaglevTable> {
   readonly #tableSize: number;
+  readonly #tableSizeBig: bigint;
 
   constructor(hostSet: HostSet, random: () => number, tableSize = DEFAULT_MAGLEV_TABLE_SIZE) {
     super(hostSet, random);
     this.#tableSize = Math.max(1, Math.trunc(tableSize));
+    this.#tableSizeBig = BigInt(this.#tableSize);
   }
 
   protected override get usesLocalities(): boolean {
@@ -70,6 +75,6 @@ export class MaglevLoadBalancer extends CandidateLoadBalancer<MaglevTable> {
 
   protected pick(table: MaglevTable, _candidates: readonly Host[], ctx: LbContext): Host {
     const hash = ctx.hash ?? randomHash(this.random);
-    return table.hosts[table.slots[Number(hash % BigInt(table.size))]];
+    return table.hosts[table.slots[Number(hash % this.#tableSizeBig)]];
   }
 }

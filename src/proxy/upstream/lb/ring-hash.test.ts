@@ -4,17 +4,17 @@ import { test } from 'node:test';
 import { HostSet } from '../host-set.js';
 import { hashKey } from './hash.js';
 import { createLoadBalancer } from './index.js';
-import { buildRing, randomHash, ringIndex } from './ring-hash.js';
+import { buildRing, randomHash, ringIndex, ringPoint } from './ring-hash.js';
 import { assignment, cluster, countPicks, seededRandom, share, simple } from './test-support.js';
 
 test('the ring has the minimum size and each host its share of points', () => {
   const set = new HostSet(cluster('RING_HASH'), simple(4, [1, 1, 1, 1]));
   const ring = buildRing(set.hosts, 1024, 8 * 1024 * 1024);
-  assert.equal(ring.hashes.length, 1024);
+  assert.equal(ring.high.length, 1024);
   for (const h of set.hosts) assert.equal(ring.hosts.filter((x) => x === h).length, 256);
-  for (let i = 1; i < ring.hashes.length; i++) assert.ok(ring.hashes[i - 1] <= ring.hashes[i]);
+  for (let i = 1; i < ring.high.length; i++) assert.ok(ringPoint(ring, i - 1) <= ringPoint(ring, i));
   const weighted = buildRing(new HostSet(cluster('RING_HASH'), simple(2, [1, 3])).hosts, 1024, 8 << 20);
-  assert.equal(weighted.hashes.length, 1024);
+  assert.equal(weighted.high.length, 1024);
   assert.equal(weighted.hosts.filter((h) => h.weight === 1).length, 256);
 });
 
@@ -23,16 +23,16 @@ test('points sit at xxHash64("ip:port_i"), so a key equal to a point lands on th
   const ring = buildRing(set.hosts, 1024, 8 << 20);
   const point = hashKey('10.0.0.1:2_5');
   assert.equal(ring.hosts[ringIndex(ring, point)].key, '10.0.0.1:2');
-  // Past the last point wraps to the first.
-  assert.equal(
-    ringIndex(ring, (1n << 64n) - 1n),
-    ring.hashes[ring.hashes.length - 1] === (1n << 64n) - 1n ? ring.hashes.length - 1 : 0,
-  );
+  const last = ring.high.length - 1;
+  assert.equal(ringIndex(ring, ringPoint(ring, 17)), 17, 'a hash equal to a point maps to that point');
+  assert.equal(ringIndex(ring, ringPoint(ring, 17) + 1n), 18, 'just past a point maps to the next');
+  assert.equal(ringIndex(ring, ringPoint(ring, last) + 1n), 0, 'past the last point wraps to the first');
+  assert.equal(ringIndex(ring, 0n), 0);
 });
 
 test('the maximum ring size caps the ring', () => {
   const set = new HostSet(cluster('RING_HASH'), simple(3));
-  assert.equal(buildRing(set.hosts, 1024, 300).hashes.length, 300);
+  assert.equal(buildRing(set.hosts, 1024, 300).high.length, 300);
 });
 
 test('sticky: the same hash always picks the same host', () => {

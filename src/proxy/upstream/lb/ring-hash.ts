@@ -3,15 +3,16 @@
 import type { HostSet } from '../host-set.js';
 import { CandidateLoadBalancer } from './base.js';
 import type { Host, LbContext } from './types.js';
-import { xxHash64 } from './xxhash64.js';
+import { xxHash64Low } from './xxhash64.js';
 
 /** Envoy's defaults for ring_hash_lb_config: entries. */
 export const DEFAULT_MIN_RING_SIZE = 1024;
 export const DEFAULT_MAX_RING_SIZE = 8 * 1024 * 1024;
 
 export interface Ring {
-  /** Point hashes, ascending. */
-  readonly hashes: BigUint64Array;
+  /** Point hashes, ascending, as high and low 32-bit words (numbers compare faster than bigints). */
+  readonly high: Uint32Array;
+  readonly low: Uint32Array;
   /** The host owning each point. */
   readonly hosts: readonly Host[];
 }
@@ -25,27 +26,49 @@ export function buildRing(candidates: readonly Host[], minSize: number, maxSize:
   let minShare = 1;
   for (const h of candidates) minShare = Math.min(minShare, h.weight / totalWeight);
   const scale = Math.min(Math.ceil(minShare * minSize) / minShare, maxSize);
-  const points: { hash: bigint; host: Host }[] = [];
+  const count = Math.ceil(scale - 1e-9);
+  const high = new Uint32Array(count + candidates.length);
+  const low = new Uint32Array(count + candidates.length);
+  const owner: number[] = [];
+  const out = new Uint32Array(1);
   let target = 0;
-  for (const host of candidates) {
+  let n = 0;
+  candidates.forEach((host, h) => {
     target += (scale * host.weight) / totalWeight;
-    for (let i = 0; points.length < target; i++) points.push({ hash: xxHash64(`${host.key}_${i}`), host });
-  }
-  points.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  return { hashes: BigUint64Array.from(points, (p) => p.hash), hosts: points.map((p) => p.host) };
+    for (let i = 0; n < target && n < high.length; i++) {
+      low[n] = xxHash64Low(`${host.key}_${i}`, out);
+      high[n] = out[0];
+      owner.push(h);
+      n++;
+    }
+  });
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => high[a] - high[b] || low[a] - low[b]);
+  return {
+    high: Uint32Array.from(order, (i) => high[i]),
+    low: Uint32Array.from(order, (i) => low[i]),
+    hosts: order.map((i) => candidates[owner[i]]),
+  };
+}
+
+/** The 64-bit hash of point `i`. */
+export function ringPoint(ring: Ring, i: number): bigint {
+  return (BigInt(ring.high[i]) << 32n) | BigInt(ring.low[i]);
 }
 
 /** Index of the first point whose hash is ≥ `hash`, wrapping to 0 past the end. */
 export function ringIndex(ring: Ring, hash: bigint): number {
-  const hashes = ring.hashes;
+  const hh = Number((hash >> 32n) & 0xffffffffn);
+  const hl = Number(hash & 0xffffffffn);
+  const { high, low } = ring;
   let lo = 0;
-  let hi = hashes.length;
+  let hi = high.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (hashes[mid] < hash) lo = mid + 1;
+    if (high[mid] < hh || (high[mid] === hh && low[mid] < hl)) lo = mid + 1;
     else hi = mid;
   }
-  return lo === hashes.length ? 0 : lo;
+  return lo === high.length ? 0 : lo;
 }
 
 /** A uniformly random 64-bit hash for requests without one. */

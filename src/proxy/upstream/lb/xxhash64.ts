@@ -60,10 +60,15 @@ function round(ah: number, al: number, ih: number, il: number): number {
 let scratch = new Uint8Array(256);
 const encoder = new TextEncoder();
 
-function utf8(value: string): { bytes: Uint8Array; length: number } {
+/** Encodes into the shared scratch buffer and returns the byte length (ASCII copied directly: faster). */
+function utf8(value: string): number {
   if (scratch.length < value.length * 3) scratch = new Uint8Array(value.length * 3);
-  const { written } = encoder.encodeInto(value, scratch);
-  return { bytes: scratch, length: written };
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x80) return encoder.encodeInto(value, scratch).written;
+    scratch[i] = c;
+  }
+  return value.length;
 }
 
 function u32(b: Uint8Array, i: number): number {
@@ -72,18 +77,30 @@ function u32(b: Uint8Array, i: number): number {
 
 /** xxHash64 of the UTF-8 bytes of `value` (or raw bytes) with a 64-bit seed. */
 export function xxHash64(value: string | Uint8Array, seed = 0n): bigint {
+  const lo = xxHash64Words(value, Number((seed >> 32n) & 0xffffffffn), Number(seed & 0xffffffffn));
+  return (BigInt(hiOut) << 32n) | BigInt(lo);
+}
+
+/**
+ * The same hash without bigints, for bulk use (building rings): returns the low 32 bits and stores the
+ * high 32 bits in `out[0]` when `out` is given. Seed as high and low words.
+ */
+export function xxHash64Low(value: string, out?: Uint32Array, seedHigh = 0, seedLow = 0): number {
+  const lo = xxHash64Words(value, seedHigh, seedLow);
+  if (out) out[0] = hiOut;
+  return lo;
+}
+
+function xxHash64Words(value: string | Uint8Array, sh: number, sl: number): number {
   let b: Uint8Array;
   let len: number;
   if (typeof value === 'string') {
-    const enc = utf8(value);
-    b = enc.bytes;
-    len = enc.length;
+    len = utf8(value);
+    b = scratch;
   } else {
     b = value;
     len = value.length;
   }
-  const sh = Number((seed >> 32n) & 0xffffffffn);
-  const sl = Number(seed & 0xffffffffn);
   let i = 0;
   let hh: number;
   let hl: number;
@@ -174,7 +191,6 @@ export function xxHash64(value: string | Uint8Array, seed = 0n): bigint {
   hl = (hl ^ ((hl >>> 29) | (hh << 3))) >>> 0;
   hh = (hh ^ (hh >>> 29)) >>> 0;
   hl = mul(hh, hl, P3H, P3L);
-  hh = hiOut;
-  hl = (hl ^ hh) >>> 0;
-  return (BigInt(hh) << 32n) | BigInt(hl);
+  // h ^= h >> 32 leaves the high word (still in hiOut) unchanged.
+  return (hl ^ hiOut) >>> 0;
 }
