@@ -1,6 +1,6 @@
 // `npm run bench`: the end-to-end load benchmark — upstream direct vs proxy pairs (nginx, Node.js peers,
 // Trellis) on 127.0.0.1, closed-loop throughput, open-loop latency, CPU and RSS per proxy. See bench/README.md.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,9 +111,18 @@ async function main() {
     writeFileSync(jsonPath, `${JSON.stringify({ meta, summary, raw }, null, 2)}\n`);
     if (!options.jsonOnly) process.stdout.write(`${markdown(summary, meta)}\n\n`);
     process.stdout.write(`Results: ${path.relative(process.cwd(), jsonPath)}\n`);
-    if (options.profile)
-      process.stdout.write(`CPU profiles: ${path.relative(process.cwd(), ctx.profileDir)}/\n`);
+    if (options.profile) {
+      const written = existsSync(ctx.profileDir)
+        ? readdirSync(ctx.profileDir).filter((f) => f.includes(stamp))
+        : [];
+      process.stdout.write(
+        written.length > 0
+          ? `CPU profiles: ${written.map((f) => path.relative(process.cwd(), path.join(ctx.profileDir, f))).join(', ')}\n`
+          : 'CPU profiles: none written (Node writes one only when the proxy exits normally on SIGTERM)\n',
+      );
+    }
   } catch (err) {
+    if (interrupted) return; // The signal handler is already stopping everything.
     log(`failed: ${err instanceof Error ? err.stack : String(err)}`);
     await cleanUp();
     process.exitCode = 1;

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { start, untilListening } from './procs.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = path.join(root, 'bin', 'trellis.js');
+// TRELLIS_BENCH_CLI runs another build (or a stand-in) with the same `proxy --config FILE` interface.
+const cliOverride = process.env.TRELLIS_BENCH_CLI;
+const cli = cliOverride ? path.resolve(cliOverride) : path.join(root, 'bin', 'trellis.js');
 const built = path.join(root, 'dist', 'src', 'cli', 'main.js');
 
 /**
@@ -70,6 +72,7 @@ static_resources:
 
 /** Why Trellis cannot run here yet, or null if its CLI is built. */
 export function trellisUnavailableReason() {
+  if (cliOverride) return existsSync(cli) ? null : `TRELLIS_BENCH_CLI=${cliOverride} does not exist`;
   if (!existsSync(built)) return 'not built (run `npm run build` first)';
   return null;
 }
