@@ -162,3 +162,22 @@ test('DNS clusters: STRICT_DNS makes a host per address, LOGICAL_DNS only the fi
     'unresolved names contribute no hosts',
   );
 });
+
+test('health failure reasons: an EDS update cannot undo an ejection, nor the ejection ending undo EDS', () => {
+  const c = cluster('ROUND_ROBIN');
+  const set = new HostSet(c, simple(2));
+  const h = set.hosts[0];
+  set.setHealthFailure(h, 'outlier', true);
+  assert.equal(h.healthy, false);
+  assert.deepEqual(set.healthFlags(h), ['failed_outlier_check']);
+  set.update(assignment([{ endpoints: [{ port: 1, health: 'UNHEALTHY' }, { port: 2 }] }]));
+  set.update(assignment([{ endpoints: [{ port: 1, health: 'HEALTHY' }, { port: 2 }] }]));
+  assert.equal(h.healthy, false, 'still ejected');
+  set.update(assignment([{ endpoints: [{ port: 1, health: 'UNHEALTHY' }, { port: 2 }] }]));
+  set.setHealthFailure(h, 'outlier', false);
+  assert.equal(h.healthy, false, 'EDS still says unhealthy');
+  assert.deepEqual(set.healthFlags(h), ['failed_eds_health']);
+  set.update(assignment([{ endpoints: [{ port: 1 }, { port: 2 }] }]));
+  assert.equal(h.healthy, true);
+  assert.deepEqual(set.healthFlags(h), []);
+});

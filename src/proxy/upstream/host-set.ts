@@ -73,6 +73,10 @@ export function resolveDnsAssignment(
   };
 }
 
+/** Reasons other than EDS for a host to be unhealthy; each is set and cleared by its own owner. */
+export type HealthFailure = 'outlier' | 'activeHealthCheck';
+const FAILURE_BITS: Record<HealthFailure, number> = { outlier: 1, activeHealthCheck: 2 };
+
 class UpstreamHost implements Host {
   readonly key: string;
   readonly address: SocketAddress;
@@ -83,6 +87,8 @@ class UpstreamHost implements Host {
   activeRequests = 0;
   /** The health EDS last reported; `healthy` follows it only when it changes. */
   edsHealthStatus: HealthStatus;
+  /** Bit set of HealthFailure reasons currently in force. */
+  failures = 0;
   #healthy: boolean;
   readonly #onHealthChange: () => void;
 
@@ -187,7 +193,7 @@ export class HostSet {
           host.metadata = endpoint.metadata;
           if (host.edsHealthStatus !== endpoint.healthStatus) {
             host.edsHealthStatus = endpoint.healthStatus;
-            host.healthy = isRoutableHealth(endpoint.healthStatus);
+            host.healthy = isRoutableHealth(endpoint.healthStatus) && host.failures === 0;
           }
         } else {
           host = new UpstreamHost(endpoint, priority, group.locality, this.#markDirty);
@@ -219,6 +225,31 @@ export class HostSet {
     if (assignment.overprovisioningFactor > 0)
       this.overprovisioningFactor = assignment.overprovisioningFactor;
     this.refresh();
+  }
+
+  /**
+   * Records (or clears) one reason for a host to be unhealthy, e.g. an outlier ejection; `healthy` becomes
+   * "EDS says routable and no reason in force", so an EDS update cannot undo an ejection and an ejection's
+   * end cannot undo an EDS UNHEALTHY. Setting `host.healthy` directly also works but has no such memory.
+   */
+  setHealthFailure(host: Host, reason: HealthFailure, failed: boolean): void {
+    const own = this.#byKey.get(host.key);
+    if (own !== host) return; // a host no longer in this set
+    const bit = FAILURE_BITS[reason];
+    own.failures = failed ? own.failures | bit : own.failures & ~bit;
+    own.healthy = isRoutableHealth(own.edsHealthStatus) && own.failures === 0;
+  }
+
+  /** Envoy's health flags for the admin /clusters page (`failed_outlier_check`, `failed_eds_health`, …). */
+  healthFlags(host: Host): string[] {
+    const own = this.#byKey.get(host.key);
+    if (own !== host) return [];
+    const flags: string[] = [];
+    if (own.failures & FAILURE_BITS.activeHealthCheck) flags.push('failed_active_hc');
+    if (own.failures & FAILURE_BITS.outlier) flags.push('failed_outlier_check');
+    if (!isRoutableHealth(own.edsHealthStatus)) flags.push('failed_eds_health');
+    if (own.edsHealthStatus === 'DEGRADED') flags.push('degraded_eds_health');
+    return flags;
   }
 
   /** The host with this key, if present. */
