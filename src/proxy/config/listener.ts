@@ -24,6 +24,12 @@ export interface HttpFilter {
   config: unknown;
   /** Envoy's is_optional / disabled flags. */
   disabled: boolean;
+  /**
+   * The typed_config's message type, e.g. `envoy.extensions.filters.http.router.v3.Router`: what the filter
+   * is, whatever `name` it was given. Set by the xDS decoder; for filters other than the router, `config` is
+   * that message as proto3 JSON with snake_case field names and an `@type` key.
+   */
+  typeName?: string;
 }
 
 export interface HttpConnectionManager {
