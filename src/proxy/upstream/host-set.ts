@@ -1,8 +1,6 @@
 // A cluster's hosts grouped by priority and locality, with Envoy's priority load (health-based spill-over
 // using the overprovisioning factor), per-priority panic mode and locality weights. Host objects stay the
 // same across EDS updates while their key stays, and health changes are picked up lazily on the next pick.
-
-import { isIP } from 'node:net';
 import type {
   Cluster,
   ClusterLoadAssignment,
@@ -11,7 +9,11 @@ import type {
   Locality,
   SocketAddress,
 } from '../config/cluster.js';
+import { computePriorityLoad, type LocalityHosts, type PriorityLevel } from './lb/priority-load.js';
 import type { Host } from './lb/types.js';
+
+export { dnsHostnames, resolveDnsAssignment } from './lb/dns-assignment.js';
+export type { LocalityHosts, PriorityLevel } from './lb/priority-load.js';
 
 /** Envoy's default overprovisioning factor, × 100 (1.4). */
 export const DEFAULT_OVERPROVISIONING_FACTOR = 140;
@@ -26,51 +28,6 @@ export function hostKey(address: SocketAddress): string {
 /** EDS health statuses the load balancer may route to (DEGRADED counts as available, as in Envoy). */
 export function isRoutableHealth(status: HealthStatus): boolean {
   return status === 'HEALTHY' || status === 'UNKNOWN' || status === 'DEGRADED';
-}
-
-/** Host names a STRICT_DNS / LOGICAL_DNS cluster's inline endpoints need resolved (IP literals excluded). */
-export function dnsHostnames(cluster: Cluster): string[] {
-  const names = new Set<string>();
-  for (const group of cluster.loadAssignment?.localities ?? []) {
-    for (const endpoint of group.endpoints) {
-      if (isIP(endpoint.address.host) === 0) names.add(endpoint.address.host);
-    }
-  }
-  return [...names];
-}
-
-/**
- * A DNS cluster's inline assignment with host names replaced by their resolved addresses, ready for
- * `HostSet.update`. STRICT_DNS makes one endpoint per address; LOGICAL_DNS keeps only the first address
- * of its (single) endpoint, as Envoy does. Names not resolved (yet) contribute no endpoints; the original
- * name is kept as the endpoint's `hostname`. Host objects survive re-resolution when an address stays.
- */
-export function resolveDnsAssignment(
-  cluster: Cluster,
-  resolved: (hostname: string) => readonly string[] | undefined,
-): ClusterLoadAssignment {
-  const source = cluster.loadAssignment ?? {
-    clusterName: cluster.name,
-    localities: [],
-    overprovisioningFactor: 0,
-  };
-  const logical = cluster.type === 'LOGICAL_DNS';
-  return {
-    ...source,
-    localities: source.localities.map((group) => ({
-      ...group,
-      endpoints: group.endpoints.flatMap((endpoint) => {
-        const name = endpoint.address.host;
-        if (isIP(name) !== 0) return [endpoint];
-        const addresses = resolved(name) ?? [];
-        return (logical ? addresses.slice(0, 1) : addresses).map((ip) => ({
-          ...endpoint,
-          address: { host: ip, port: endpoint.address.port },
-          hostname: endpoint.hostname ?? name,
-        }));
-      }),
-    })),
-  };
 }
 
 /** Reasons other than EDS for a host to be unhealthy; each is set and cleared by its own owner. */
@@ -113,29 +70,6 @@ class UpstreamHost implements Host {
     this.#healthy = value;
     this.#onHealthChange();
   }
-}
-
-/** The hosts of one locality within one priority. */
-export interface LocalityHosts {
-  readonly locality: Locality;
-  /** Configured locality weight; 0 (or absent) takes no traffic under locality-weighted balancing. */
-  readonly weight: number;
-  readonly hosts: readonly Host[];
-  healthyHosts: readonly Host[];
-  /** weight × availability percent (0..100), the locality's share under locality-weighted balancing. */
-  effectiveWeight: number;
-}
-
-/** The hosts of one priority level and the share of traffic it currently receives. */
-export interface PriorityLevel {
-  readonly priority: number;
-  readonly hosts: readonly Host[];
-  healthyHosts: readonly Host[];
-  readonly localities: readonly LocalityHosts[];
-  /** Integer percent of traffic routed to this level (all levels sum to 100, or 0 when there are no hosts). */
-  load: number;
-  /** Too few healthy hosts: balance across all of this level's hosts, ignoring health. */
-  panic: boolean;
 }
 
 function localityKey(l: Locality): string {
@@ -329,56 +263,5 @@ export class HostSet {
       target -= l.effectiveWeight;
     }
     return level.healthyHosts;
-  }
-}
-
-/**
- * Envoy's priority load: each level's health (healthy share × overprovisioning factor, capped at 100) is
- * normalized by the total (capped at 100) and handed out in priority order. When the total is below 100,
- * levels whose healthy share is under the panic threshold go into panic; when every level with hosts is in
- * panic, traffic is split by host count instead.
- */
-export function computePriorityLoad(
-  levels: readonly PriorityLevel[],
-  health: number[],
-  threshold: number,
-): void {
-  const normalized = Math.min(
-    100,
-    health.reduce((a, b) => a + b, 0),
-  );
-  let anyHosts = false;
-  let allPanic = true;
-  for (const level of levels) {
-    level.load = 0;
-    level.panic = false;
-    if (level.hosts.length === 0) continue;
-    anyHosts = true;
-    if (normalized < 100 && threshold > 0) {
-      level.panic = (100 * level.healthyHosts.length) / level.hosts.length < threshold;
-    }
-    if (!level.panic) allPanic = false;
-  }
-  if (!anyHosts) return;
-  if (allPanic || normalized === 0) {
-    // Total panic (or nothing healthy with panic disabled): spread by host count.
-    const totalHosts = levels.reduce((a, l) => a + l.hosts.length, 0);
-    let remaining = 100;
-    for (const level of levels) {
-      level.load = Math.min(remaining, Math.floor((100 * level.hosts.length) / totalHosts));
-      remaining -= level.load;
-    }
-    const first = levels.find((l) => l.hosts.length > 0);
-    if (first) first.load += remaining;
-    return;
-  }
-  let remaining = 100;
-  levels.forEach((level, i) => {
-    level.load = Math.min(remaining, Math.floor((health[i] * 100) / normalized));
-    remaining -= level.load;
-  });
-  if (remaining > 0) {
-    const first = levels.findIndex((_, i) => health[i] > 0);
-    levels[first].load += remaining;
   }
 }
