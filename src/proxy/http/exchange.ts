@@ -1,0 +1,523 @@
+// One request/response exchange, independent of the downstream codec: route the request, apply the
+// connection manager's and route's header edits, pick a cluster and host, talk to the upstream over an
+// HTTP/1.1 pooled connection or an HTTP/2 stream, relay the response, send Envoy-style local replies,
+// count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
+import type { Socket } from 'node:net';
+import {
+  ActionKind,
+  type CompiledRoute,
+  pickWeighted,
+  redirectLocation,
+  rewritePath,
+} from '../router/compiled-route.js';
+import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
+import type { ClusterEntry } from '../upstream/cluster-manager.js';
+import type { Host } from '../upstream/lb/types.js';
+import type { H1UpstreamConnection } from '../upstream/pool/h1-connection.js';
+import type { PoolWaiter, ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
+import type { AccessLogEntry } from './access-log-entry.js';
+import { getHeader, type MessageHead } from './h1-head.js';
+import { H2UpstreamRequest } from './h2-upstream.js';
+import type { HcmRuntime } from './hcm.js';
+import {
+  BODY_NO_HEALTHY_UPSTREAM,
+  BODY_UPSTREAM_TIMEOUT,
+  Flag,
+  grpcStatusForHttp,
+  upstreamResetBody,
+} from './local-reply.js';
+import { uuidV4 } from './request-id.js';
+
+const NO_OPS: CompiledHeaderOps = [];
+
+/** Parses a grpc-timeout header value (e.g. `100m`, `5S`) into milliseconds; undefined when malformed. */
+export function parseGrpcTimeout(v: string): number | undefined {
+  if (v.length < 2 || v.length > 9) return undefined;
+  const n = Number(v.slice(0, -1));
+  if (!Number.isInteger(n) || n < 0) return undefined;
+  switch (v.charCodeAt(v.length - 1)) {
+    case 0x48: // H
+      return n * 3_600_000;
+    case 0x4d: // M
+      return n * 60_000;
+    case 0x53: // S
+      return n * 1000;
+    case 0x6d: // m
+      return n;
+    case 0x75: // u
+      return Math.ceil(n / 1000);
+    case 0x6e: // n
+      return Math.ceil(n / 1_000_000);
+    default:
+      return undefined;
+  }
+}
+
+function isInternalAddress(ip: string): boolean {
+  return (
+    ip.startsWith('10.') ||
+    ip.startsWith('192.168.') ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(ip) ||
+    ip.startsWith('127.') ||
+    ip === '::1' ||
+    ip.startsWith('::ffff:127.') ||
+    ip.startsWith('fd')
+  );
+}
+
+export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H1UpstreamConnection> {
+  // Request, filled by the codec before dispatch().
+  method = '';
+  path = '';
+  authority = '';
+  scheme = 'http';
+  /** Flat lower-case [name, value, …] without pseudo-headers and without host. */
+  headers: string[] = [];
+  protocol = 'HTTP/1.1';
+  isGrpc = false;
+  /** The request has a body still to come after the head. */
+  requestHasBody = false;
+  upgrade = '';
+  // Exchange state.
+  startMs = 0;
+  route: CompiledRoute | undefined = undefined;
+  cluster: ClusterEntry | undefined = undefined;
+  host: Host | undefined = undefined;
+  upstreamH1: H1UpstreamConnection | null = null;
+  upstreamH2: H2UpstreamRequest | null = null;
+  private weightedResponseOps: CompiledHeaderOps = NO_OPS;
+  status = 0;
+  flags = '';
+  details = '';
+  bytesIn = 0;
+  bytesOut = 0;
+  upstreamStartMs = 0;
+  serviceTimeMs = -1;
+  requestId = '';
+  originalPath = '';
+  responseStarted = false;
+  exchangeDone = true;
+  /** Upstream HTTP/1.1 request body needs chunk framing added (downstream gave payload only, no length). */
+  upChunkEncode = false;
+  /** Body bytes pass through exactly as framed (HTTP/1.1 on both sides). */
+  rawBody = false;
+  private timer: NodeJS.Timeout | null = null;
+  private waitingPool: { cancel(w: PoolWaiter<H1UpstreamConnection>): void } | null = null;
+  failureReason = '';
+
+  constructor(
+    public hcm: HcmRuntime,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+    readonly localAddress: string,
+  ) {}
+
+  /** Whether the downstream speaks HTTP/1.1 (raw framing possible). */
+  protected abstract readonly downstreamIsH1: boolean;
+  /** Sends the response head; `length` is the body length or -1 if unknown. */
+  protected abstract sendHead(status: number, headers: string[], length: number, endStream: boolean): void;
+  protected abstract sendBody(buf: Buffer, start: number, end: number): void;
+  protected abstract sendEnd(trailers: string[] | null): void;
+  /** The response broke after its head went out: reset the downstream stream/connection. */
+  protected abstract resetDownstream(): void;
+  /** The upstream is attached and the head written: start or resume sending the request body. */
+  protected abstract onUpstreamReady(): void;
+  /** The exchange ended (stats done); the codec moves on. */
+  protected abstract onExchangeEnd(): void;
+  abstract onUpstreamDrain(): void;
+  abstract onUpstreamUpgrade(head: MessageHead, socket: Socket, rest: Buffer | null): void;
+
+  /** Routes the request and either replies locally or starts the upstream request. */
+  dispatch(): void {
+    const hcm = this.hcm;
+    const st = hcm.stats;
+    const svc = hcm.services;
+    this.exchangeDone = false;
+    this.responseStarted = false;
+    this.status = 0;
+    this.flags = '';
+    this.details = '';
+    this.bytesIn = 0;
+    this.bytesOut = 0;
+    this.serviceTimeMs = -1;
+    this.route = undefined;
+    this.cluster = undefined;
+    this.host = undefined;
+    this.weightedResponseOps = NO_OPS;
+    this.failureReason = '';
+    this.startMs = svc.now();
+    this.originalPath = '';
+    st.rqTotal.inc();
+    st.rqActive.inc();
+    const cfg = hcm.config;
+    const h = this.headers;
+    // Request id: keep the caller's unless this is an edge request from outside and not preserved.
+    let rid = getHeader(h, 'x-request-id');
+    if (cfg.generateRequestId) {
+      const regenerate =
+        rid === undefined ||
+        (cfg.useRemoteAddress && !cfg.preserveExternalRequestId && !isInternalAddress(this.remoteAddress));
+      if (regenerate) {
+        rid = uuidV4();
+        setHeader(h, 'x-request-id', rid);
+      }
+    }
+    this.requestId = rid ?? '';
+    if (cfg.stripAnyHostPort) {
+      const c = this.authority.lastIndexOf(':');
+      if (c > 0 && this.authority.indexOf(']', c) < 0) this.authority = this.authority.slice(0, c);
+    }
+    const table = hcm.routes.table;
+    const route = table?.match(this);
+    if (route === undefined) {
+      st.noRoute.inc();
+      this.localReply(404, '', Flag.NoRouteFound, 'route_not_found');
+      return;
+    }
+    this.route = route;
+    if (route.kind === ActionKind.Direct) {
+      st.rqDirectResponse.inc();
+      this.localReply(route.directStatus, route.directBody, '', 'direct_response', route.responseOps);
+      return;
+    }
+    if (route.kind === ActionKind.Redirect) {
+      st.rqRedirect.inc();
+      const loc = redirectLocation(route.redirect!, route, this.scheme, this.authority, this.path);
+      this.localReply(route.redirect!.status, '', '', 'direct_response', route.responseOps, loc);
+      return;
+    }
+    if (this.upgrade !== '' && !hcm.upgrades.has(this.upgrade) && !route.upgrades.has(this.upgrade)) {
+      st.rqWsOnNonWsRoute.inc();
+      this.localReply(403, '', '', 'upgrade_failed');
+      return;
+    }
+    let clusterName = route.cluster;
+    let requestOps: CompiledHeaderOps = NO_OPS;
+    if (clusterName === '') {
+      const w = pickWeighted(route, svc.random);
+      clusterName = w.name;
+      requestOps = w.requestOps;
+      this.weightedResponseOps = w.responseOps;
+    }
+    const cluster = svc.clusters.get(clusterName);
+    if (cluster === undefined) {
+      st.noCluster.inc();
+      this.localReply(503, '', Flag.NoClusterFound, 'cluster_not_found');
+      return;
+    }
+    this.cluster = cluster;
+    const host = cluster.choose({});
+    if (host === undefined) {
+      cluster.stats.upstreamCxNoneHealthy.inc();
+      this.localReply(503, BODY_NO_HEALTHY_UPSTREAM, Flag.NoHealthyUpstream, 'no_healthy_upstream');
+      return;
+    }
+    this.host = host;
+    // Request header edits (Envoy's connection manager, then the router).
+    removeHeader(h, 'connection');
+    removeHeader(h, 'keep-alive');
+    removeHeader(h, 'proxy-connection');
+    removeHeader(h, 'expect');
+    if (this.upgrade === '') removeHeader(h, 'upgrade');
+    else if (this.downstreamIsH1) h.push('connection', 'upgrade');
+    if (cfg.useRemoteAddress) {
+      const xff = getHeader(h, 'x-forwarded-for');
+      setHeader(
+        h,
+        'x-forwarded-for',
+        xff === undefined ? this.remoteAddress : `${xff},${this.remoteAddress}`,
+      );
+      setHeader(h, 'x-forwarded-proto', this.scheme);
+    } else if (getHeader(h, 'x-forwarded-proto') === undefined) h.push('x-forwarded-proto', this.scheme);
+    let timeoutMs = route.timeoutMs;
+    if (route.grpcTimeoutHeaderMaxMs !== undefined && this.isGrpc) {
+      const gt = getHeader(h, 'grpc-timeout');
+      const t = gt === undefined ? undefined : parseGrpcTimeout(gt);
+      if (t !== undefined) {
+        const max = route.grpcTimeoutHeaderMaxMs;
+        timeoutMs = max > 0 ? Math.min(t, max) : t;
+      }
+    }
+    if (timeoutMs > 0) setHeader(h, 'x-envoy-expected-rq-timeout-ms', String(timeoutMs));
+    const rewritten = rewritePath(route, this.path);
+    if (rewritten !== undefined) {
+      this.originalPath = this.path;
+      setHeader(h, 'x-envoy-original-path', this.path);
+      this.path = rewritten;
+    }
+    if (route.hostRewrite !== undefined) this.authority = route.hostRewrite;
+    else if (route.autoHostRewrite) this.authority = host.key;
+    applyHeaderOps(h, requestOps);
+    applyHeaderOps(h, route.requestOps);
+    // Upstream request.
+    cluster.stats.upstreamRqTotal.inc();
+    cluster.stats.upstreamRqActive.inc();
+    host.activeRequests++;
+    this.upstreamStartMs = this.startMs;
+    if (timeoutMs > 0) this.timer = setTimeout(this.onTimeout, timeoutMs);
+    if ((cluster.http2 || this.isGrpc) && this.upgrade === '') {
+      this.rawBody = false;
+      this.startH2(cluster, host);
+    } else {
+      this.rawBody = this.downstreamIsH1;
+      const pool = cluster.h1Pool(host);
+      const conn = pool.acquire(this);
+      if (conn !== null) this.onPoolReady(conn);
+      else if (!this.exchangeDone) this.waitingPool = pool;
+    }
+  }
+
+  private startH2(cluster: ClusterEntry, host: Host): void {
+    const session = cluster.h2Pool(host).get();
+    if (session === undefined) {
+      this.onUpstreamReset('connection failure', '');
+      return;
+    }
+    const req = new H2UpstreamRequest(this, session, cluster.h2Pool(host));
+    this.upstreamH2 = req;
+    req.start(this.method, this.scheme, this.authority, this.path, this.headers, !this.requestHasBody);
+    if (this.upstreamH2 !== null) this.onUpstreamReady();
+  }
+
+  onPoolReady(conn: H1UpstreamConnection): void {
+    this.waitingPool = null;
+    this.upstreamH1 = conn;
+    conn.attach(this, this.method);
+    this.upChunkEncode =
+      !this.downstreamIsH1 && this.requestHasBody && getHeader(this.headers, 'content-length') === undefined;
+    let head = `${this.method} ${this.path} HTTP/1.1\r\nhost: ${this.authority}\r\n`;
+    const h = this.headers;
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i];
+      if (name === '') continue;
+      if (!this.downstreamIsH1 && (name === 'transfer-encoding' || name === 'te')) continue;
+      head += `${name}: ${h[i + 1]}\r\n`;
+    }
+    if (this.upChunkEncode) head += 'transfer-encoding: chunked\r\n';
+    conn.write(`${head}\r\n`);
+    this.onUpstreamReady();
+  }
+
+  onPoolFailure(reason: ResetReason): void {
+    this.waitingPool = null;
+    this.onUpstreamReset(reason, '');
+  }
+
+  /** Writes request body bytes (payload, or raw framing when rawBody) upstream. Returns false on backpressure. */
+  upWrite(buf: Buffer, start: number, end: number): boolean {
+    if (end <= start) return true;
+    this.bytesIn += end - start;
+    const slice = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+    if (this.upstreamH1 !== null) {
+      if (this.upChunkEncode) this.upstreamH1.write(`${(end - start).toString(16)}\r\n`);
+      const ok = this.upstreamH1.write(slice);
+      if (this.upChunkEncode) return this.upstreamH1.write('\r\n') && ok;
+      return ok;
+    }
+    if (this.upstreamH2 !== null) return this.upstreamH2.write(slice);
+    return true;
+  }
+
+  /** The request body is complete. */
+  upEnd(trailers: string[] | null): void {
+    if (this.upstreamH1 !== null) {
+      if (this.upChunkEncode) this.upstreamH1.write('0\r\n\r\n');
+      this.upstreamH1.endRequest();
+    } else if (this.upstreamH2 !== null) this.upstreamH2.end(trailers);
+  }
+
+  // ---- upstream response events ----
+
+  onUpstreamHead(head: MessageHead): void {
+    const cluster = this.cluster!;
+    cluster.stats.response(head.status);
+    this.serviceTimeMs = this.hcm.services.now() - this.upstreamStartMs;
+    const h = head.headers;
+    removeHeader(h, 'connection');
+    removeHeader(h, 'keep-alive');
+    removeHeader(h, 'proxy-connection');
+    if (!this.rawBody) removeHeader(h, 'transfer-encoding');
+    const cfg = this.hcm.config;
+    if (cfg.serverHeaderTransformation === 'OVERWRITE') setHeader(h, 'server', this.hcm.serverName);
+    else if (cfg.serverHeaderTransformation === 'APPEND_IF_ABSENT' && getHeader(h, 'server') === undefined)
+      h.push('server', this.hcm.serverName);
+    h.push('x-envoy-upstream-service-time', String(this.serviceTimeMs));
+    applyHeaderOps(h, this.weightedResponseOps);
+    if (this.route !== undefined) applyHeaderOps(h, this.route.responseOps);
+    this.status = head.status;
+    this.responseStarted = true;
+    this.hcm.stats.responseClass(head.status);
+    const length = head.bodyMode === 1 ? head.contentLength : head.bodyMode === 0 ? 0 : -1;
+    this.sendHead(head.status, h, length, head.bodyMode === 0);
+  }
+
+  onUpstreamBody(buf: Buffer, start: number, end: number): void {
+    this.bytesOut += end - start;
+    this.sendBody(buf, start, end);
+  }
+
+  onUpstreamEnd(trailers: string[] | null): void {
+    this.upstreamH1 = null;
+    this.upstreamH2 = null;
+    if (this.exchangeDone) return;
+    this.sendEnd(trailers);
+    this.finish();
+  }
+
+  onUpstreamReset(reason: ResetReason, _detail: string): void {
+    this.upstreamH1 = null;
+    this.upstreamH2 = null;
+    if (this.exchangeDone) return;
+    this.failureReason = reason;
+    if (this.cluster !== undefined && reason !== 'connection failure' && reason !== 'connection timeout')
+      this.cluster.stats.upstreamRqRxReset.inc();
+    if (this.responseStarted) {
+      this.addFlag(Flag.UpstreamConnectionTermination);
+      this.resetDownstream();
+      this.finish();
+      return;
+    }
+    const flag =
+      reason === 'connection failure' || reason === 'connection timeout'
+        ? Flag.UpstreamConnectionFailure
+        : reason === 'overflow'
+          ? Flag.UpstreamOverflow
+          : reason === 'remote reset'
+            ? Flag.UpstreamRemoteReset
+            : reason === 'protocol error'
+              ? Flag.UpstreamProtocolError
+              : Flag.UpstreamConnectionTermination;
+    this.localReply(
+      503,
+      upstreamResetBody(reason),
+      flag,
+      `upstream_reset_before_response_started{${reason}}`,
+    );
+  }
+
+  private readonly onTimeout = (): void => {
+    this.timer = null;
+    if (this.exchangeDone) return;
+    this.cluster?.stats.upstreamRqTimeout.inc();
+    this.abortUpstream();
+    if (this.responseStarted) {
+      this.addFlag(Flag.UpstreamRequestTimeout);
+      this.resetDownstream();
+      this.finish();
+      return;
+    }
+    this.localReply(504, BODY_UPSTREAM_TIMEOUT, Flag.UpstreamRequestTimeout, 'upstream_response_timeout');
+  };
+
+  /** Drops the upstream side (downstream went away, timeout). */
+  abortUpstream(): void {
+    if (this.waitingPool !== null) {
+      this.waitingPool.cancel(this);
+      this.waitingPool = null;
+    }
+    if (this.upstreamH1 !== null) {
+      this.upstreamH1.abort();
+      this.upstreamH1 = null;
+    }
+    if (this.upstreamH2 !== null) {
+      this.upstreamH2.abort();
+      this.upstreamH2 = null;
+    }
+  }
+
+  /** The downstream connection or stream went away before the exchange finished. */
+  downstreamReset(): void {
+    if (this.exchangeDone) return;
+    this.hcm.stats.rqRxReset.inc();
+    this.addFlag(Flag.DownstreamConnectionTermination);
+    this.abortUpstream();
+    this.finish();
+  }
+
+  addFlag(f: string): void {
+    this.flags = this.flags === '' ? f : `${this.flags},${f}`;
+  }
+
+  /** Sends a locally generated response (Envoy's local reply), gRPC-shaped for gRPC requests. */
+  localReply(
+    status: number,
+    body: string,
+    flag: string,
+    details: string,
+    ops: CompiledHeaderOps = NO_OPS,
+    location?: string,
+  ): void {
+    if (flag !== '') this.addFlag(flag);
+    this.details = details;
+    this.abortUpstream();
+    const h: string[] = [];
+    if (this.isGrpc) {
+      h.push('content-type', 'application/grpc', 'grpc-status', String(grpcStatusForHttp(status)));
+      if (body !== '') h.push('grpc-message', encodeURIComponent(body));
+      status = 200;
+      body = '';
+    } else if (body !== '') h.push('content-type', 'text/plain');
+    if (location !== undefined) h.push('location', location);
+    if (this.hcm.config.serverHeaderTransformation !== 'PASS_THROUGH') h.push('server', this.hcm.serverName);
+    applyHeaderOps(h, ops);
+    this.status = status;
+    this.responseStarted = true;
+    this.hcm.stats.responseClass(status);
+    const bytes = body === '' ? null : Buffer.from(body, 'utf8');
+    this.sendHead(status, h, bytes === null ? 0 : bytes.length, bytes === null);
+    if (bytes !== null) {
+      this.bytesOut += bytes.length;
+      this.sendBody(bytes, 0, bytes.length);
+    }
+    this.sendEnd(null);
+    this.finish();
+  }
+
+  /** Bookkeeping at the end of every exchange; then the codec continues. */
+  private finish(): void {
+    if (this.exchangeDone) return;
+    this.exchangeDone = true;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const st = this.hcm.stats;
+    st.rqActive.dec();
+    st.rqCompleted.inc();
+    if (this.host !== undefined) {
+      this.host.activeRequests--;
+      this.cluster!.stats.upstreamRqActive.dec();
+    }
+    const sink = this.hcm.accessLog;
+    if (sink !== undefined) sink.log(this.accessLogEntry());
+    this.onExchangeEnd();
+  }
+
+  accessLogEntry(): AccessLogEntry {
+    const h = this.headers;
+    return {
+      startTimeMs: this.startMs,
+      method: this.method,
+      path: this.originalPath !== '' ? this.originalPath : this.path,
+      protocol: this.protocol,
+      status: this.status,
+      responseFlags: this.flags === '' ? '-' : this.flags,
+      responseCodeDetails: this.details === '' ? 'via_upstream' : this.details,
+      bytesReceived: this.bytesIn,
+      bytesSent: this.bytesOut,
+      durationMs: this.hcm.services.now() - this.startMs,
+      upstreamServiceTimeMs: this.serviceTimeMs,
+      upstreamHost: this.host?.key ?? '',
+      upstreamCluster: this.cluster?.cluster.name ?? '',
+      downstreamRemoteAddress: `${this.remoteAddress}:${this.remotePort}`,
+      downstreamLocalAddress: this.localAddress,
+      xForwardedFor: getHeader(h, 'x-forwarded-for') ?? '',
+      userAgent: getHeader(h, 'user-agent') ?? '',
+      requestId: this.requestId,
+      authority: this.authority,
+      routeName: this.route?.name ?? '',
+      upstreamTransportFailureReason: this.failureReason,
+      requestedServerName: '',
+    };
+  }
+}

@@ -1,0 +1,118 @@
+// The HTTP connection manager's runtime config, built once per listener filter chain: compiled settings,
+// Envoy's `http.<stat_prefix>.*` stats, where routes come from (inline table or an RDS slot swapped in
+// place on updates), and the shared services (cluster manager, clock, random, access log sink).
+import type { HttpConnectionManager } from '../config/listener.js';
+import { CompiledRouteTable } from '../router/route-table.js';
+import type { Counter, Gauge, StatsStore } from '../stats/store.js';
+import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { AccessLogSink } from './access-log-entry.js';
+
+/** A route table slot: RDS updates replace `table`; connections read it per request. */
+export interface RouteSlot {
+  table: CompiledRouteTable | undefined;
+}
+
+export interface ProxyServices {
+  clusters: ClusterManager;
+  stats: StatsStore;
+  /** Epoch milliseconds. */
+  now: () => number;
+  random: () => number;
+  accessLog: AccessLogSink | undefined;
+  /** Looks up (creating if needed) the slot of an RDS route configuration. */
+  routeSlot(name: string): RouteSlot;
+}
+
+export class HcmStats {
+  readonly rqTotal: Counter;
+  readonly rqActive: Gauge;
+  readonly rqByClass: Counter[];
+  readonly rqHttp1Total: Counter;
+  readonly rqHttp2Total: Counter;
+  readonly cxTotal: Counter;
+  readonly cxActive: Gauge;
+  readonly cxHttp1Total: Counter;
+  readonly cxHttp1Active: Gauge;
+  readonly cxHttp2Total: Counter;
+  readonly cxHttp2Active: Gauge;
+  readonly cxProtocolError: Counter;
+  readonly cxDestroy: Counter;
+  readonly cxUpgradesTotal: Counter;
+  readonly cxUpgradesActive: Gauge;
+  readonly rqRxReset: Counter;
+  readonly rqTxReset: Counter;
+  readonly rqCompleted: Counter;
+  readonly noRoute: Counter;
+  readonly noCluster: Counter;
+  readonly rqDirectResponse: Counter;
+  readonly rqRedirect: Counter;
+  readonly rqWsOnNonWsRoute: Counter;
+  readonly rqTimeout: Counter;
+
+  constructor(store: StatsStore, statPrefix: string) {
+    const p = `http.${statPrefix}.`;
+    const c = (n: string) => store.counter(p + n);
+    const g = (n: string) => store.gauge(p + n);
+    this.rqTotal = c('downstream_rq_total');
+    this.rqActive = g('downstream_rq_active');
+    this.rqByClass = [1, 2, 3, 4, 5].map((k) => c(`downstream_rq_${k}xx`));
+    this.rqHttp1Total = c('downstream_rq_http1_total');
+    this.rqHttp2Total = c('downstream_rq_http2_total');
+    this.cxTotal = c('downstream_cx_total');
+    this.cxActive = g('downstream_cx_active');
+    this.cxHttp1Total = c('downstream_cx_http1_total');
+    this.cxHttp1Active = g('downstream_cx_http1_active');
+    this.cxHttp2Total = c('downstream_cx_http2_total');
+    this.cxHttp2Active = g('downstream_cx_http2_active');
+    this.cxProtocolError = c('downstream_cx_protocol_error');
+    this.cxDestroy = c('downstream_cx_destroy');
+    this.cxUpgradesTotal = c('downstream_cx_upgrades_total');
+    this.cxUpgradesActive = g('downstream_cx_upgrades_active');
+    this.rqRxReset = c('downstream_rq_rx_reset');
+    this.rqTxReset = c('downstream_rq_tx_reset');
+    this.rqCompleted = c('downstream_rq_completed');
+    this.noRoute = c('no_route');
+    this.noCluster = c('no_cluster');
+    this.rqDirectResponse = c('rq_direct_response');
+    this.rqRedirect = c('rq_redirect');
+    this.rqWsOnNonWsRoute = c('downstream_rq_ws_on_non_ws_route');
+    this.rqTimeout = c('downstream_rq_timeout');
+  }
+
+  responseClass(status: number): void {
+    const k = (status / 100) | 0;
+    if (k >= 1 && k <= 5) this.rqByClass[k - 1].inc();
+  }
+}
+
+/** Everything a downstream connection needs from its filter chain's connection manager. */
+export class HcmRuntime {
+  readonly stats: HcmStats;
+  readonly routes: RouteSlot;
+  readonly maxHeadBytes: number;
+  /** Envoy's default max_headers_count. */
+  readonly maxHeaders = 100;
+  readonly upgrades: ReadonlySet<string>;
+  /** Pre-built `server: <name>\r\n` line for HTTP/1.1 responses. */
+  readonly serverName: string;
+  readonly accessLog: AccessLogSink | undefined;
+  /** Set when the listener is draining: responses carry `connection: close` and idle connections close. */
+  draining = false;
+
+  constructor(
+    readonly config: HttpConnectionManager,
+    readonly services: ProxyServices,
+    /** `http` or `https`: the scheme of the downstream connection for x-forwarded-proto. */
+    readonly scheme: string,
+  ) {
+    this.stats = new HcmStats(services.stats, config.statPrefix);
+    this.routes =
+      config.routes.kind === 'inline'
+        ? { table: new CompiledRouteTable(config.routes.config, services.random) }
+        : services.routeSlot(config.routes.name);
+    this.maxHeadBytes = Math.max(1, config.maxRequestHeadersKb) * 1024;
+    this.upgrades = new Set(config.upgrades.map((u) => u.toLowerCase()));
+    this.serverName = config.serverName || 'envoy';
+    this.accessLog = services.accessLog;
+  }
+}

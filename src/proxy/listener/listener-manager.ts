@@ -1,0 +1,381 @@
+// The listener manager: one net.Server per bound listener; each accepted connection is inspected when a
+// filter chain needs it (TLS SNI/ALPN, plain-text HTTP version), matched to a filter chain, optionally
+// TLS-terminated, and handed to the HTTP connection manager (HTTP/1.1 or HTTP/2) or the TCP proxy.
+// Updates keep listeners whose config is unchanged; changed or removed ones drain their connections.
+import net from 'node:net';
+import tls from 'node:tls';
+import { isDeepStrictEqual } from 'node:util';
+import type { FilterChain, Listener } from '../config/listener.js';
+import { H1DownstreamConnection } from '../http/h1-downstream.js';
+import { createH2Server } from '../http/h2-downstream.js';
+import { HcmRuntime, type ProxyServices } from '../http/hcm.js';
+import type { Counter, Gauge } from '../stats/store.js';
+import { buildChainTls, type ChainTls, type SecretLookup } from './downstream-tls.js';
+import { type ConnectionFacts, selectFilterChain } from './filter-chain-match.js';
+import { TcpProxyRuntime } from './tcp-proxy.js';
+import { inspect } from './tls-inspector.js';
+
+const H2_PREFACE_START = Buffer.from('PRI * HTTP/2.0', 'latin1');
+/** Envoy's listener filter timeout: give up inspecting after this long (ms) and match on what is known. */
+const INSPECT_TIMEOUT_MS = 15_000;
+
+interface Drainable {
+  drain(): void;
+  destroy(): void;
+}
+
+interface RuntimeChain {
+  chain: FilterChain;
+  http?: HcmRuntime;
+  h2?: ReturnType<typeof createH2Server>;
+  tcp?: TcpProxyRuntime;
+  tls?: ChainTls;
+}
+
+/** One version of a listener's config, with the connections accepted under it. */
+class ListenerGeneration {
+  readonly chains: { match: FilterChain['match']; value: RuntimeChain }[];
+  readonly defaultChain: RuntimeChain | undefined;
+  readonly needsInspect: boolean;
+  readonly httpInspector: boolean;
+  readonly connections = new Set<Drainable>();
+  private drainTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly config: Listener,
+    services: ProxyServices,
+    secrets: SecretLookup,
+  ) {
+    const build = (chain: FilterChain): RuntimeChain => {
+      const rc: RuntimeChain = { chain };
+      const f = chain.filter;
+      if (chain.tls !== undefined) {
+        rc.tls = buildChainTls(
+          chain.tls,
+          secrets,
+          f.kind === 'http' && f.codec !== 'HTTP1' ? ['h2', 'http/1.1'] : [],
+        );
+      }
+      if (f.kind === 'http') {
+        rc.http = new HcmRuntime(f, services, chain.tls !== undefined ? 'https' : 'http');
+        rc.h2 = createH2Server(rc.http);
+      } else rc.tcp = new TcpProxyRuntime(f, services);
+      return rc;
+    };
+    this.chains = config.filterChains.map((c) => ({ match: c.match, value: build(c) }));
+    this.defaultChain = config.defaultFilterChain ? build(config.defaultFilterChain) : undefined;
+    const lf = config.listenerFilters;
+    this.httpInspector = lf.some((n) => n.includes('http_inspector'));
+    this.needsInspect =
+      lf.some((n) => n.includes('tls_inspector')) ||
+      this.httpInspector ||
+      config.filterChains.some(
+        (c) =>
+          c.match.serverNames.length > 0 ||
+          (c.match.transportProtocol ?? '') !== '' ||
+          c.match.applicationProtocols.length > 0,
+      );
+  }
+
+  /** Stops taking part in new traffic: connections finish their current request, then close. */
+  drain(drainTimeMs: number): void {
+    for (const c of [...this.chains.map((x) => x.value), ...(this.defaultChain ? [this.defaultChain] : [])]) {
+      if (c.http) c.http.draining = true;
+    }
+    for (const c of this.connections) c.drain();
+    this.drainTimer = setTimeout(() => this.closeAll(), Math.max(0, drainTimeMs));
+    this.drainTimer.unref();
+  }
+
+  closeAll(): void {
+    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+  }
+}
+
+export class ActiveListener {
+  private server: net.Server | null = null;
+  private gen: ListenerGeneration;
+  private readonly old = new Set<ListenerGeneration>();
+  readonly ready: Promise<void>;
+  readonly cxTotal: Counter;
+  readonly cxActive: Gauge;
+  readonly cxDestroy: Counter;
+  readonly noFilterChainMatch: Counter;
+
+  constructor(
+    config: Listener,
+    private readonly services: ProxyServices,
+    private readonly secrets: SecretLookup,
+  ) {
+    this.gen = new ListenerGeneration(config, services, secrets);
+    const a = config.address;
+    const p = `listener.${a.host}_${a.port}.`;
+    this.cxTotal = services.stats.counter(`${p}downstream_cx_total`);
+    this.cxActive = services.stats.gauge(`${p}downstream_cx_active`);
+    this.cxDestroy = services.stats.counter(`${p}downstream_cx_destroy`);
+    this.noFilterChainMatch = services.stats.counter(`${p}no_filter_chain_match`);
+    if (!config.bindToPort) {
+      this.ready = Promise.resolve();
+      return;
+    }
+    const server = net.createServer({ noDelay: true, pauseOnConnect: false }, this.onConnection);
+    this.server = server;
+    this.ready = new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: a.host, port: a.port, backlog: 1024 }, () => {
+        server.removeListener('error', reject);
+        server.on('error', () => {});
+        resolve();
+      });
+    });
+    this.ready.catch(() => {});
+  }
+
+  get config(): Listener {
+    return this.gen.config;
+  }
+
+  /** The bound address (the real port when the config asked for port 0). */
+  address(): net.AddressInfo | undefined {
+    const a = this.server?.address();
+    return a !== null && typeof a === 'object' ? a : undefined;
+  }
+
+  get connectionCount(): number {
+    let n = this.gen.connections.size;
+    for (const g of this.old) n += g.connections.size;
+    return n;
+  }
+
+  /** Swaps in new config for new connections; connections of the previous config drain. */
+  update(config: Listener): void {
+    const prev = this.gen;
+    this.gen = new ListenerGeneration(config, this.services, this.secrets);
+    this.retire(prev, config.drainTimeMs);
+  }
+
+  private retire(g: ListenerGeneration, drainTimeMs: number): void {
+    this.old.add(g);
+    g.drain(drainTimeMs);
+    const check = setInterval(() => {
+      if (g.connections.size === 0) {
+        clearInterval(check);
+        this.old.delete(g);
+      }
+    }, 250);
+    check.unref();
+  }
+
+  /** Stops accepting; open connections drain for the listener's drain time, then close. */
+  async close(drainTimeMs: number): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    this.retire(this.gen, drainTimeMs);
+    if (s !== null) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  /** Closes everything now. */
+  destroy(): void {
+    this.server?.close();
+    this.server = null;
+    this.gen.closeAll();
+    for (const g of this.old) g.closeAll();
+  }
+
+  private readonly onConnection = (socket: net.Socket): void => {
+    this.cxTotal.inc();
+    this.cxActive.inc();
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      this.cxActive.dec();
+      this.cxDestroy.inc();
+    });
+    const gen = this.gen;
+    const facts: ConnectionFacts = {
+      destinationPort: socket.localPort ?? 0,
+      destinationIp: socket.localAddress ?? '',
+      sourceIp: socket.remoteAddress ?? '',
+      serverName: '',
+      transportProtocol: 'raw_buffer',
+      applicationProtocols: [],
+    };
+    if (!gen.needsInspect) {
+      this.dispatch(gen, socket, null, facts);
+      return;
+    }
+    let buf: Buffer | null = null;
+    const finish = (): void => {
+      clearTimeout(timer);
+      socket.removeListener('data', onPeek);
+      socket.removeListener('end', onEnd);
+      socket.pause();
+      this.dispatch(gen, socket, buf, facts);
+    };
+    const onPeek = (d: Buffer): void => {
+      buf = buf === null ? d : Buffer.concat([buf, d]);
+      const r = inspect(buf, gen.httpInspector);
+      if (!r.done) return;
+      facts.transportProtocol = r.result.transportProtocol;
+      facts.serverName = r.result.serverName;
+      facts.applicationProtocols = r.result.applicationProtocols;
+      finish();
+    };
+    const onEnd = (): void => {
+      socket.destroy();
+    };
+    const timer = setTimeout(finish, INSPECT_TIMEOUT_MS);
+    socket.on('data', onPeek);
+    socket.on('end', onEnd);
+  };
+
+  private dispatch(
+    gen: ListenerGeneration,
+    socket: net.Socket,
+    first: Buffer | null,
+    facts: ConnectionFacts,
+  ): void {
+    const rc = selectFilterChain(gen.chains, facts) ?? gen.defaultChain;
+    if (rc === undefined) {
+      this.noFilterChainMatch.inc();
+      socket.destroy();
+      return;
+    }
+    const t = rc.tls;
+    if (t === undefined) {
+      this.serve(gen, rc, socket, first, facts.applicationProtocols[0] ?? '');
+      return;
+    }
+    if (first !== null) socket.unshift(first);
+    const secure = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext: t.context,
+      ALPNProtocols: t.alpn.length > 0 ? t.alpn : undefined,
+      requestCert: t.requireClientCert,
+      rejectUnauthorized: t.requireClientCert,
+    });
+    secure.on('error', () => secure.destroy());
+    secure.once('secure', () => {
+      this.serve(gen, rc, secure, null, secure.alpnProtocol || '');
+    });
+    socket.resume();
+  }
+
+  private serve(
+    gen: ListenerGeneration,
+    rc: RuntimeChain,
+    sock: net.Socket,
+    first: Buffer | null,
+    alpn: string,
+  ): void {
+    if (rc.tcp !== undefined) {
+      const d: Drainable = { drain: () => {}, destroy: () => sock.destroy() };
+      gen.connections.add(d);
+      rc.tcp.handle(sock, first, () => gen.connections.delete(d));
+      return;
+    }
+    const hcm = rc.http!;
+    const codec = hcm.config.codec;
+    if (
+      codec === 'AUTO' &&
+      first === null &&
+      alpn !== 'h2' &&
+      alpn !== 'http/1.1' &&
+      !(sock instanceof tls.TLSSocket)
+    ) {
+      // Plain text without inspection: the first bytes tell HTTP/2 prior knowledge from HTTP/1.x.
+      sock.once('data', (d: Buffer) => {
+        sock.pause();
+        this.serve(gen, rc, sock, d, '');
+      });
+      sock.resume();
+      return;
+    }
+    const h2 =
+      codec === 'HTTP2' ||
+      (codec === 'AUTO' && (alpn === 'h2' || alpn === 'h2c' || (first !== null && startsWithPreface(first))));
+    if (h2) {
+      let session: { close(): void; destroy(): void } | undefined;
+      const grab = (s: { close(): void; destroy(): void }): void => {
+        session = s;
+      };
+      rc.h2!.once('session', grab);
+      if (first !== null) sock.unshift(first);
+      rc.h2!.emit('connection', sock);
+      rc.h2!.removeListener('session', grab);
+      const d: Drainable = {
+        drain: () => session?.close(),
+        destroy: () => {
+          session?.destroy();
+          sock.destroy();
+        },
+      };
+      gen.connections.add(d);
+      sock.once('close', () => gen.connections.delete(d));
+      sock.resume();
+      return;
+    }
+    const conn = new H1DownstreamConnection(sock, hcm, first);
+    const d: Drainable = { drain: () => conn.drain(), destroy: () => sock.destroy() };
+    gen.connections.add(d);
+    sock.once('close', () => gen.connections.delete(d));
+    sock.resume();
+  }
+}
+
+function startsWithPreface(b: Buffer): boolean {
+  const n = Math.min(b.length, H2_PREFACE_START.length);
+  return n >= 3 && b.compare(H2_PREFACE_START, 0, n, 0, n) === 0;
+}
+
+export class ListenerManager {
+  private readonly listeners = new Map<string, ActiveListener>();
+
+  constructor(
+    private readonly services: ProxyServices,
+    private readonly secrets: SecretLookup,
+  ) {}
+
+  get(name: string): ActiveListener | undefined {
+    return this.listeners.get(name);
+  }
+
+  entries(): IterableIterator<[string, ActiveListener]> {
+    return this.listeners.entries();
+  }
+
+  /** Adds, updates and removes listeners; unchanged ones (deep-equal config) are left alone. */
+  apply(next: ReadonlyMap<string, Listener>): void {
+    for (const [name, l] of this.listeners) {
+      if (!next.has(name)) {
+        this.listeners.delete(name);
+        void l.close(l.config.drainTimeMs);
+      }
+    }
+    for (const [name, config] of next) {
+      const cur = this.listeners.get(name);
+      if (cur !== undefined && isDeepStrictEqual(cur.config, config)) continue;
+      if (
+        cur !== undefined &&
+        isDeepStrictEqual(cur.config.address, config.address) &&
+        cur.config.bindToPort === config.bindToPort
+      ) {
+        cur.update(config);
+        continue;
+      }
+      if (cur !== undefined) void cur.close(cur.config.drainTimeMs);
+      this.listeners.set(name, new ActiveListener(config, this.services, this.secrets));
+    }
+  }
+
+  /** Resolves when every listener is bound (rejects with the first bind error). */
+  async ready(): Promise<void> {
+    await Promise.all([...this.listeners.values()].map((l) => l.ready));
+  }
+
+  close(): void {
+    for (const l of this.listeners.values()) l.destroy();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,179 @@
+// Envoy's tcp_proxy network filter: pick a cluster (or a weighted one), a host from its load balancer,
+// connect within the cluster's connect timeout and splice the two sockets, with `tcp.<prefix>.*` stats,
+// an idle timeout and one access log entry per connection.
+import net from 'node:net';
+import type { TcpProxy } from '../config/listener.js';
+import type { AccessLogEntry } from '../http/access-log-entry.js';
+import type { ProxyServices } from '../http/hcm.js';
+import { Flag } from '../http/local-reply.js';
+import type { Counter, Gauge } from '../stats/store.js';
+
+export class TcpProxyRuntime {
+  private readonly cxTotal: Counter;
+  private readonly cxActive: Gauge;
+  private readonly noRoute: Counter;
+  private readonly idleTimeout: Counter;
+  private readonly rxBytes: Counter;
+  private readonly txBytes: Counter;
+  private readonly totalWeight: number;
+
+  constructor(
+    readonly config: TcpProxy,
+    private readonly services: ProxyServices,
+  ) {
+    const p = `tcp.${config.statPrefix}.`;
+    const s = services.stats;
+    this.cxTotal = s.counter(`${p}downstream_cx_total`);
+    this.cxActive = s.gauge(`${p}downstream_cx_active`);
+    this.noRoute = s.counter(`${p}downstream_cx_no_route`);
+    this.idleTimeout = s.counter(`${p}idle_timeout`);
+    this.rxBytes = s.counter(`${p}downstream_cx_rx_bytes_total`);
+    this.txBytes = s.counter(`${p}downstream_cx_tx_bytes_total`);
+    const t = config.target;
+    this.totalWeight = t.kind === 'weighted' ? t.clusters.reduce((a, c) => a + c.weight, 0) : 0;
+  }
+
+  private clusterName(): string {
+    const t = this.config.target;
+    if (t.kind === 'cluster') return t.name;
+    let x = this.services.random() * this.totalWeight;
+    for (const c of t.clusters) {
+      if (x < c.weight) return c.name;
+      x -= c.weight;
+    }
+    return t.clusters[t.clusters.length - 1]?.name ?? '';
+  }
+
+  /** Takes over a downstream connection; `first` holds bytes already read from it. */
+  handle(down: net.Socket, first: Buffer | null, onClose: () => void): void {
+    const svc = this.services;
+    const start = svc.now();
+    this.cxTotal.inc();
+    this.cxActive.inc();
+    let flags = '';
+    let upstreamHost = '';
+    let rx = 0;
+    let tx = 0;
+    const clusterName = this.clusterName();
+    const cluster = svc.clusters.get(clusterName);
+    const finish = (): void => {
+      this.cxActive.dec();
+      this.rxBytes.inc(rx);
+      this.txBytes.inc(tx);
+      onClose();
+      const sink = svc.accessLog;
+      if (sink !== undefined) sink.log(this.entry(down, start, flags, upstreamHost, clusterName, rx, tx));
+    };
+    down.on('error', () => {});
+    if (cluster === undefined) {
+      this.noRoute.inc();
+      flags = Flag.NoClusterFound;
+      down.once('close', finish);
+      down.destroy();
+      return;
+    }
+    const host = cluster.choose({});
+    if (host === undefined) {
+      cluster.stats.upstreamCxNoneHealthy.inc();
+      flags = Flag.NoHealthyUpstream;
+      down.once('close', finish);
+      down.destroy();
+      return;
+    }
+    upstreamHost = host.key;
+    host.activeRequests++;
+    const cs = cluster.stats;
+    cs.upstreamCxTotal.inc();
+    cs.upstreamCxActive.inc();
+    down.pause();
+    const up = net.connect({ host: host.address.host, port: host.address.port, noDelay: true });
+    let connected = false;
+    const timeoutMs = cluster.cluster.connectTimeoutMs;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            cs.upstreamCxConnectTimeout.inc();
+            up.destroy();
+          }, timeoutMs)
+        : null;
+    up.on('connect', () => {
+      connected = true;
+      if (timer !== null) clearTimeout(timer);
+      if (first !== null && first.length > 0) {
+        rx += first.length;
+        up.write(first);
+      }
+      down.on('data', (d: Buffer) => {
+        rx += d.length;
+        if (!up.write(d)) down.pause();
+      });
+      up.on('data', (d: Buffer) => {
+        tx += d.length;
+        if (!down.write(d)) up.pause();
+      });
+      up.on('drain', () => down.resume());
+      down.on('drain', () => up.resume());
+      down.on('end', () => up.end());
+      up.on('end', () => down.end());
+      down.resume();
+      const idle = this.config.idleTimeoutMs;
+      if (idle > 0) {
+        down.setTimeout(idle, () => {
+          this.idleTimeout.inc();
+          down.destroy();
+          up.destroy();
+        });
+      }
+    });
+    up.on('error', () => {});
+    up.on('close', () => {
+      if (timer !== null) clearTimeout(timer);
+      host.activeRequests--;
+      cs.upstreamCxActive.dec();
+      if (!connected) {
+        cs.upstreamCxConnectFail.inc();
+        flags = Flag.UpstreamConnectionFailure;
+      } else cs.upstreamCxDestroy.inc();
+      down.destroy();
+    });
+    down.once('close', () => {
+      up.destroy();
+      finish();
+    });
+  }
+
+  private entry(
+    down: net.Socket,
+    start: number,
+    flags: string,
+    upstreamHost: string,
+    cluster: string,
+    rx: number,
+    tx: number,
+  ): AccessLogEntry {
+    return {
+      startTimeMs: start,
+      method: '',
+      path: '',
+      protocol: '-',
+      status: 0,
+      responseFlags: flags === '' ? '-' : flags,
+      responseCodeDetails: '',
+      bytesReceived: rx,
+      bytesSent: tx,
+      durationMs: this.services.now() - start,
+      upstreamServiceTimeMs: -1,
+      upstreamHost,
+      upstreamCluster: cluster,
+      downstreamRemoteAddress: `${down.remoteAddress}:${down.remotePort}`,
+      downstreamLocalAddress: `${down.localAddress}:${down.localPort}`,
+      xForwardedFor: '',
+      userAgent: '',
+      requestId: '',
+      authority: '',
+      routeName: '',
+      upstreamTransportFailureReason: flags === Flag.UpstreamConnectionFailure ? 'connection failure' : '',
+      requestedServerName: '',
+    };
+  }
+}

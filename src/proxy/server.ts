@@ -1,0 +1,138 @@
+// The proxy runtime: owns the cluster manager, the RDS route slots and the listener manager, applies a full
+// ProxyResources set atomically (routes compiled, clusters updated, listeners added/updated/drained), and
+// exposes read accessors for the admin API.
+import type { ProxyResources, StaticSecret } from './config/bootstrap.js';
+import type { Cluster } from './config/cluster.js';
+import type { Listener } from './config/listener.js';
+import type { AccessLogSink } from './http/access-log-entry.js';
+import type { ProxyServices, RouteSlot } from './http/hcm.js';
+import type { SecretLookup } from './listener/downstream-tls.js';
+import { ListenerManager } from './listener/listener-manager.js';
+import { CompiledRouteTable } from './router/route-table.js';
+import type { StatsStore } from './stats/store.js';
+import { ClusterManager } from './upstream/cluster-manager.js';
+import type { Host } from './upstream/lb/types.js';
+
+export interface ProxyServerOptions {
+  stats: StatsStore;
+  accessLog?: AccessLogSink;
+  /** Epoch milliseconds; Date.now by default. */
+  clock?: () => number;
+  /** [0, 1); Math.random by default. */
+  random?: () => number;
+  /** Resolves SDS secret names used by TLS contexts (static bootstrap secrets or the SDS store). */
+  secrets?: SecretLookup;
+}
+
+export interface ListenerView {
+  name: string;
+  config: Listener;
+  /** Bound address; port is the real one when the config asked for 0. Undefined when not bound. */
+  boundAddress: { host: string; port: number } | undefined;
+  connections: number;
+}
+
+export interface HostView {
+  host: Host;
+  idleConnections: number;
+  connections: number;
+}
+
+export interface ClusterView {
+  name: string;
+  config: Cluster;
+  hosts: HostView[];
+}
+
+export class ProxyServer {
+  private readonly services: ProxyServices;
+  private readonly clusters: ClusterManager;
+  private readonly listeners: ListenerManager;
+  private readonly slots = new Map<string, RouteSlot>();
+  private resources: ProxyResources | undefined;
+
+  constructor(opts: ProxyServerOptions) {
+    const now = opts.clock ?? Date.now;
+    const random = opts.random ?? Math.random;
+    this.clusters = new ClusterManager(opts.stats, random, now);
+    this.services = {
+      clusters: this.clusters,
+      stats: opts.stats,
+      now,
+      random,
+      accessLog: opts.accessLog,
+      routeSlot: (name) => this.slot(name),
+    };
+    const staticSecrets: SecretLookup = () => undefined;
+    this.listeners = new ListenerManager(this.services, opts.secrets ?? staticSecrets);
+  }
+
+  private slot(name: string): RouteSlot {
+    let s = this.slots.get(name);
+    if (s === undefined) {
+      s = { table: undefined };
+      this.slots.set(name, s);
+    }
+    return s;
+  }
+
+  /**
+   * Installs a complete resource set. Clusters and routes switch first (so new listeners never see a route
+   * to a missing cluster), then listeners. In-flight requests keep the route and cluster they started with.
+   */
+  apply(resources: ProxyResources): void {
+    this.clusters.apply(resources.clusters, resources.endpoints);
+    const prev = this.resources;
+    for (const [name, rc] of resources.routes) {
+      const s = this.slot(name);
+      if (s.table !== undefined && prev?.routes.get(name) === rc) continue;
+      s.table = new CompiledRouteTable(rc, this.services.random);
+    }
+    for (const [name, s] of this.slots) if (!resources.routes.has(name)) s.table = undefined;
+    this.listeners.apply(resources.listeners);
+    this.resources = resources;
+  }
+
+  /** Resolves once every listener of the last apply is bound; rejects with a bind error. */
+  ready(): Promise<void> {
+    return this.listeners.ready();
+  }
+
+  /** The resources last applied. */
+  current(): ProxyResources | undefined {
+    return this.resources;
+  }
+
+  listenerViews(): ListenerView[] {
+    const out: ListenerView[] = [];
+    for (const [name, l] of this.listeners.entries()) {
+      const a = l.address();
+      out.push({
+        name,
+        config: l.config,
+        boundAddress: a === undefined ? undefined : { host: a.address, port: a.port },
+        connections: l.connectionCount,
+      });
+    }
+    return out;
+  }
+
+  /** The bound port of a listener (handy when it was configured with port 0). */
+  listenerPort(name: string): number | undefined {
+    return this.listeners.get(name)?.address()?.port;
+  }
+
+  clusterViews(): ClusterView[] {
+    const out: ClusterView[] = [];
+    for (const c of this.clusters.entries())
+      out.push({ name: c.cluster.name, config: c.cluster, hosts: c.hostsView() });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.close();
+    this.clusters.close();
+  }
+}
+
+export type { StaticSecret };
