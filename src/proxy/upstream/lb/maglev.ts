@@ -3,6 +3,7 @@
 // table[hash mod size]. Removing one of N hosts moves only about 1/N of the keys.
 import type { HostSet } from '../host-set.js';
 import { CandidateLoadBalancer } from './base.js';
+import { hashWeights } from './hash-weights.js';
 import { randomHash } from './ring-hash.js';
 import type { Host, LbContext } from './types.js';
 import { xxHash64 } from './xxhash64.js';
@@ -17,7 +18,11 @@ export interface MaglevTable {
   readonly hosts: readonly Host[];
 }
 
-export function buildMaglevTable(candidates: readonly Host[], size: number): MaglevTable {
+export function buildMaglevTable(
+  candidates: readonly Host[],
+  size: number,
+  weights: readonly number[] = candidates.map((h) => h.weight),
+): MaglevTable {
   const m = BigInt(size);
   const n = candidates.length;
   // Each host walks its own permutation of the slots: offset, offset + skip, offset + 2·skip, … (mod size).
@@ -30,14 +35,14 @@ export function buildMaglevTable(candidates: readonly Host[], size: number): Mag
   candidates.forEach((host, j) => {
     position[j] = Number(xxHash64(host.key, 0n) % m);
     skip[j] = Number(xxHash64(host.key, 1n) % (m - 1n)) + 1;
-    maxWeight = Math.max(maxWeight, host.weight);
+    maxWeight = Math.max(maxWeight, weights[j]);
   });
   const slots = new Uint32Array(size);
   const taken = new Uint8Array(size);
   let filled = 0;
   while (filled < size) {
     for (let j = 0; j < n && filled < size; j++) {
-      credit[j] += candidates[j].weight;
+      credit[j] += weights[j];
       if (credit[j] < maxWeight) continue;
       credit[j] -= maxWeight;
       let slot = position[j];
@@ -70,7 +75,7 @@ export class MaglevLoadBalancer extends CandidateLoadBalancer<MaglevTable> {
   }
 
   protected buildState(candidates: readonly Host[]): MaglevTable {
-    return buildMaglevTable(candidates, this.#tableSize);
+    return buildMaglevTable(candidates, this.#tableSize, hashWeights(candidates, this.hostSet));
   }
 
   protected pick(table: MaglevTable, _candidates: readonly Host[], ctx: LbContext): Host {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { HealthStatus } from '../../config/cluster.js';
 import { HostSet } from '../host-set.js';
 import { createLoadBalancer } from './index.js';
+import { randomHash } from './ring-hash.js';
 import { assignment, cluster, countPicks, seededRandom, ZONE_A, ZONE_B } from './test-support.js';
 
 const N = 20_000;
@@ -153,4 +154,23 @@ test('Istio-style failover: local zone at P0, remote at P1; traffic fails over w
     shareOf(countPicks(lb, N), (p) => p === 3),
     100,
   );
+});
+
+test('ring hash and maglev give weighted localities their share of keys (1:3 → 25 / 75 ± 3)', () => {
+  for (const policy of ['RING_HASH', 'MAGLEV'] as const) {
+    const c = cluster(policy, { localityWeighted: true });
+    const set = new HostSet(
+      c,
+      assignment([
+        { locality: ZONE_A, weight: 1, endpoints: [{ port: 1 }, { port: 2 }, { port: 3 }] },
+        { locality: ZONE_B, weight: 3, endpoints: [{ port: 4 }] },
+      ]),
+    );
+    const random = seededRandom(58);
+    const counts = countPicks(createLoadBalancer(c, set, seededRandom(59)), N, () => ({
+      hash: randomHash(random),
+    }));
+    const zoneA = shareOf(counts, (p) => p <= 3);
+    assert.ok(Math.abs(zoneA - 25) <= 3, `${policy}: zone A got ${zoneA} %`);
+  }
 });

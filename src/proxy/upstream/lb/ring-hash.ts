@@ -2,6 +2,7 @@
 // `ip:port_i`, in proportion to its weight; a request goes to the first point at or after its hash.
 import type { HostSet } from '../host-set.js';
 import { CandidateLoadBalancer } from './base.js';
+import { hashWeights } from './hash-weights.js';
 import type { Host, LbContext } from './types.js';
 import { xxHash64Low } from './xxhash64.js';
 
@@ -21,10 +22,15 @@ export interface Ring {
  * Builds a ring: the scale is the smallest that gives the lightest host at least one whole point while
  * reaching the minimum size, capped at the maximum; each host then gets scale × its share of the weight.
  */
-export function buildRing(candidates: readonly Host[], minSize: number, maxSize: number): Ring {
-  const totalWeight = candidates.reduce((sum, h) => sum + h.weight, 0);
+export function buildRing(
+  candidates: readonly Host[],
+  minSize: number,
+  maxSize: number,
+  weights: readonly number[] = candidates.map((h) => h.weight),
+): Ring {
+  const totalWeight = weights.reduce((sum, w) => sum + w, 0);
   let minShare = 1;
-  for (const h of candidates) minShare = Math.min(minShare, h.weight / totalWeight);
+  for (const w of weights) if (w > 0) minShare = Math.min(minShare, w / totalWeight);
   const scale = Math.min(Math.ceil(minShare * minSize) / minShare, maxSize);
   const count = Math.ceil(scale - 1e-9);
   const high = new Uint32Array(count + candidates.length);
@@ -34,7 +40,7 @@ export function buildRing(candidates: readonly Host[], minSize: number, maxSize:
   let target = 0;
   let n = 0;
   candidates.forEach((host, h) => {
-    target += (scale * host.weight) / totalWeight;
+    target += (scale * weights[h]) / totalWeight;
     for (let i = 0; n < target && n < high.length; i++) {
       low[n] = xxHash64Low(`${host.key}_${i}`, out);
       high[n] = out[0];
@@ -96,7 +102,7 @@ export class RingHashLoadBalancer extends CandidateLoadBalancer<Ring> {
   }
 
   protected buildState(candidates: readonly Host[]): Ring {
-    return buildRing(candidates, this.#minSize, this.#maxSize);
+    return buildRing(candidates, this.#minSize, this.#maxSize, hashWeights(candidates, this.hostSet));
   }
 
   protected pick(ring: Ring, _candidates: readonly Host[], ctx: LbContext): Host {
