@@ -14,7 +14,9 @@ export interface Issue {
 /** Collects the findings of one validation run. */
 export class Ctx {
   readonly issues: Issue[] = [];
+  errorCount = 0;
   error(path: string, message: string, code?: string): void {
+    this.errorCount++;
     this.issues.push({ severity: 'error', path, message, ...(code ? { code } : {}) });
   }
   warn(path: string, message: string, code?: string): void {
@@ -42,16 +44,28 @@ export class Schema<T, R extends boolean = false> {
     readonly expected: string,
     readonly parser: Parser<T>,
     readonly flags: Flags<T> = {},
+    /** The field names of an object schema (or of a list's items), for hints about misplaced fields. */
+    readonly fieldNames?: readonly string[],
   ) {}
   parse(input: unknown, ctx: Ctx, path: string): T | undefined {
     return this.parser(input, ctx, path);
   }
   required(): Schema<T, true> {
-    return new Schema<T, true>(this.expected, this.parser, { ...this.flags, required: true });
+    return new Schema<T, true>(
+      this.expected,
+      this.parser,
+      { ...this.flags, required: true },
+      this.fieldNames,
+    );
   }
   /** The value used when the field is absent (Istio's default); the field is then always present. */
   default(value: T): Schema<T, true> {
-    return new Schema<T, true>(this.expected, this.parser, { ...this.flags, defaultValue: () => value });
+    return new Schema<T, true>(
+      this.expected,
+      this.parser,
+      { ...this.flags, defaultValue: () => value },
+      this.fieldNames,
+    );
   }
   /** Extra checks on a value that parsed; they report through ctx. */
   check(fn: Check<T>): Schema<T, R> {
@@ -64,11 +78,17 @@ export class Schema<T, R extends boolean = false> {
         return v;
       },
       this.flags,
+      this.fieldNames,
     );
   }
   /** Accepted, with a warning naming the replacement. */
   deprecated(message: string): Schema<T, R> {
-    return new Schema<T, R>(this.expected, this.parser, { ...this.flags, deprecated: message });
+    return new Schema<T, R>(
+      this.expected,
+      this.parser,
+      { ...this.flags, deprecated: message },
+      this.fieldNames,
+    );
   }
 }
 
@@ -207,8 +227,8 @@ export function re2Error(pattern: string): string | undefined {
 }
 
 export function arr<T>(item: Schema<T, boolean>, opts: { minItems?: number } = {}): Schema<T[]> {
-  return new Schema(`a list of ${item.expected}`, (v, ctx, path) => {
-    if (!Array.isArray(v)) return typeError(ctx, path, `a list of ${item.expected}`, v);
+  const parser: Parser<T[]> = (v, ctx, path) => {
+    if (!Array.isArray(v)) return typeError(ctx, path, 'a list', v);
     if (opts.minItems !== undefined && v.length < opts.minItems) {
       ctx.error(
         path,
@@ -216,6 +236,7 @@ export function arr<T>(item: Schema<T, boolean>, opts: { minItems?: number } = {
         'min-items',
       );
     }
+    const before = ctx.errorCount;
     const out: T[] = [];
     v.forEach((el, i) => {
       const p = joinPath(path, i);
@@ -226,8 +247,10 @@ export function arr<T>(item: Schema<T, boolean>, opts: { minItems?: number } = {
       const r = item.parse(el, ctx, p);
       if (r !== undefined) out.push(r);
     });
-    return out;
-  });
+    // A list with a bad item is not handed on: checks over the whole list would see a partial one.
+    return ctx.errorCount > before ? undefined : out;
+  };
+  return new Schema('a list', parser, {}, item.fieldNames);
 }
 
 /** An object with free-form keys (labels, header maps); `key` checks each key. */
@@ -237,6 +260,7 @@ export function map<T>(
 ): Schema<Record<string, T>> {
   return new Schema(`a map of ${value.expected}`, (v, ctx, path) => {
     if (!isPlainObject(v)) return typeError(ctx, path, `a map of ${value.expected}`, v);
+    const before = ctx.errorCount;
     const out: Record<string, T> = {};
     for (const [k, el] of Object.entries(v)) {
       const p = joinPath(path, k);
@@ -244,7 +268,7 @@ export function map<T>(
       const r = value.parse(el, ctx, p);
       if (r !== undefined) out[k] = r;
     }
-    return out;
+    return ctx.errorCount > before ? undefined : out;
   });
 }
 
@@ -285,8 +309,9 @@ export interface ObjOptions<O> {
 export function obj<F extends Shape>(fields: F, opts: ObjOptions<ObjOf<F>> = {}): Schema<ObjOf<F>> {
   const expected = opts.expected ?? 'an object';
   const known = Object.keys(fields);
-  return new Schema(expected, (v, ctx, path) => {
+  const parser: Parser<ObjOf<F>> = (v, ctx, path) => {
     if (!isPlainObject(v)) return typeError(ctx, path, expected, v);
+    const before = ctx.errorCount;
     const out: Record<string, unknown> = {};
     const seen = new Map<string, string>();
     for (const [rawKey, el] of Object.entries(v)) {
@@ -294,7 +319,7 @@ export function obj<F extends Shape>(fields: F, opts: ObjOptions<ObjOf<F>> = {})
       const p = joinPath(path, key);
       if (!(key in fields)) {
         if (opts.ignore?.includes(rawKey)) continue;
-        ctx.error(p, `unknown field "${rawKey}"${didYouMean(rawKey, known)}`, 'unknown-field');
+        ctx.error(p, `unknown field "${rawKey}"${unknownFieldHint(rawKey, fields)}`, 'unknown-field');
         continue;
       }
       const other = seen.get(key);
@@ -330,8 +355,20 @@ export function obj<F extends Shape>(fields: F, opts: ObjOptions<ObjOf<F>> = {})
         ctx.error(path, `only one of ${group.join(', ')} may be set (got ${set.join(' and ')})`, 'oneof');
       }
     }
+    // An object with an error inside is not handed on: cross-field checks would see missing or wrong fields.
+    if (ctx.errorCount > before) return undefined;
     const result = out as ObjOf<F>;
     opts.check?.(result, ctx, path);
-    return result;
-  });
+    return ctx.errorCount > before ? undefined : result;
+  };
+  return new Schema(expected, parser, {}, known);
+}
+
+/** ` (did you mean "x"?)` for a near miss, or ` (it belongs under "source")` when a child object has the field. */
+function unknownFieldHint(key: string, fields: Shape): string {
+  const near = didYouMean(key, Object.keys(fields));
+  if (near) return near;
+  const camel = toCamel(key);
+  const owner = Object.entries(fields).find(([, s]) => s.fieldNames?.includes(camel));
+  return owner ? ` (it belongs under "${owner[0]}")` : '';
 }

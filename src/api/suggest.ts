@@ -24,6 +24,8 @@ export function closest(name: string, known: Iterable<string>): string | undefin
   for (const k of known) {
     const kl = k.toLowerCase().replace(/[_-]/g, '');
     if (kl === lower) return k;
+    // `matchLabels` written where the field is `labels` (and the reverse): one name ends with the other.
+    if (Math.min(kl.length, lower.length) >= 4 && (kl.endsWith(lower) || lower.endsWith(kl))) return k;
     const d = editDistance(lower, kl);
     if (d < bestScore) {
       bestScore = d;

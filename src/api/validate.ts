@@ -124,17 +124,20 @@ export function validateDocument(doc: LoadedDocument): { resource?: Resource; di
     def.check?.(resource, ctx);
     if (ctx.issues.some((i) => i.severity === 'error')) resource = undefined;
   }
-  const diagnostics: Diagnostic[] = ctx.issues.map((i) => ({
-    severity: i.severity,
-    file: doc.file,
-    line: lineOf(doc, i.path),
-    ...(id.kind !== undefined ? { kind: id.kind } : {}),
-    ...(id.namespace !== undefined ? { namespace: id.namespace } : {}),
-    ...(id.name !== undefined ? { name: id.name } : {}),
-    path: i.path,
-    message: i.message,
-    ...(i.code ? { code: i.code } : {}),
-  }));
+  const diagnostics: Diagnostic[] = ctx.issues.map(
+    (i): Diagnostic => ({
+      severity: i.severity,
+      file: doc.file,
+      line: lineOf(doc, i.path),
+      ...(id.kind !== undefined ? { kind: id.kind } : {}),
+      ...(id.namespace !== undefined ? { namespace: id.namespace } : {}),
+      ...(id.name !== undefined ? { name: id.name } : {}),
+      path: i.path,
+      message: i.message,
+      ...(i.code ? { code: i.code } : {}),
+    }),
+  );
+  diagnostics.sort((a, b) => a.line - b.line);
   return resource ? { resource, diagnostics } : { diagnostics };
 }
 

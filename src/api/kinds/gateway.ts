@@ -98,7 +98,7 @@ const server = () =>
       check: (s, ctx, path) => {
         const p = s.port.protocol.toUpperCase();
         if ((p === 'HTTPS' || p === 'TLS') && !s.tls)
-          ctx.error(`${path}.tls`, `a ${p} server needs tls settings`, 'tls');
+          ctx.error(`${path}.tls`, `a server with protocol ${p} needs tls settings`, 'tls');
       },
     },
   );
