@@ -71,7 +71,8 @@ export function checkRegex(ctx: DecodeContext, pattern: string, path: string): v
   try {
     new RE2(pattern, 'u');
   } catch (err) {
-    ctx.error(path, `invalid RE2 pattern: ${(err as Error).message}`);
+    // node-re2 reports the pattern with its slashes escaped; show it as written.
+    ctx.error(path, `invalid RE2 pattern: ${(err as Error).message.replaceAll('\\/', '/')}`);
   }
 }
 

@@ -13,7 +13,7 @@ function snake(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** The 1-based line of the deepest node along `path` (the field itself when present, else its parent). */
+/** The 1-based line of the deepest node along `path` (the field's key when present, else its parent). */
 export function lineOfPath(doc: Document, lines: LineCounter, path: string): number | undefined {
   const segs = segments(path);
   let node: unknown = doc.contents;
@@ -39,7 +39,8 @@ export function lineOfPath(doc: Document, lines: LineCounter, path: string): num
         );
         if (pair !== undefined) {
           node = pair.value;
-          found = (pair.value as Node | null) ?? (pair.key as Node);
+          // The key's line reads best ("health_checks:"), even when the value starts below it.
+          found = pair.key as Node;
           i = j;
           matched = true;
         }

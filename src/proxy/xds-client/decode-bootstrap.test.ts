@@ -1,0 +1,443 @@
+// Bootstrap decoding: each supported feature from Envoy-style YAML/JSON fixtures, Envoy's defaults, and
+// every kind of NACK (unsupported field, bad regex, missing required field, typo, unknown filter type).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import type { FieldError, Result } from '../../common/result.js';
+import type { Bootstrap } from '../config/bootstrap.js';
+import type { HttpConnectionManager, TcpProxy } from '../config/listener.js';
+import type { ForwardAction } from '../config/route.js';
+import { decodeBootstrap } from './decode-bootstrap.js';
+
+const fixtures = new URL('../../../test/fixtures/bootstrap/', import.meta.url);
+
+function load(name: string, readFile?: (p: string) => string): Result<Bootstrap> {
+  return decodeBootstrap(readFileSync(new URL(name, fixtures), 'utf8'), name, readFile ? { readFile } : {});
+}
+
+function value(r: Result<Bootstrap>): Bootstrap {
+  if (!r.ok) assert.fail(`expected success, got ${JSON.stringify(r.errors, null, 2)}`);
+  return r.value;
+}
+
+function errors(r: Result<Bootstrap>): FieldError[] {
+  if (r.ok) assert.fail('expected errors, got a bootstrap');
+  return r.errors;
+}
+
+function hcmOf(b: Bootstrap, listener = 0): HttpConnectionManager {
+  const f = b.listeners[listener].filterChains[0].filter;
+  assert.equal(f.kind, 'http');
+  return f as HttpConnectionManager;
+}
+
+/** A minimal bootstrap with one HTTP listener whose connection manager fields are given as YAML lines. */
+function withHcm(
+  hcmYaml: string,
+  routeYaml = 'routes: [{ match: { prefix: / }, route: { cluster: c } }]',
+): string {
+  const indent = (s: string, n: number) =>
+    s
+      .trim()
+      .split('\n')
+      .map((l) => ' '.repeat(n) + l)
+      .join('\n');
+  return `static_resources:
+  listeners:
+  - name: http
+    address: { socket_address: { address: 127.0.0.1, port_value: 8080 } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: http
+${indent(hcmYaml, 10)}
+          route_config:
+            virtual_hosts:
+            - name: vh
+              domains: ["*"]
+${indent(routeYaml, 14)}
+`;
+}
+
+const ROUTER = `- name: envoy.filters.http.router
+  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }`;
+
+test('static HTTP bootstrap: node identity, admin, listener, inline routes and filters', () => {
+  const b = value(load('static-http.yaml'));
+  assert.equal(b.node.id, 'sidecar~10.0.0.1~productpage-v1.default~default.svc.cluster.local');
+  assert.equal(b.node.cluster, 'productpage.default');
+  assert.deepEqual(b.node.metadata.LABELS, { app: 'productpage', version: 'v1' });
+  assert.equal(b.node.metadata.SERVICE_ACCOUNT, 'bookinfo-productpage');
+  assert.deepEqual(b.node.locality, { region: 'eu', zone: 'eu-1', subZone: '' });
+  assert.deepEqual(b.admin, { host: '127.0.0.1', port: 15000, accessLogPath: '/dev/null' });
+  assert.equal(b.ads, undefined);
+
+  const l = b.listeners[0];
+  assert.deepEqual(l.address, { host: '0.0.0.0', port: 10000 });
+  assert.equal(l.trafficDirection, 'INBOUND');
+  assert.equal(l.bindToPort, true);
+  const hcm = hcmOf(b);
+  assert.equal(hcm.statPrefix, 'ingress_http');
+  assert.equal(hcm.useRemoteAddress, true);
+  assert.equal(hcm.idleTimeoutMs, 30_000);
+  assert.equal(hcm.streamIdleTimeoutMs, 300_000, "Envoy's default stream idle timeout");
+  assert.equal(hcm.generateRequestId, true);
+  assert.equal(hcm.maxRequestHeadersKb, 60);
+  assert.equal(hcm.serverName, 'envoy');
+  assert.deepEqual(hcm.upgrades, ['websocket']);
+  assert.deepEqual(hcm.accessLogs, [
+    { path: 'stdout', format: { kind: 'text', template: '%REQ(:METHOD)% %RESPONSE_CODE%\n' } },
+  ]);
+
+  // HTTP filters: fault kept as its typed_config JSON for the fault filter, router last without config.
+  assert.deepEqual(
+    hcm.httpFilters.map((f) => [f.name, f.typeName]),
+    [
+      ['envoy.filters.http.fault', 'envoy.extensions.filters.http.fault.v3.HTTPFault'],
+      ['envoy.filters.http.router', 'envoy.extensions.filters.http.router.v3.Router'],
+    ],
+  );
+  assert.deepEqual(hcm.httpFilters[0].config, {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+    delay: { fixed_delay: '0.500s', percentage: { numerator: 10 } },
+  });
+  assert.equal(hcm.httpFilters[1].config, undefined);
+
+  assert.equal(hcm.routes.kind, 'inline');
+  if (hcm.routes.kind !== 'inline') return;
+  const rc = hcm.routes.config;
+  assert.equal(rc.name, 'local_route');
+  assert.deepEqual(rc.headers.responseAdd, [
+    { key: 'x-served-by', value: 'trellis', action: 'OVERWRITE_IF_EXISTS_OR_ADD', keepEmptyValue: false },
+  ]);
+  const vh = rc.virtualHosts[0];
+  assert.deepEqual(vh.retryPolicy?.retryOn, ['connect-failure', 'refused-stream']);
+  assert.equal(vh.retryPolicy?.numRetries, 2);
+  const [api, items, old, health, root] = vh.routes;
+
+  assert.deepEqual(api.match.path, { kind: 'prefix', value: '/api' });
+  assert.deepEqual(api.match.headers[0].match, {
+    kind: 'string',
+    string: { kind: 'exact', value: 'true', ignoreCase: false },
+  });
+  const apiAction = api.action as ForwardAction;
+  assert.equal(apiAction.timeoutMs, 3000);
+  assert.equal(apiAction.target.kind, 'weighted');
+  if (apiAction.target.kind === 'weighted') {
+    assert.equal(apiAction.target.totalWeight, 100);
+    assert.deepEqual(
+      apiAction.target.clusters.map((c) => [c.name, c.weight]),
+      [
+        ['backend_v1', 90],
+        ['backend_v2', 10],
+      ],
+    );
+  }
+  assert.equal(apiAction.retryPolicy?.avoidPreviousHosts, true);
+  assert.equal(apiAction.retryPolicy?.perTryTimeoutMs, 1000);
+  assert.equal(apiAction.retryPolicy?.backoffBaseMs, 25, "Envoy's retry back-off base");
+  assert.equal(apiAction.retryPolicy?.backoffMaxMs, 250, '10 × base');
+
+  assert.deepEqual(items.match.path, { kind: 'regex', pattern: '^/items/[0-9]+$' });
+  assert.deepEqual(items.match.queryParameters, [{ name: 'debug', match: { kind: 'present' } }]);
+  const itemsAction = items.action as ForwardAction;
+  assert.equal(itemsAction.prefixRewrite, '/v1/items');
+  assert.equal(itemsAction.timeoutMs, 15_000, "Envoy's default route timeout");
+  assert.deepEqual(itemsAction.hashPolicies, [{ kind: 'header', name: 'x-user', terminal: false }]);
+
+  assert.deepEqual(old.action, { kind: 'redirect', status: 308, stripQuery: false, path: '/new' });
+  assert.deepEqual(health.action, { kind: 'direct', status: 200, body: 'ok' });
+  assert.deepEqual(health.perFilterConfig['envoy.filters.http.fault'], {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+    abort: { http_status: 503, percentage: { numerator: 100 } },
+  });
+  assert.deepEqual(root.match.path, { kind: 'prefix', value: '/' });
+});
+
+test('static HTTP bootstrap: clusters with Envoy defaults, circuit breakers, outlier detection, protocols', () => {
+  const b = value(load('static-http.yaml'));
+  const [v1, v2] = b.clusters;
+  assert.equal(v1.type, 'STATIC');
+  assert.equal(v1.connectTimeoutMs, 250);
+  assert.equal(v1.lbPolicy, 'LEAST_REQUEST');
+  assert.equal(v1.lbConfig.healthyPanicThreshold, 50, "Envoy's default panic threshold");
+  assert.deepEqual(v1.circuitBreakers, [
+    { priority: 'DEFAULT', maxConnections: 100, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 5 },
+  ]);
+  assert.equal(v1.outlierDetection?.consecutive5xx, 3);
+  assert.equal(v1.outlierDetection?.baseEjectionTimeMs, 10_000);
+  assert.equal(v1.outlierDetection?.intervalMs, 10_000, 'default interval');
+  assert.equal(v1.outlierDetection?.maxEjectionPercent, 10, 'default max ejection percent');
+  assert.equal(v1.upstreamProtocol, 'http1');
+  assert.equal(v1.idleTimeoutMs, 3_600_000);
+  const endpoints = v1.loadAssignment?.localities[0].endpoints ?? [];
+  assert.deepEqual(
+    endpoints.map((e) => [e.address.port, e.weight, e.healthStatus]),
+    [
+      [8081, 1, 'UNKNOWN'],
+      [8082, 3, 'UNKNOWN'],
+    ],
+  );
+  assert.equal(v1.loadAssignment?.localities[0].locality.zone, 'eu-1');
+  assert.equal(v1.loadAssignment?.overprovisioningFactor, 140);
+
+  assert.equal(v2.type, 'STRICT_DNS');
+  assert.equal(v2.connectTimeoutMs, 5_000, "Envoy's default connect timeout");
+  assert.equal(v2.dnsLookupFamily, 'V4_ONLY');
+  assert.equal(v2.dnsRefreshRateMs, 5_000);
+  assert.equal(v2.upstreamProtocol, 'http2');
+  assert.deepEqual(v2.circuitBreakers, [
+    { priority: 'DEFAULT', maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 },
+  ]);
+  assert.equal(v2.loadAssignment?.localities[0].endpoints[0].address.host, 'localhost');
+});
+
+test('JSON bootstrap with ADS: ads_config, lds/cds over ADS, camelCase keys accepted', () => {
+  const b = value(load('ads.json'));
+  assert.deepEqual(b.ads, { clusterName: 'xds-grpc', apiType: 'GRPC' });
+  assert.equal(b.dynamicLds, true);
+  assert.equal(b.dynamicCds, true);
+  assert.equal(b.node.id, 'router~127.0.0.1~gw.default~default.svc.cluster.local');
+  assert.equal(b.clusters[0].connectTimeoutMs, 1000);
+  assert.equal(b.clusters[0].upstreamProtocol, 'http2');
+});
+
+test('TLS and TCP proxy: filter chain match, downstream and upstream TLS, SDS names, secrets, ring hash', () => {
+  const read: string[] = [];
+  const b = value(
+    load('tls-tcp.yaml', (p) => {
+      read.push(p);
+      return 'KEY FROM FILE';
+    }),
+  );
+  assert.deepEqual(read, ['key.pem'], 'DataSource filenames are read at decode time');
+  const l = b.listeners[0];
+  assert.deepEqual(l.listenerFilters, ['envoy.filters.listener.tls_inspector']);
+  const chain = l.filterChains[0];
+  assert.deepEqual(chain.match, {
+    prefixRanges: ['10.0.0.0/8'],
+    sourcePrefixRanges: [],
+    serverNames: ['db.example.com'],
+    transportProtocol: 'tls',
+    applicationProtocols: [],
+  });
+  assert.equal(chain.tls?.requireClientCertificate, true);
+  assert.deepEqual(chain.tls?.common.alpnProtocols, ['h2', 'http/1.1']);
+  assert.equal(chain.tls?.common.minVersion, 'TLSv1_2');
+  const cert = chain.tls?.common.certificates[0];
+  assert.equal(cert?.kind, 'inline');
+  if (cert?.kind === 'inline') assert.equal(cert.privateKey, 'KEY FROM FILE');
+  assert.deepEqual(chain.tls?.common.validation, {
+    kind: 'inline',
+    trustedCa: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n',
+    matchSubjectAltNames: [{ sanType: 'URI', kind: 'prefix', value: 'spiffe://cluster.local/ns/default/' }],
+  });
+  const tcp = chain.filter as TcpProxy;
+  assert.equal(tcp.kind, 'tcp');
+  assert.deepEqual(tcp.target, {
+    kind: 'weighted',
+    clusters: [
+      { name: 'db_primary', weight: 3 },
+      { name: 'db_replica', weight: 1 },
+    ],
+  });
+  assert.equal(tcp.idleTimeoutMs, 60_000);
+
+  const [primary, replica] = b.clusters;
+  assert.equal(primary.tls?.sni, 'db.internal');
+  assert.deepEqual(primary.tls?.common.certificates, [{ kind: 'sds', name: 'default' }]);
+  assert.deepEqual(primary.tls?.common.validation, {
+    kind: 'sds',
+    name: 'ROOTCA',
+    matchSubjectAltNames: [
+      { sanType: 'URI', kind: 'exact', value: 'spiffe://cluster.local/ns/db/sa/primary' },
+    ],
+  });
+  assert.equal(replica.lbPolicy, 'RING_HASH');
+  assert.deepEqual(replica.lbConfig.ringHash, { minimumRingSize: 64, maximumRingSize: 8_388_608 });
+  assert.equal(replica.lbConfig.healthyPanicThreshold, 25);
+  assert.deepEqual(b.secrets, [{ name: 'server-cert', certificateChain: 'CERT', privateKey: 'KEY' }]);
+});
+
+test('NACK: a bad RE2 regex names the full field path and the line', () => {
+  const errs = errors(load('bad-regex.yaml'));
+  assert.equal(errs.length, 1);
+  assert.equal(
+    errs[0].path,
+    'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[1].routes[0].match.safe_regex.regex',
+  );
+  assert.match(errs[0].message, /^invalid RE2 pattern: .*\(bad-regex\.yaml:20\)$/);
+});
+
+test('NACK: unsupported fields and enum values are errors, not silently dropped', () => {
+  const errs = errors(load('unsupported-field.yaml'));
+  assert.deepEqual(
+    errs.map((e) => e.path),
+    ['static_resources.clusters[0].health_checks', 'static_resources.clusters[0].lb_policy'],
+  );
+  assert.match(errs[0].message, /^not supported by Trellis \(unsupported-field\.yaml:6\)$/);
+  assert.match(errs[1].message, /LOAD_BALANCING_POLICY_CONFIG not supported by Trellis/);
+});
+
+test('NACK: missing required fields', () => {
+  const errs = errors(load('missing-required.yaml'));
+  const byPath = new Map(errs.map((e) => [e.path, e.message]));
+  assert.match(byPath.get('static_resources.listeners[0].address') ?? '', /^required/);
+  assert.match(
+    byPath.get('static_resources.listeners[0].filter_chains[0].filters[0].typed_config.stat_prefix') ?? '',
+    /^required/,
+  );
+  assert.match(
+    byPath.get('static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters') ?? '',
+    /router/,
+  );
+});
+
+test('NACK: a misspelt field gets a "did you mean" hint with its line', () => {
+  const text = `static_resources:
+  clusters:
+  - name: c
+    type: STATIC
+    conect_timeout: 1s
+`;
+  const errs = errors(decodeBootstrap(text, 'typo.yaml'));
+  assert.deepEqual(errs, [
+    {
+      path: 'static_resources.clusters[0].conect_timeout',
+      message:
+        'unknown field in envoy.config.cluster.v3.Cluster (did you mean "connect_timeout"?) (typo.yaml:5)',
+    },
+  ]);
+});
+
+test('NACK: wrong value types, bad enum names, bad durations and YAML syntax', () => {
+  const text = `admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: eighty } }
+static_resources:
+  clusters:
+  - name: c
+    type: STRICTER_DNS
+    connect_timeout: 5 seconds
+`;
+  const errs = errors(decodeBootstrap(text, 'types.yaml'));
+  assert.deepEqual(
+    errs.map((e) => e.path),
+    [
+      'admin.address.socket_address.port_value',
+      'static_resources.clusters[0].type',
+      'static_resources.clusters[0].connect_timeout',
+    ],
+  );
+  assert.match(errs[0].message, /expected an integer/);
+  assert.match(errs[1].message, /expected one of STATIC, STRICT_DNS/);
+  assert.match(errs[2].message, /expected a duration/);
+
+  const syntax = errors(decodeBootstrap('node: { id: [unclosed\n', 'broken.yaml'));
+  assert.match(syntax[0].message, /^broken\.yaml:\d+: /);
+});
+
+test('NACK: unknown HTTP filter types are rejected; optional ones are skipped with a warning', () => {
+  const unknownType = withHcm(`http_filters:
+- name: envoy.filters.http.lua
+  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua }
+${ROUTER}`);
+  const errs = errors(decodeBootstrap(unknownType, 'lua.yaml'));
+  assert.equal(
+    errs[0].path,
+    'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.@type',
+  );
+  assert.match(
+    errs[0].message,
+    /unknown type type\.googleapis\.com\/envoy\.extensions\.filters\.http\.lua\.v3\.Lua/,
+  );
+
+  // A known message that is not an HTTP filter Trellis implements.
+  const wrongFilter = withHcm(`http_filters:
+- name: inspector
+  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
+${ROUTER}`);
+  const wrong = errors(decodeBootstrap(wrongFilter, 'wrong.yaml'));
+  assert.match(wrong[0].message, /HTTP filter type .*TlsInspector not supported by Trellis/);
+
+  const optional = withHcm(`http_filters:
+- name: inspector
+  is_optional: true
+  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
+${ROUTER}`);
+  const r = decodeBootstrap(optional, 'optional.yaml');
+  assert.ok(r.ok);
+  assert.equal(r.warnings?.length, 1);
+  assert.deepEqual(
+    hcmOf(r.value).httpFilters.map((f) => f.name),
+    ['envoy.filters.http.router'],
+  );
+});
+
+test('NACK: the router must be last, and route-level fields Trellis lacks are named', () => {
+  const routerFirst = withHcm(`http_filters:
+${ROUTER}
+- name: envoy.filters.http.cors
+  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors }`);
+  assert.match(errors(decodeBootstrap(routerFirst, 'x.yaml'))[0].message, /router must be the last/);
+
+  const hedge = withHcm(
+    `http_filters:
+${ROUTER}`,
+    'routes: [{ match: { prefix: / }, route: { cluster: c, hedge_policy: { hedge_on_per_try_timeout: true } } }]',
+  );
+  const errs = errors(decodeBootstrap(hedge, 'hedge.yaml'));
+  assert.equal(
+    errs[0].path,
+    'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.hedge_policy',
+  );
+  assert.match(errs[0].message, /^not supported by Trellis/);
+});
+
+test('HCM defaults and settings: timeouts, codec, HTTP/2 window sizes, header limits', () => {
+  const r = decodeBootstrap(
+    withHcm(`codec_type: HTTP2
+stream_idle_timeout: 0s
+request_timeout: 20s
+max_request_headers_kb: 96
+http2_protocol_options: { max_concurrent_streams: 100 }
+common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }
+http_filters:
+${ROUTER}`),
+    'hcm.yaml',
+  );
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const hcm = hcmOf(r.value);
+  assert.equal(hcm.codec, 'HTTP2');
+  assert.equal(hcm.streamIdleTimeoutMs, 0, 'explicit 0 disables');
+  assert.equal(hcm.requestTimeoutMs, 20_000);
+  assert.equal(hcm.requestHeadersTimeoutMs, 0);
+  assert.equal(hcm.idleTimeoutMs, 3_600_000, "Envoy's default connection idle timeout");
+  assert.equal(hcm.maxRequestHeadersKb, 96);
+  assert.equal(hcm.headersWithUnderscores, 'REJECT_REQUEST');
+  assert.deepEqual(hcm.http2, {
+    maxConcurrentStreams: 100,
+    initialStreamWindowSize: 268_435_456,
+    initialConnectionWindowSize: 268_435_456,
+  });
+});
+
+test('NACK: ADS config must name a static cluster and the node needs an id', () => {
+  const text = `dynamic_resources:
+  ads_config:
+    api_type: GRPC
+    grpc_services: [{ envoy_grpc: { cluster_name: xds-grpc } }]
+  lds_config: { ads: {} }
+  cds_config: { path: /etc/envoy/cds.yaml }
+`;
+  const errs = errors(decodeBootstrap(text, 'ads.yaml'));
+  assert.deepEqual(
+    errs.map((e) => e.path).sort(),
+    [
+      'dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name',
+      'dynamic_resources.cds_config.path',
+      'node.id',
+    ].sort(),
+  );
+});
