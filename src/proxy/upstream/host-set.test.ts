@@ -126,6 +126,11 @@ test('DNS clusters: STRICT_DNS makes a host per address, LOGICAL_DNS only the fi
   });
   const strict = dns('STRICT_DNS');
   assert.deepEqual(dnsHostnames(strict), ['reviews.local']);
+  assert.deepEqual(
+    new HostSet(strict, undefined).hosts.map((h) => h.key),
+    ['10.9.9.9:9080'],
+    'before resolution only IP literals are hosts',
+  );
   const table = new Map([['reviews.local', ['10.0.0.1', '10.0.0.2']]]);
   const set = new HostSet(
     strict,

@@ -9,6 +9,7 @@ import type {
   Locality,
   SocketAddress,
 } from '../config/cluster.js';
+import { resolveDnsAssignment } from './lb/dns-assignment.js';
 import { computePriorityLoad, type LocalityHosts, type PriorityLevel } from './lb/priority-load.js';
 import type { Host } from './lb/types.js';
 
@@ -95,10 +96,16 @@ export class HostSet {
     this.#dirty = true;
   };
 
+  /**
+   * Without an assignment, starts from the cluster's inline endpoints; for STRICT_DNS / LOGICAL_DNS
+   * clusters only their IP literals, since host names are not addresses until resolved (then `update`).
+   */
   constructor(cluster: Cluster, assignment: ClusterLoadAssignment | undefined) {
     this.panicThreshold = Math.min(100, Math.max(0, cluster.lbConfig.healthyPanicThreshold));
     this.localityWeighted = cluster.lbConfig.localityWeighted;
-    const initial = assignment ?? cluster.loadAssignment;
+    const isDns = cluster.type === 'STRICT_DNS' || cluster.type === 'LOGICAL_DNS';
+    const initial =
+      assignment ?? (isDns ? resolveDnsAssignment(cluster, () => undefined) : cluster.loadAssignment);
     if (initial) this.update(initial);
   }
 
