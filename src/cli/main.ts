@@ -1,5 +1,6 @@
 // The `trellis` command: one program, every role and tool a subcommand (each registered from its own file).
 import { Command } from 'commander';
+import { registerAnalyze } from './analyze.js';
 import { registerValidate } from './validate.js';
 import { registerVersion } from './version.js';
 
@@ -11,6 +12,7 @@ const program = new Command('trellis')
 // One line per subcommand; each file owns its flags and behaviour.
 registerVersion(program);
 registerValidate(program);
+registerAnalyze(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -13,3 +13,13 @@ export function trellisArgv(): string[] {
   if (!existsSync(main)) throw new Error(`cannot find the trellis entry point at ${main}`);
   return [process.execPath, '--import', 'tsx', main];
 }
+
+/** The project root (the folder holding package.json), whether tests run from dist/ or from source. */
+export function projectRoot(): string {
+  let dir = new URL('.', import.meta.url);
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(fileURLToPath(new URL('package.json', dir)))) return fileURLToPath(dir).replace(/\/$/, '');
+    dir = new URL('..', dir);
+  }
+  throw new Error('cannot find the project root');
+}
