@@ -197,11 +197,15 @@ spec:
       ports: { http: 29080 },
       locality: '',
     });
-    assert.deepEqual(changes.at(-1)?.hostnames, ['reviews.default.svc.mesh.local']);
     assert.deepEqual(endpoints(registry.instancesOf(svc.hostname, 9080)), [
       '127.0.0.1:19080',
       '127.0.0.1:29080',
     ]);
+    // Both registrations land in one rebuild and one change notification.
+    assert.deepEqual(
+      changes.map((c) => c.hostnames),
+      [['reviews.default.svc.mesh.local']],
+    );
     // targetPort names an instance port: v2 does not have one, so it does not serve that port.
     assert.deepEqual(endpoints(registry.instancesOf(svc.hostname, 9090)), ['127.0.0.1:19090']);
     assert.deepEqual(endpoints(registry.instancesOf(svc.hostname, 9080, { version: 'v2' })), [
@@ -254,6 +258,27 @@ spec:
       '127.0.0.1:41000',
     ]);
     assert.deepEqual(registry.instancesOf('reviews.default.svc.cluster.local', 9080, { version: 'v1' }), []);
+  });
+
+  it('notifies once per burst of changes, at the end of the microtask, without any read', async () => {
+    const { local, changes } = await setup(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: ratings}\nspec: {selector: {app: ratings}, ports: [{name: http, port: 9080}]}\n',
+    );
+    for (let i = 0; i < 5; i++) {
+      local.connect({
+        proxyId: `ratings-${i}`,
+        name: 'ratings',
+        namespace: 'default',
+        labels: { app: 'ratings' },
+        serviceAccount: 'ratings',
+        addresses: [`10.0.0.${i + 1}`],
+        ports: {},
+        locality: '',
+      });
+    }
+    assert.equal(changes.length, 0);
+    await Promise.resolve();
+    assert.deepEqual(changes, [{ revision: 1, hostnames: ['ratings.default.svc.cluster.local'] }]);
   });
 
   it('changes to kinds the registry does not read do not change it', async () => {

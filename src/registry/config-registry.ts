@@ -20,6 +20,10 @@ export interface ConfigRegistryOptions {
 export class ConfigRegistry implements ServiceRegistry {
   readonly domain: string;
   private snapshot: RegistrySnapshot;
+  /** The snapshot the last change notification described; the next one is diffed against it. */
+  private published: RegistrySnapshot;
+  private stale = false;
+  private flushPending = false;
   private currentRevision = 0;
   private readonly handlers = new Set<(change: RegistryChange) => void>();
   private readonly stops: (() => void)[] = [];
@@ -31,38 +35,42 @@ export class ConfigRegistry implements ServiceRegistry {
   ) {
     this.domain = options.domain ?? DEFAULT_DOMAIN;
     this.snapshot = this.build();
+    this.published = this.snapshot;
     const relevant = new Set<string>(REGISTRY_KINDS);
     this.stops.push(
       store.watch((e) => {
-        if (relevant.has(e.key.kind)) this.rebuild();
+        if (relevant.has(e.key.kind)) this.invalidate();
       }),
-      local.onChange(() => this.rebuild()),
+      local.onChange(() => this.invalidate()),
     );
   }
 
+  /** The registry's revision; reading it first applies any pending change. */
   get revision(): number {
+    this.flush();
     return this.currentRevision;
   }
 
-  /** The snapshot in use; it never changes, a change makes a new one. */
+  /** The snapshot in use, current as of this call; it never changes, a change makes a new one. */
   current(): RegistrySnapshot {
+    this.flush();
     return this.snapshot;
   }
 
   services(): readonly Service[] {
-    return this.snapshot.services;
+    return this.current().services;
   }
 
   service(hostname: string, namespace?: string): Service | undefined {
-    return this.snapshot.service(hostname, namespace);
+    return this.current().service(hostname, namespace);
   }
 
   instancesOf(hostname: string, port: number, labels?: Labels): readonly ServiceEndpoint[] {
-    return this.snapshot.instancesOf(hostname, port, labels);
+    return this.current().instancesOf(hostname, port, labels);
   }
 
   workloads(): readonly WorkloadInstance[] {
-    return this.snapshot.workloads;
+    return this.current().workloads;
   }
 
   onChange(handler: (change: RegistryChange) => void): () => void {
@@ -80,16 +88,31 @@ export class ConfigRegistry implements ServiceRegistry {
     return new RegistrySnapshot({ resources, local: this.local.instances(), domain: this.domain });
   }
 
-  private rebuild(): void {
-    const previous = this.snapshot;
-    const before = previous.fingerprints();
+  /**
+   * Marks the snapshot stale. The rebuild happens once, at the next read or at the end of the current
+   * microtask, so a rescan that changes a hundred resources rebuilds once, not a hundred times.
+   */
+  private invalidate(): void {
+    this.stale = true;
+    if (this.flushPending) return;
+    this.flushPending = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    this.flushPending = false;
     this.snapshot = this.build();
+    const before = this.published.fingerprints();
     const after = this.snapshot.fingerprints();
     const hostnames = [...new Set([...before.keys(), ...after.keys()])]
       .filter((h) => before.get(h) !== after.get(h))
       .sort();
     // A workload no service selects is still a change: its own proxy's inbound config depends on it.
-    const workloadsChanged = JSON.stringify(previous.workloads) !== JSON.stringify(this.snapshot.workloads);
+    const workloadsChanged =
+      JSON.stringify(this.published.workloads) !== JSON.stringify(this.snapshot.workloads);
+    this.published = this.snapshot;
     if (hostnames.length === 0 && !workloadsChanged) return;
     this.currentRevision++;
     const change: RegistryChange = { revision: this.currentRevision, hostnames };
