@@ -85,7 +85,7 @@ async function main() {
     for (const s of live()) recordLoadedRss(s);
     for (const s of scenarios) stillRunning(s);
 
-    const summary = summarize(scenarios);
+    const summary = summarize(scenarios, options.rate);
     const meta = {
       startedAt,
       durationS: options.durationS,
