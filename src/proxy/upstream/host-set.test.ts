@@ -186,3 +186,36 @@ test('health failure reasons: an EDS update cannot undo an ejection, nor the eje
   assert.equal(h.healthy, true);
   assert.deepEqual(set.healthFlags(h), []);
 });
+
+test('DEGRADED hosts take only the load healthy hosts cannot (Envoy): 4 healthy + 6 degraded → 56 / 44', () => {
+  const statuses = (healthy: number, degraded: number) =>
+    Array.from({ length: healthy + degraded }, (_, i) => ({
+      port: i + 1,
+      health: i < healthy ? ('HEALTHY' as const) : ('DEGRADED' as const),
+    }));
+  const mixed = new HostSet(cluster('ROUND_ROBIN'), assignment([{ endpoints: statuses(4, 6) }]));
+  assert.deepEqual(
+    mixed.levels.map((l) => [l.load, l.degradedLoad, l.panic]),
+    [[56, 44, false]],
+  );
+  const mostlyHealthy = new HostSet(cluster('ROUND_ROBIN'), assignment([{ endpoints: statuses(8, 2) }]));
+  assert.deepEqual(
+    mostlyHealthy.levels.map((l) => [l.load, l.degradedLoad]),
+    [[100, 0]],
+  );
+  // Healthy hosts of a lower priority come before degraded hosts of a higher one.
+  const spill = new HostSet(
+    cluster('ROUND_ROBIN'),
+    assignment([
+      { priority: 0, endpoints: statuses(0, 4) },
+      { priority: 1, endpoints: [{ port: 50 }] },
+    ]),
+  );
+  assert.deepEqual(
+    spill.levels.map((l) => [l.load, l.degradedLoad]),
+    [
+      [0, 0],
+      [100, 0],
+    ],
+  );
+});

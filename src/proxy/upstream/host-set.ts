@@ -26,9 +26,17 @@ export function hostKey(address: SocketAddress): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-/** EDS health statuses the load balancer may route to (DEGRADED counts as available, as in Envoy). */
+/** EDS health statuses the load balancer may route to (DEGRADED only when healthy hosts fall short). */
 export function isRoutableHealth(status: HealthStatus): boolean {
   return status === 'HEALTHY' || status === 'UNKNOWN' || status === 'DEGRADED';
+}
+
+function isDegraded(host: Host): boolean {
+  return host.healthy && (host as UpstreamHost).edsHealthStatus === 'DEGRADED';
+}
+
+function isHealthyNotDegraded(host: Host): boolean {
+  return host.healthy && (host as UpstreamHost).edsHealthStatus !== 'DEGRADED';
 }
 
 /** Reasons other than EDS for a host to be unhealthy; each is set and cleared by its own owner. */
@@ -82,7 +90,7 @@ export class HostSet {
   hosts: readonly Host[] = [];
   /** Priority levels indexed by priority (gaps are empty levels). */
   levels: readonly PriorityLevel[] = [];
-  /** Bumped whenever membership, weights or health change; load balancers rebuild their state on it. */
+  /** Bumped whenever membership, weights or health are recomputed (for observers such as the admin page). */
   version = 0;
   readonly panicThreshold: number;
   readonly localityWeighted: boolean;
@@ -158,8 +166,10 @@ export class HostSet {
         priority,
         hosts: groups.flatMap((g) => g.hosts),
         healthyHosts: [],
+        degradedHosts: [],
         localities: groups,
         load: 0,
+        degradedLoad: 0,
         panic: false,
       };
     });
@@ -203,24 +213,22 @@ export class HostSet {
     this.#dirty = false;
     this.version++;
     const factor = this.overprovisioningFactor;
+    const availability = (count: number, total: number, cap: number): number =>
+      total === 0 ? 0 : Math.min(cap, Math.floor((factor * count) / total));
     const health: number[] = [];
+    const degraded: number[] = [];
     for (const level of this.levels) {
-      level.healthyHosts = level.hosts.filter((h) => h.healthy);
+      level.healthyHosts = level.hosts.filter(isHealthyNotDegraded);
+      level.degradedHosts = level.hosts.filter(isDegraded);
       for (const l of level.localities) {
-        l.healthyHosts = l.hosts.filter((h) => h.healthy);
-        const availability =
-          l.hosts.length === 0
-            ? 0
-            : Math.min(100, Math.floor((factor * l.healthyHosts.length) / l.hosts.length));
-        l.effectiveWeight = l.weight * availability;
+        l.healthyHosts = l.hosts.filter(isHealthyNotDegraded);
+        l.effectiveWeight = l.weight * availability(l.healthyHosts.length, l.hosts.length, 100);
       }
-      health.push(
-        level.hosts.length === 0
-          ? 0
-          : Math.min(100, Math.floor((factor * level.healthyHosts.length) / level.hosts.length)),
-      );
+      const h = availability(level.healthyHosts.length, level.hosts.length, 100);
+      health.push(h);
+      degraded.push(availability(level.degradedHosts.length, level.hosts.length, 100 - h));
     }
-    computePriorityLoad(this.levels, health, this.panicThreshold);
+    computePriorityLoad(this.levels, health, degraded, this.panicThreshold);
     this.#sole = this.levels.find((l) => l.load === 100);
   }
 
@@ -230,8 +238,8 @@ export class HostSet {
   }
 
   /**
-   * Picks a priority level for one request from `draw` (an integer 0..99: random, or the request hash
-   * modulo 100 for hash-based balancers, as Envoy does). Undefined when the cluster has no hosts.
+   * The priority level a draw (an integer 0..99) falls in, healthy loads first, then degraded ones.
+   * Undefined when the cluster has no hosts.
    */
   choosePriority(draw: number): PriorityLevel | undefined {
     this.ensureFresh();
@@ -241,13 +249,36 @@ export class HostSet {
       cumulative += level.load;
       if (draw < cumulative) return level;
     }
+    for (const level of this.levels) {
+      cumulative += level.degradedLoad;
+      if (draw < cumulative) return level;
+    }
     return undefined;
   }
 
-  /** Like choosePriority, but draws (0..99) only when more than one level takes traffic. */
-  choosePriorityLazily(draw: () => number): PriorityLevel | undefined {
+  /**
+   * The hosts one request balances over: a priority level by `draw` (0..99: random, or the request hash
+   * modulo 100 for hash-based balancers, as Envoy does; only called when several levels take traffic),
+   * then that level's candidates (see `candidates`), or its degraded hosts when the draw lands in its
+   * degraded load. Undefined when the cluster has no hosts. Arrays are stable until the next refresh.
+   */
+  chooseCandidates(
+    draw: () => number,
+    localityRandom: (() => number) | undefined,
+  ): readonly Host[] | undefined {
     this.ensureFresh();
-    return this.#sole ?? this.choosePriority(draw());
+    if (this.#sole) return this.candidates(this.#sole, localityRandom);
+    const d = draw();
+    let cumulative = 0;
+    for (const level of this.levels) {
+      cumulative += level.load;
+      if (d < cumulative) return this.candidates(level, localityRandom);
+    }
+    for (const level of this.levels) {
+      cumulative += level.degradedLoad;
+      if (d < cumulative) return level.degradedHosts;
+    }
+    return undefined;
   }
 
   /**

@@ -26,10 +26,11 @@ export abstract class CandidateLoadBalancer<State> implements LoadBalancer {
   protected abstract pick(state: State, candidates: readonly Host[], ctx: LbContext): Host;
 
   choose(ctx: LbContext): Host | undefined {
-    const level = this.hostSet.choosePriorityLazily(this.#priorityDraw(ctx.hash));
-    if (!level) return undefined;
-    const candidates = this.hostSet.candidates(level, this.usesLocalities ? this.random : undefined);
-    if (candidates.length === 0) return undefined;
+    const candidates = this.hostSet.chooseCandidates(
+      this.#priorityDraw(ctx.hash),
+      this.usesLocalities ? this.random : undefined,
+    );
+    if (candidates === undefined || candidates.length === 0) return undefined;
     let state = this.#states.get(candidates);
     if (state === undefined) {
       state = this.buildState(candidates);

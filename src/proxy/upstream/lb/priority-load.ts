@@ -18,44 +18,52 @@ export interface LocalityHosts {
 export interface PriorityLevel {
   readonly priority: number;
   readonly hosts: readonly Host[];
+  /** Routable hosts that are not degraded. */
   healthyHosts: readonly Host[];
+  /** Routable hosts EDS marks DEGRADED: used only for the load healthy hosts cannot absorb. */
+  degradedHosts: readonly Host[];
   readonly localities: readonly LocalityHosts[];
-  /** Integer percent of traffic routed to this level (all levels sum to 100, or 0 when there are no hosts). */
+  /** Integer percent of traffic routed to this level's healthy hosts (or, in panic, to all its hosts). */
   load: number;
-  /** Too few healthy hosts: balance across all of this level's hosts, ignoring health. */
+  /** Integer percent of traffic routed to this level's degraded hosts. All loads sum to 100 (0 if no hosts). */
+  degradedLoad: number;
+  /** Too few available hosts: balance across all of this level's hosts, ignoring health. */
   panic: boolean;
 }
 
 /**
- * Envoy's priority load: each level's health (healthy share × overprovisioning factor, capped at 100) is
- * normalized by the total (capped at 100) and handed out in priority order. When the total is below 100,
- * levels whose healthy share is under the panic threshold go into panic; when every level with hosts is in
- * panic, traffic is split by host count instead.
+ * Envoy's priority load. Each level's healthy availability (healthy share × overprovisioning factor, capped
+ * at 100) and degraded availability (likewise, capped at what healthy leaves) are normalized by their total
+ * (capped at 100); healthy load is handed out in priority order first, then degraded load. When the total
+ * is below 100, levels whose available share is under the panic threshold go into panic; when every level
+ * with hosts is in panic, traffic is split by host count instead.
  */
 export function computePriorityLoad(
   levels: readonly PriorityLevel[],
-  health: number[],
+  health: readonly number[],
+  degraded: readonly number[],
   threshold: number,
 ): void {
-  const normalized = Math.min(
-    100,
-    health.reduce((a, b) => a + b, 0),
-  );
+  let sum = 0;
+  for (let i = 0; i < levels.length; i++) sum += health[i] + degraded[i];
+  const normalized = Math.min(100, sum);
   let anyHosts = false;
   let allPanic = true;
   for (const level of levels) {
     level.load = 0;
+    level.degradedLoad = 0;
     level.panic = false;
     if (level.hosts.length === 0) continue;
     anyHosts = true;
     if (normalized < 100 && threshold > 0) {
-      level.panic = (100 * level.healthyHosts.length) / level.hosts.length < threshold;
+      const available = level.healthyHosts.length + level.degradedHosts.length;
+      level.panic = (100 * available) / level.hosts.length < threshold;
     }
     if (!level.panic) allPanic = false;
   }
   if (!anyHosts) return;
   if (allPanic || normalized === 0) {
-    // Total panic (or nothing healthy with panic disabled): spread by host count.
+    // Total panic (or nothing available with panic disabled): spread by host count.
     const totalHosts = levels.reduce((a, l) => a + l.hosts.length, 0);
     let remaining = 100;
     for (const level of levels) {
@@ -71,8 +79,14 @@ export function computePriorityLoad(
     level.load = Math.min(remaining, Math.floor((health[i] * 100) / normalized));
     remaining -= level.load;
   });
+  levels.forEach((level, i) => {
+    level.degradedLoad = Math.min(remaining, Math.floor((degraded[i] * 100) / normalized));
+    remaining -= level.degradedLoad;
+  });
   if (remaining > 0) {
-    const first = levels.findIndex((_, i) => health[i] > 0);
-    levels[first].load += remaining;
+    // Rounding leftovers go to the first level with healthy hosts, else the first with degraded ones.
+    const healthy = levels.findIndex((_, i) => health[i] > 0);
+    if (healthy >= 0) levels[healthy].load += remaining;
+    else levels[levels.findIndex((_, i) => degraded[i] > 0)].degradedLoad += remaining;
   }
 }

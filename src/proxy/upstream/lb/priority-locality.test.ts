@@ -174,3 +174,21 @@ test('ring hash and maglev give weighted localities their share of keys (1:3 →
     assert.ok(Math.abs(zoneA - 25) <= 3, `${policy}: zone A got ${zoneA} %`);
   }
 });
+
+test('degraded hosts receive only the overflow: 4 healthy + 6 degraded → 56 % ± 2 to the healthy four', () => {
+  const c = cluster('ROUND_ROBIN');
+  const set = new HostSet(
+    c,
+    assignment([
+      {
+        endpoints: Array.from({ length: 10 }, (_, i) => ({
+          port: i + 1,
+          health: i < 4 ? ('HEALTHY' as const) : ('DEGRADED' as const),
+        })),
+      },
+    ]),
+  );
+  const counts = countPicks(createLoadBalancer(c, set, seededRandom(60)), N);
+  assert.ok(Math.abs(shareOf(counts, (p) => p <= 4) - 56) <= 2, `${shareOf(counts, (p) => p <= 4)}`);
+  for (let port = 5; port <= 10; port++) assert.ok(shareOf(counts, (p) => p === port) > 5);
+});
