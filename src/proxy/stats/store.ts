@@ -104,6 +104,7 @@ export class StatsStore {
     let c = this.counters.get(name);
     if (!c) {
       c = new Counter(name);
+      this.tagExtractor.learn(name);
       this.counters.set(name, c);
     }
     return c;
@@ -113,6 +114,7 @@ export class StatsStore {
     let g = this.gauges.get(name);
     if (!g) {
       g = new Gauge(name);
+      this.tagExtractor.learn(name);
       this.gauges.set(name, g);
     }
     return g;

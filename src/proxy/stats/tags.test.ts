@@ -100,3 +100,30 @@ test('tcp prefix, worker id and untagged names', () => {
     {},
   ]);
 });
+
+test('scope values are learnt from stats every scope has, so dotted names split without declarations', () => {
+  const ex = new TagExtractor();
+  ex.learn('cluster.outbound|80||httpbin.org.upstream_cx_total');
+  ex.learn('http.outbound_0.0.0.0_80.downstream_rq_total');
+  ex.learn('http.p.user_agent.ios.downstream_rq_total');
+  assert.deepEqual(tags(ex, 'cluster.outbound|80||httpbin.org.upstream_rq_503'), [
+    'cluster.upstream_rq',
+    { 'envoy.response_code': '503', 'envoy.cluster_name': 'outbound|80||httpbin.org' },
+  ]);
+  assert.equal(
+    tags(ex, 'http.outbound_0.0.0.0_80.downstream_rq_2xx')[1]['envoy.http_conn_manager_prefix'],
+    'outbound_0.0.0.0_80',
+  );
+});
+
+test('extraction stays fast with thousands of declared clusters', () => {
+  const ex = new TagExtractor();
+  for (let i = 0; i < 5000; i++) ex.declare('cluster', `outbound|80||svc${i}.example.com`);
+  const t0 = performance.now();
+  for (let i = 0; i < 5000; i++) ex.extract(`cluster.outbound|80||svc${i}.example.com.upstream_rq_total`);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(
+    ex.extract('cluster.outbound|80||svc42.example.com.upstream_rq_total').tags[0].value,
+    'outbound|80||svc42.example.com',
+  );
+});

@@ -73,6 +73,14 @@ const SPECIFIERS: Specifier[] = [
   },
 ];
 
+/** Stats every scope of a kind has: seeing one reveals the scope's value, dots and all. */
+const ANCHORS: [TagScope, string, string[]][] = [
+  ['cluster', 'cluster.', ['.upstream_cx_total', '.upstream_rq_total', '.membership_total']],
+  ['http', 'http.', ['.downstream_rq_total', '.downstream_cx_total']],
+  ['listener', 'listener.', ['.downstream_cx_total']],
+  ['tcp', 'tcp.', ['.downstream_cx_total']],
+];
+
 /** Where a declared scope's value starts in a name, or -1: `cluster.` at 0, `http.` after a listener. */
 function scopeValueStart(name: string, spec: Specifier): number {
   const prefix = spec.hint;
@@ -85,7 +93,7 @@ function scopeValueStart(name: string, spec: Specifier): number {
 }
 
 export class TagExtractor {
-  private readonly declared = new Map<TagScope, string[]>();
+  private readonly declared = new Map<TagScope, Set<string>>();
   private readonly memo = new Map<string, ExtractedName>();
 
   /**
@@ -93,16 +101,34 @@ export class TagExtractor {
    * names under it are split exactly, dots and all. Call when the scope's stats are created.
    */
   declare(scope: TagScope, value: string): void {
-    let list = this.declared.get(scope);
-    if (!list) {
-      list = [];
-      this.declared.set(scope, list);
+    let set = this.declared.get(scope);
+    if (!set) {
+      set = new Set();
+      this.declared.set(scope, set);
     }
-    if (list.includes(value)) return;
-    list.push(value);
-    // Longest first, so `a.b` wins over `a` for `cluster.a.b.upstream_rq_total`.
-    list.sort((x, y) => y.length - x.length);
+    if (set.has(value)) return;
+    set.add(value);
     this.memo.clear();
+  }
+
+  /**
+   * Learns a scope value from a stat every scope of its kind has (`cluster.<name>.upstream_cx_total`,
+   * `http.<prefix>.downstream_rq_total`, …), so dotted names are split whole even when the code creating
+   * the stats declared nothing. Called by the store when a stat is created (config time, not per request).
+   */
+  learn(name: string): void {
+    for (const [scope, prefix, anchors] of ANCHORS) {
+      if (!name.startsWith(prefix)) continue;
+      for (const anchor of anchors) {
+        if (!name.endsWith(anchor) || name.length <= prefix.length + anchor.length) continue;
+        const value = name.slice(prefix.length, name.length - anchor.length);
+        if (value.includes('.http.') || value.includes('.user_agent.')) continue;
+        // Envoy's own admin listener keeps `listener.admin.*` untagged (its address regex needs an address).
+        if (scope === 'listener' && value === 'admin') continue;
+        this.declare(scope, value);
+        return;
+      }
+    }
   }
 
   /** Splits a stat name into its tag-extracted name and tags (memoized: names repeat on every scrape). */
@@ -151,10 +177,11 @@ export class TagExtractor {
     if (!values) return undefined;
     const start = scopeValueStart(name, spec);
     if (start < 0) return undefined;
-    for (const v of values) {
-      if (name.startsWith(v, start) && name.charCodeAt(start + v.length) === 46 /* . */) {
-        return { value: v, cut: [start, start + v.length + 1] };
-      }
+    // Try every dot after the start, last first, so `a.b` wins over `a` for `cluster.a.b.upstream_rq_total`;
+    // a name has a handful of dots, so this stays cheap however many values are declared.
+    for (let dot = name.lastIndexOf('.'); dot > start; dot = name.lastIndexOf('.', dot - 1)) {
+      const v = name.slice(start, dot);
+      if (values.has(v)) return { value: v, cut: [start, dot + 1] };
     }
     return undefined;
   }
