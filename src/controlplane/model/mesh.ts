@@ -1,0 +1,23 @@
+// Mesh-wide settings the translator reads: root namespace, DNS domain, trust domain, outbound traffic policy.
+
+export interface MeshSettings {
+  /** Config in this namespace applies to every namespace (Istio's root namespace). */
+  rootNamespace: string;
+  /** DNS suffix of service hostnames: `<name>.<ns>.svc.<domain>`. */
+  domain: string;
+  /** SPIFFE trust domain of workload identities. */
+  trustDomain: string;
+  /** ALLOW_ANY sends unknown hosts to PassthroughCluster; REGISTRY_ONLY to BlackHoleCluster. */
+  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+}
+
+export const DEFAULT_MESH: Readonly<MeshSettings> = Object.freeze({
+  rootNamespace: 'istio-system',
+  domain: 'cluster.local',
+  trustDomain: 'cluster.local',
+  outboundTrafficPolicy: 'ALLOW_ANY',
+});
+
+export function meshSettings(overrides: Partial<MeshSettings> = {}): MeshSettings {
+  return { ...DEFAULT_MESH, ...overrides };
+}

@@ -1,0 +1,44 @@
+// Inbound clusters `inbound|<port>||`: a static cluster per served port pointing at the application.
+import { create } from '@bufbuild/protobuf';
+import {
+  type Cluster,
+  Cluster_DiscoveryType,
+  ClusterSchema,
+} from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import {
+  EndpointSchema,
+  LbEndpointSchema,
+  LocalityLbEndpointsSchema,
+} from '../../../generated/envoy/config/endpoint/v3/endpoint_components_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
+import type { InboundPort } from '../inbound-ports.js';
+import { inboundClusterName } from '../names.js';
+import { durationOf, socketAddress } from '../pb.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './pool.js';
+import { applyUpstreamProtocol } from './protocol.js';
+
+export function inboundCluster(port: InboundPort): Cluster {
+  const name = inboundClusterName(port.servicePort);
+  const cluster = create(ClusterSchema, {
+    name,
+    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STATIC },
+    connectTimeout: durationOf(DEFAULT_CONNECT_TIMEOUT_MS),
+    loadAssignment: create(ClusterLoadAssignmentSchema, {
+      clusterName: name,
+      endpoints: [
+        create(LocalityLbEndpointsSchema, {
+          lbEndpoints: [
+            create(LbEndpointSchema, {
+              hostIdentifier: {
+                case: 'endpoint',
+                value: create(EndpointSchema, { address: socketAddress(port.appAddress, port.appPort) }),
+              },
+            }),
+          ],
+        }),
+      ],
+    }),
+  });
+  applyUpstreamProtocol(cluster, port.protocol, undefined, undefined);
+  return cluster;
+}

@@ -1,0 +1,86 @@
+// ClusterLoadAssignment of an outbound cluster: the instances of host:port, filtered by the subset's labels,
+// grouped by locality, with failover priorities or distribute weights from the DestinationRule.
+import { create } from '@bufbuild/protobuf';
+import { labelsMatch } from '../../../api/labels.js';
+import { LocalitySchema, MetadataSchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
+import { HealthStatus } from '../../../generated/envoy/config/core/v3/health_check_pb.js';
+import {
+  EndpointSchema,
+  type LbEndpoint,
+  LbEndpointSchema,
+  LocalityLbEndpointsSchema,
+} from '../../../generated/envoy/config/endpoint/v3/endpoint_components_pb.js';
+import {
+  type ClusterLoadAssignment,
+  ClusterLoadAssignmentSchema,
+} from '../../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
+import type { WorkloadInstance } from '../../model/service.js';
+import { effectivePolicy } from '../cluster/policy.js';
+import type { TranslateContext } from '../context.js';
+import { parseClusterName } from '../names.js';
+import { socketAddress } from '../pb.js';
+import { distributeWeight, failoverPriority, splitLocality } from './locality.js';
+
+/** The assignment for `clusterName` (an `outbound|…` name), or undefined when the name is not one. */
+export function loadAssignment(
+  ctx: TranslateContext,
+  clusterName: string,
+): ClusterLoadAssignment | undefined {
+  const parsed = parseClusterName(clusterName);
+  if (parsed?.direction !== 'outbound') return undefined;
+  const dr = ctx.destinationRule(parsed.host)?.spec;
+  let instances: readonly WorkloadInstance[] = ctx.snapshot.instancesOf(parsed.host, parsed.port);
+  const subset = parsed.subset === '' ? undefined : dr?.subsets?.find((s) => s.name === parsed.subset);
+  if (parsed.subset !== '') {
+    // A subset the DestinationRule does not define selects nothing (Envoy then answers 503 UH).
+    const labels = subset?.labels;
+    instances = subset ? instances.filter((i) => labelsMatch(labels ?? {}, i.labels)) : [];
+  }
+  const policy = effectivePolicy(dr, parsed.port, subset);
+  const lb = policy.loadBalancer;
+  const localityOn = lb?.localityLbSetting?.enabled !== false;
+  const failover = localityOn && policy.outlierDetection !== undefined && ctx.proxy.locality !== '';
+  const groups = new Map<string, LbEndpoint[]>();
+  for (const inst of instances) {
+    const locality = inst.locality ?? '';
+    const endpoint = create(LbEndpointSchema, {
+      hostIdentifier: {
+        case: 'endpoint',
+        value: create(EndpointSchema, { address: socketAddress(inst.address, inst.port) }),
+      },
+      healthStatus: inst.healthy === false ? HealthStatus.UNHEALTHY : HealthStatus.HEALTHY,
+      loadBalancingWeight: inst.weight ?? 1,
+      metadata: create(MetadataSchema, {
+        filterMetadata: {
+          istio: { workload: `${inst.namespace};${inst.serviceAccount}`, labels: { ...inst.labels } },
+        },
+      }),
+    });
+    const list = groups.get(locality);
+    if (list) list.push(endpoint);
+    else groups.set(locality, [endpoint]);
+  }
+  const localities = [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([locality, lbEndpoints]) => {
+      const [region, zone, subZone] = splitLocality(locality);
+      const group = create(LocalityLbEndpointsSchema, {
+        locality: create(LocalitySchema, { region, zone, subZone }),
+        lbEndpoints,
+        priority: failover ? failoverPriority(ctx.proxy.locality, locality) : 0,
+      });
+      const weight = localityOn ? distributeWeight(lb, ctx.proxy.locality, locality) : undefined;
+      if (weight !== undefined) group.loadBalancingWeight = weight;
+      else if (lb?.localityLbSetting?.distribute?.length) group.loadBalancingWeight = 1;
+      return group;
+    })
+    .filter((g) => g.loadBalancingWeight !== 0);
+  compactPriorities(localities);
+  return create(ClusterLoadAssignmentSchema, { clusterName, endpoints: localities });
+}
+
+/** Envoy requires priorities to be contiguous from 0: renumber the ones in use. */
+function compactPriorities(groups: { priority: number }[]): void {
+  const used = [...new Set(groups.map((g) => g.priority))].sort((a, b) => a - b);
+  for (const g of groups) g.priority = used.indexOf(g.priority);
+}

@@ -1,0 +1,95 @@
+// The generators per xDS type, wired in one table: (context, requested names) → named resources packed as
+// Any. Listeners and clusters are sent whole (wildcard); route configs and endpoints by requested name.
+import { type DescMessage, type MessageShape, toBinary } from '@bufbuild/protobuf';
+import { type Any, anyPack, anyUnpack } from '@bufbuild/protobuf/wkt';
+import {
+  type Cluster,
+  Cluster_DiscoveryType,
+  ClusterSchema,
+} from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
+import { type Listener, ListenerSchema } from '../../generated/envoy/config/listener/v3/listener_pb.js';
+import { RouteConfigurationSchema } from '../../generated/envoy/config/route/v3/route_pb.js';
+import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { clustersFor } from './cluster/index.js';
+import type { TranslateContext } from './context.js';
+import { loadAssignment } from './endpoint/eds.js';
+import { listenersFor } from './listener/index.js';
+import { routeConfigByName } from './route/route-config.js';
+
+export const TYPE_URLS = {
+  cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+} as const;
+
+export interface NamedResource {
+  name: string;
+  resource: Any;
+}
+
+/** `names` undefined or empty = every resource of the type (wildcard). */
+export type Generator = (ctx: TranslateContext, names: readonly string[] | undefined) => NamedResource[];
+
+function packAll<D extends DescMessage>(
+  schema: D,
+  items: MessageShape<D>[],
+  nameOf: (m: MessageShape<D>) => string,
+): NamedResource[] {
+  return items.map((m) => ({ name: nameOf(m), resource: anyPack(schema, m) }));
+}
+
+export const GENERATORS: Readonly<Record<string, Generator>> = {
+  [TYPE_URLS.cluster]: (ctx) => packAll(ClusterSchema, clustersFor(ctx), (c) => c.name),
+  [TYPE_URLS.listener]: (ctx) => packAll(ListenerSchema, listenersFor(ctx), (l) => l.name),
+  [TYPE_URLS.route]: (ctx, names) =>
+    (names ?? []).flatMap((n) => {
+      const rc = routeConfigByName(ctx, n);
+      return rc ? [{ name: n, resource: anyPack(RouteConfigurationSchema, rc) }] : [];
+    }),
+  [TYPE_URLS.endpoint]: (ctx, names) =>
+    (names ?? []).flatMap((n) => {
+      const cla = loadAssignment(ctx, n);
+      return cla ? [{ name: n, resource: anyPack(ClusterLoadAssignmentSchema, cla) }] : [];
+    }),
+};
+
+/** Route config names the listeners point at through RDS. */
+export function rdsNames(listeners: readonly Listener[]): string[] {
+  const names = new Set<string>();
+  for (const l of listeners) {
+    for (const fc of [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]) {
+      for (const f of fc.filters) {
+        if (f.configType.case !== 'typedConfig') continue;
+        const hcm = anyUnpack(f.configType.value, HttpConnectionManagerSchema);
+        if (hcm?.routeSpecifier.case === 'rds') names.add(hcm.routeSpecifier.value.routeConfigName);
+      }
+    }
+  }
+  return [...names].sort();
+}
+
+/** EDS cluster (service) names of a cluster list. */
+export function edsNames(clusters: readonly Cluster[]): string[] {
+  return clusters
+    .filter(
+      (c) =>
+        c.clusterDiscoveryType.case === 'type' && c.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS,
+    )
+    .map((c) => c.edsClusterConfig?.serviceName || c.name);
+}
+
+/** A proxy's whole config as typed messages (what a client following every reference would receive). */
+export function translateAll(ctx: TranslateContext) {
+  const listeners = listenersFor(ctx);
+  const clusters = clustersFor(ctx);
+  const routes = rdsNames(listeners).flatMap((n) => routeConfigByName(ctx, n) ?? []);
+  const endpoints = edsNames(clusters).flatMap((n) => loadAssignment(ctx, n) ?? []);
+  return { listeners, clusters, routes, endpoints };
+}
+
+/** Bytes of a message for hashing and sizing. */
+export function bytesOf<D extends DescMessage>(schema: D, m: MessageShape<D>): Uint8Array {
+  return toBinary(schema, m);
+}

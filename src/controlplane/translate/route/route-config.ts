@@ -1,0 +1,159 @@
+// Route configurations by name: sidecar outbound per port (`9080`), the local HTTP forward proxy's
+// (`http_proxy`, every visible service port, port-qualified domains), and gateways' (`http.<port>`).
+import { create } from '@bufbuild/protobuf';
+import { hostMatches } from '../../../api/host.js';
+import {
+  RouteActionSchema,
+  RouteSchema,
+  type VirtualHost,
+  VirtualHostSchema,
+} from '../../../generated/envoy/config/route/v3/route_components_pb.js';
+import {
+  type RouteConfiguration,
+  RouteConfigurationSchema,
+} from '../../../generated/envoy/config/route/v3/route_pb.js';
+import { isHttpProtocol } from '../../model/service.js';
+import type { TranslateContext } from '../context.js';
+import {
+  BLACKHOLE_CLUSTER,
+  gatewayRouteName,
+  HTTP_PROXY,
+  PASSTHROUGH_CLUSTER,
+  virtualHostName,
+} from '../names.js';
+import { routeMatch } from './match.js';
+import { applyTimeout } from './timeout.js';
+import { serviceVirtualHost, virtualServiceRoutes } from './virtual-host.js';
+
+/** Drops domains already claimed by an earlier virtual host (Envoy rejects duplicates) and empty hosts. */
+function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
+  const seen = new Set<string>();
+  const out: VirtualHost[] = [];
+  for (const vh of vhosts) {
+    vh.domains = vh.domains.filter((d) => {
+      const k = d.toLowerCase();
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    if (vh.domains.length > 0) out.push(vh);
+  }
+  return out;
+}
+
+/** The catch-all for hosts outside the registry: PassthroughCluster (ALLOW_ANY) or BlackHoleCluster. */
+function fallbackVirtualHost(ctx: TranslateContext): VirtualHost {
+  const sidecarPolicy = ctx.snapshot.sidecarFor(ctx.proxy)?.spec.outboundTrafficPolicy?.mode;
+  const allowAny = (sidecarPolicy ?? ctx.snapshot.mesh.outboundTrafficPolicy) === 'ALLOW_ANY';
+  const action = create(RouteActionSchema, {
+    clusterSpecifier: { case: 'cluster', value: allowAny ? PASSTHROUGH_CLUSTER : BLACKHOLE_CLUSTER },
+  });
+  applyTimeout(action, undefined);
+  return create(VirtualHostSchema, {
+    name: allowAny ? 'allow_any' : 'block_all',
+    domains: ['*'],
+    routes: [
+      create(RouteSchema, {
+        name: allowAny ? 'allow_any' : 'block_all',
+        match: routeMatch(undefined),
+        action: { case: 'route', value: action },
+      }),
+    ],
+  });
+}
+
+export function outboundRouteConfig(ctx: TranslateContext, port: number): RouteConfiguration {
+  const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
+  const vhosts: VirtualHost[] = [];
+  for (const svc of ctx.visibleServices()) {
+    const sp = svc.ports.find((p) => p.port === port);
+    if (sp && isHttpProtocol(sp.protocol)) vhosts.push(serviceVirtualHost(ctx, svc, port, mesh, false));
+  }
+  vhosts.push(fallbackVirtualHost(ctx));
+  return create(RouteConfigurationSchema, {
+    name: String(port),
+    virtualHosts: dedupeDomains(vhosts),
+    validateClusters: false,
+  });
+}
+
+export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfiguration {
+  const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
+  const vhosts: VirtualHost[] = [];
+  for (const svc of ctx.visibleServices()) {
+    for (const sp of svc.ports) {
+      if (isHttpProtocol(sp.protocol)) vhosts.push(serviceVirtualHost(ctx, svc, sp.port, mesh, true));
+    }
+  }
+  vhosts.push(fallbackVirtualHost(ctx));
+  return create(RouteConfigurationSchema, {
+    name: HTTP_PROXY,
+    virtualHosts: dedupeDomains(vhosts),
+    validateClusters: false,
+  });
+}
+
+/** Gateway servers of a router proxy on `port` with HTTP-family protocols, with their gateway keys. */
+export function gatewayServers(ctx: TranslateContext, port?: number) {
+  const out: { key: string; hosts: string[]; port: number }[] = [];
+  for (const gw of ctx.snapshot.gatewaysFor(ctx.proxy)) {
+    const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+    for (const server of gw.spec.servers ?? []) {
+      const proto = (server.port.protocol ?? 'HTTP').toUpperCase();
+      if (!['HTTP', 'HTTP2', 'GRPC'].includes(proto)) continue;
+      if (port !== undefined && server.port.number !== port) continue;
+      out.push({ key, hosts: server.hosts, port: server.port.number });
+    }
+  }
+  return out;
+}
+
+function serverHostMatches(serverHost: string, vsHost: string): boolean {
+  const slash = serverHost.indexOf('/');
+  const host = slash < 0 ? serverHost : serverHost.slice(slash + 1);
+  return hostMatches(host, vsHost) || hostMatches(vsHost, host);
+}
+
+export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteConfiguration {
+  const byHost = new Map<string, VirtualHost>();
+  for (const server of gatewayServers(ctx, port)) {
+    for (const vs of ctx.snapshot.virtualServices(server.key, ctx.proxy.namespace)) {
+      const hosts = vs.resource.spec.hosts ?? [];
+      const matching = hosts.filter((h) => server.hosts.some((sh) => serverHostMatches(sh, h)));
+      if (matching.length === 0) continue;
+      const routes = virtualServiceRoutes(ctx, vs, server.key, port);
+      for (const host of matching) {
+        let vh = byHost.get(host);
+        if (!vh) {
+          vh = create(VirtualHostSchema, {
+            name: virtualHostName(host, port),
+            domains: host === '*' ? ['*'] : [host, `${host}:${port}`],
+          });
+          byHost.set(host, vh);
+        }
+        vh.routes.push(...routes);
+      }
+    }
+  }
+  const vhosts = [...byHost.values()];
+  if (vhosts.length === 0) {
+    vhosts.push(create(VirtualHostSchema, { name: `blackhole:${port}`, domains: ['*'] }));
+  }
+  return create(RouteConfigurationSchema, {
+    name: gatewayRouteName(port),
+    virtualHosts: dedupeDomains(vhosts),
+    validateClusters: false,
+  });
+}
+
+/** Any route config name this proxy may ask for, or undefined for unknown names. */
+export function routeConfigByName(ctx: TranslateContext, name: string): RouteConfiguration | undefined {
+  if (name === HTTP_PROXY) return httpProxyRouteConfig(ctx);
+  if (name.startsWith('http.')) {
+    const port = Number(name.slice(5));
+    return Number.isInteger(port) ? gatewayRouteConfig(ctx, port) : undefined;
+  }
+  const port = Number(name);
+  if (Number.isInteger(port) && port > 0) return outboundRouteConfig(ctx, port);
+  return undefined;
+}

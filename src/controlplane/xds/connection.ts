@@ -1,0 +1,23 @@
+// One ADS stream: the proxy on the other end, its watches per type URL, and the send function.
+import type { DiscoveryResponse } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
+import type { MeshProxy } from '../model/proxy.js';
+import type { WatchState } from './watch.js';
+
+export class AdsConnection {
+  readonly watches = new Map<string, WatchState>();
+  /** Called on disconnect (e.g. to unregister the workload the proxy announced). */
+  onClose: (() => void) | undefined;
+  closed = false;
+
+  constructor(
+    /** Unique per stream: `<proxy id>-<n>`. */
+    readonly id: string,
+    readonly proxy: MeshProxy,
+    readonly connectedAt: number,
+    private readonly write: (r: DiscoveryResponse) => void,
+  ) {}
+
+  send(r: DiscoveryResponse): void {
+    if (!this.closed) this.write(r);
+  }
+}

@@ -1,0 +1,257 @@
+// The ADS server (State of the World): streams from proxies, per-type subscriptions with ACK/NACK tracking,
+// debounced pushes of a new snapshot to the proxies it affects, and per-proxy sync status.
+
+import type { JsonObject } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import type { Node } from '../../generated/envoy/config/core/v3/base_pb.js';
+import type {
+  DiscoveryRequest,
+  DiscoveryResponse,
+} from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
+import { systemTimers, type Timers } from '../../registry/timers.js';
+import { type MeshProxy, proxyFromNode } from '../model/proxy.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { TranslateContext } from '../translate/context.js';
+import { TYPE_URLS } from '../translate/generators.js';
+import { adsServiceDefinition } from './ads-service.js';
+import { AdsConnection } from './connection.js';
+import { Debouncer, type PushRequest } from './debounce.js';
+import { pushType } from './push.js';
+import { connectionStatus, type ProxyStatus } from './status.js';
+import { newWatch, sameNames } from './watch.js';
+
+/** Envoy's order for a full push: clusters, endpoints, listeners, routes (warming dependencies first). */
+export const PUSH_ORDER = [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route];
+
+export interface AdsServerOptions {
+  timers?: Timers;
+  quietMs?: number;
+  maxDelayMs?: number;
+  /** Called when a proxy's first request arrives; the returned function runs when its stream closes. */
+  onConnect?: (node: Node, proxy: MeshProxy) => (() => void) | undefined;
+  log?: (message: string) => void;
+}
+
+export interface PushStats {
+  pushes: number;
+  /** Responses skipped because the generated resources did not change. */
+  skipped: number;
+}
+
+export class AdsServer {
+  private snapshot: Snapshot;
+  private readonly connections = new Map<string, AdsConnection>();
+  private readonly timers: Timers;
+  private readonly debouncer: Debouncer;
+  private grpcServer: grpc.Server | undefined;
+  private connectionCounter = 0;
+  readonly stats: PushStats = { pushes: 0, skipped: 0 };
+
+  constructor(
+    initial: Snapshot,
+    private readonly options: AdsServerOptions = {},
+  ) {
+    this.snapshot = initial;
+    this.timers = options.timers ?? systemTimers;
+    this.debouncer = new Debouncer(
+      this.timers,
+      (req) => this.release(req),
+      options.quietMs,
+      options.maxDelayMs,
+    );
+  }
+
+  get current(): Snapshot {
+    return this.snapshot;
+  }
+
+  /**
+   * Takes a new snapshot. New streams see it at once; open streams get it after the debounce, and only the
+   * proxies the change can affect (every proxy when `full`, else those that see one of `hosts`).
+   */
+  update(
+    snapshot: Snapshot,
+    change: { full: boolean; hosts?: Iterable<string>; reason?: string } = { full: true },
+  ): void {
+    this.snapshot = snapshot;
+    this.debouncer.push({
+      full: change.full,
+      hosts: new Set(change.hosts ?? []),
+      reasons: change.reason ? [change.reason] : [],
+    });
+  }
+
+  /** Releases any debounced push now. */
+  flush(): void {
+    this.debouncer.flush();
+  }
+
+  private affected(ctx: TranslateContext, req: PushRequest): boolean {
+    if (req.full) return true;
+    if (ctx.visibleServices().some((s) => req.hosts.has(s.hostname))) return true;
+    return ctx.proxyInstances().some((i) => req.hosts.has(i.serviceHostname));
+  }
+
+  private release(req: PushRequest): void {
+    const now = this.timers.now();
+    for (const conn of this.connections.values()) {
+      const ctx = new TranslateContext(this.snapshot, conn.proxy);
+      if (!this.affected(ctx, req)) continue;
+      this.pushAll(conn, ctx, false, req.start, now);
+    }
+  }
+
+  private pushAll(
+    conn: AdsConnection,
+    ctx: TranslateContext,
+    force: boolean,
+    start: number | undefined,
+    now: number,
+  ): void {
+    const order = [
+      ...PUSH_ORDER,
+      ...[...conn.watches.keys()].filter((t) => !PUSH_ORDER.includes(t as never)),
+    ];
+    for (const typeUrl of order) {
+      if (!conn.watches.has(typeUrl)) continue;
+      const outcome = pushType(conn, ctx, typeUrl, force, now, start);
+      if (outcome.sent) this.stats.pushes++;
+      else this.stats.skipped++;
+    }
+  }
+
+  /** Handles one request of a stream; returns the connection (created on the first request). */
+  handleRequest(
+    conn: AdsConnection | undefined,
+    req: DiscoveryRequest,
+    open: (node: Node) => AdsConnection,
+  ): AdsConnection {
+    const c = conn ?? open(req.node ?? ({ id: 'unknown' } as Node));
+    const now = this.timers.now();
+    const typeUrl = req.typeUrl;
+    const w = c.watches.get(typeUrl);
+    const ctx = () => new TranslateContext(this.snapshot, c.proxy);
+    if (!w || req.responseNonce === '') {
+      // A new subscription (or a reconnect re-request): answer it now.
+      c.watches.set(typeUrl, { ...(w ?? newWatch(typeUrl, [])), names: [...req.resourceNames].sort() });
+      if (pushType(c, ctx(), typeUrl, true, now).sent) this.stats.pushes++;
+      return c;
+    }
+    if (req.responseNonce !== w.sentNonce) return c; // answers an older response: superseded, ignore
+    if (req.errorDetail) {
+      w.lastNack = {
+        message: req.errorDetail.message,
+        version: w.sentVersion ?? '',
+        nonce: req.responseNonce,
+        at: now,
+      };
+      this.options.log?.(
+        `NACK from ${c.proxy.id} for ${typeUrl} version ${w.sentVersion}: ${req.errorDetail.message}`,
+      );
+      return c;
+    }
+    w.ackedVersion = req.versionInfo;
+    w.ackedNonce = req.responseNonce;
+    w.ackedAt = now;
+    if (w.sentAt !== undefined) w.lastAckLatencyMs = now - w.sentAt;
+    if (!sameNames(w.names, req.resourceNames)) {
+      w.names = [...req.resourceNames].sort();
+      if (pushType(c, ctx(), typeUrl, true, now).sent) this.stats.pushes++;
+    }
+    return c;
+  }
+
+  private openConnection(node: Node, write: (r: DiscoveryResponse) => void): AdsConnection {
+    const proxy = proxyFromNode(node.id, (node.metadata ?? {}) as JsonObject, node.locality ?? {});
+    const conn = new AdsConnection(
+      `${proxy.id}-${++this.connectionCounter}`,
+      proxy,
+      this.timers.now(),
+      write,
+    );
+    this.connections.set(conn.id, conn);
+    conn.onClose = this.options.onConnect?.(node, proxy);
+    this.options.log?.(`ADS stream opened: ${conn.id}`);
+    return conn;
+  }
+
+  private closeConnection(conn: AdsConnection | undefined): void {
+    if (!conn || conn.closed) return;
+    conn.closed = true;
+    this.connections.delete(conn.id);
+    conn.onClose?.();
+    this.options.log?.(`ADS stream closed: ${conn.id}`);
+  }
+
+  /** The gRPC handlers, for adding the service to a server the caller owns. */
+  handlers(): grpc.UntypedServiceImplementation {
+    return {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
+        let conn: AdsConnection | undefined;
+        call.on('data', (req: DiscoveryRequest) => {
+          try {
+            conn = this.handleRequest(conn, req, (node) => this.openConnection(node, (r) => call.write(r)));
+          } catch (err) {
+            this.options.log?.(`ADS request failed: ${err instanceof Error ? err.stack : String(err)}`);
+          }
+        });
+        const done = () => this.closeConnection(conn);
+        call.on('end', () => {
+          done();
+          call.end();
+        });
+        call.on('error', done);
+        call.on('cancelled', done);
+        call.on('close', done);
+      },
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        call.emit('error', {
+          code: grpc.status.UNIMPLEMENTED,
+          details: 'delta xDS is not implemented yet; use StreamAggregatedResources',
+        });
+      },
+    };
+  }
+
+  /** Starts a gRPC server on host:port (0 = any free port); resolves with the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+    server.addService(adsServiceDefinition, this.handlers());
+    const bound = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      );
+    });
+    this.grpcServer = server;
+    return bound;
+  }
+
+  /** Per-connection sync status, ordered by proxy id. */
+  status(): ProxyStatus[] {
+    return [...this.connections.values()]
+      .map(connectionStatus)
+      .sort((a, b) => a.proxyId.localeCompare(b.proxyId));
+  }
+
+  connectedProxies(): MeshProxy[] {
+    return [...this.connections.values()].map((c) => c.proxy);
+  }
+
+  async close(): Promise<void> {
+    this.debouncer.close();
+    for (const c of [...this.connections.values()]) this.closeConnection(c);
+    const server = this.grpcServer;
+    this.grpcServer = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 1000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
