@@ -31,3 +31,4 @@ export * from './labels.js';
 export { type LineIndex, type LoadedDocument, loadDocuments, parseDocuments } from './loader.js';
 export { attachLines, lineOf, type Resource, type ResourceMetadata, resourceId } from './resource.js';
 export { findKind, loadAndValidate, validateDocument, validateText } from './validate.js';
+export * from './defaults.js';
