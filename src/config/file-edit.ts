@@ -1,12 +1,16 @@
-// Pure text edits on multi-document YAML/JSON files: replace or remove one resource's document in place.
-import { isMap, parseAllDocuments, stringify } from 'yaml';
+// Pure text edits on config files: replace or remove one resource's document in place, keeping the rest.
+import { type Document, isMap, isSeq, parseAllDocuments, stringify } from 'yaml';
 import type { Resource } from './api.js';
 import { keyOf, keyString, type ResourceKey } from './kinds.js';
 
-/** The document body written for a resource: everything but `source`, in the usual field order. */
+/** The document body written for a resource: everything but `source`, empty labels/annotations left out. */
 export function resourceBody(resource: Resource): Record<string, unknown> {
   const { apiVersion, kind, metadata, spec } = resource;
-  return { apiVersion, kind, metadata, spec };
+  const { labels, annotations, ...rest } = metadata;
+  const meta: Record<string, unknown> = { ...rest };
+  if (labels && Object.keys(labels).length > 0) meta.labels = labels;
+  if (annotations && Object.keys(annotations).length > 0) meta.annotations = annotations;
+  return { apiVersion, kind, metadata: meta, spec };
 }
 
 export function renderResource(resource: Resource, file: string): string {
@@ -14,38 +18,94 @@ export function renderResource(resource: Resource, file: string): string {
   return stringify(resourceBody(resource), { lineWidth: 0 });
 }
 
-interface DocumentSpan {
-  key?: string;
-  /** The whole document including its `---` marker, [start, end) in characters. */
-  whole: [number, number];
-  /** The document's value only, [start, end). */
-  value?: [number, number];
-}
-
-function spans(text: string): DocumentSpan[] {
-  const out: DocumentSpan[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    const span: DocumentSpan = { whole: [doc.range[0], doc.range[2]] };
-    if (doc.contents && isMap(doc.contents) && doc.contents.range) {
-      span.value = [doc.contents.range[0], doc.contents.range[2]];
-      const raw = doc.toJS() as Partial<Resource>;
-      if (typeof raw.apiVersion === 'string' && typeof raw.kind === 'string' && raw.metadata?.name) {
-        span.key = keyString(keyOf(raw as Resource));
-      }
-    }
-    out.push(span);
+function keyOfData(raw: unknown): string | undefined {
+  const r = raw as Partial<Resource> | null;
+  if (
+    typeof r?.apiVersion !== 'string' ||
+    typeof r.kind !== 'string' ||
+    typeof r.metadata?.name !== 'string'
+  ) {
+    return undefined;
   }
-  return out;
+  return keyString(
+    keyOf({ ...r, metadata: { ...r.metadata, namespace: r.metadata.namespace ?? '' } } as Resource),
+  );
 }
 
-/** How many resource documents `text` holds. */
-export function countDocuments(text: string): number {
-  return spans(text).filter((s) => s.value).length;
+/** Where a resource sits in a file: a whole document, or item `item` of a list document. */
+interface Location {
+  doc: Document;
+  /** The whole document including its `---` marker, [start, end). */
+  whole: [number, number];
+  /** The document's value only, [start, end); for a whole-document resource. */
+  value: [number, number];
+  /** For a resource inside a list (`kind: List` or a top-level sequence): the path of the item. */
+  itemPath?: (string | number)[];
+  /** How many resources the document holds. */
+  count: number;
+}
+
+function locate(text: string, wanted: string): Location | undefined {
+  for (const doc of parseAllDocuments(text)) {
+    const contents = doc.contents;
+    if (!contents?.range) continue;
+    const base = { doc, whole: [doc.range[0], doc.range[2]] as [number, number] };
+    const value: [number, number] = [contents.range[0], contents.range[2]];
+    const data = doc.toJS() as unknown;
+    let items: unknown[] | undefined;
+    let prefix: (string | number)[] = [];
+    if (isSeq(contents) && Array.isArray(data)) items = data;
+    else if (isMap(contents) && (data as { kind?: unknown }).kind === 'List') {
+      items = ((data as { items?: unknown }).items as unknown[] | undefined) ?? [];
+      prefix = ['items'];
+    }
+    if (items) {
+      const i = items.findIndex((item) => keyOfData(item) === wanted);
+      if (i >= 0) return { ...base, value, itemPath: [...prefix, i], count: items.length };
+    } else if (keyOfData(data) === wanted) return { ...base, value, count: 1 };
+  }
+  return undefined;
+}
+
+/** How many resources `text` holds (list documents count their items). */
+export function countResources(text: string): number {
+  let n = 0;
+  for (const doc of parseAllDocuments(text)) {
+    const data = doc.contents ? (doc.toJS() as unknown) : undefined;
+    if (Array.isArray(data)) n += data.length;
+    else if ((data as { kind?: unknown } | undefined)?.kind === 'List') {
+      n += ((data as { items?: unknown[] }).items ?? []).length;
+    } else if (data !== undefined && data !== null) n++;
+  }
+  return n;
+}
+
+/** JSON files are rewritten as JSON: the one object, or the list with the item replaced or removed. */
+function editJson(
+  text: string,
+  wanted: string,
+  replacement: Record<string, unknown> | undefined,
+): string | undefined {
+  const data = JSON.parse(text) as unknown;
+  const list = Array.isArray(data)
+    ? data
+    : (data as { kind?: unknown }).kind === 'List'
+      ? ((data as { items?: unknown[] }).items ?? [])
+      : undefined;
+  if (!list) {
+    if (keyOfData(data) !== wanted) return undefined;
+    return replacement ? `${JSON.stringify(replacement, null, 2)}\n` : '';
+  }
+  const i = list.findIndex((item) => keyOfData(item) === wanted);
+  if (i < 0) return undefined;
+  if (replacement) list[i] = replacement;
+  else list.splice(i, 1);
+  return `${JSON.stringify(data, null, 2)}\n`;
 }
 
 /**
- * Replaces the document of `key` with `resource`, keeping every other byte of the file (other documents,
- * comments between them). Returns undefined when no document of the file has that key.
+ * Replaces the resource `key` with `resource`, keeping every other byte of the file (other documents,
+ * comments between them). Returns undefined when the file has no such resource.
  */
 export function replaceDocument(
   text: string,
@@ -53,26 +113,36 @@ export function replaceDocument(
   key: ResourceKey,
   resource: Resource,
 ): string | undefined {
-  if (file.endsWith('.json')) return renderResource(resource, file);
   const wanted = keyString(key);
-  const span = spans(text).find((s) => s.key === wanted);
-  if (!span?.value) return undefined;
-  const [start, end] = span.value;
+  if (file.endsWith('.json')) return editJson(text, wanted, resourceBody(resource));
+  const at = locate(text, wanted);
+  if (!at) return undefined;
+  if (at.itemPath) {
+    at.doc.setIn(at.itemPath, at.doc.createNode(resourceBody(resource)));
+    return text.slice(0, at.whole[0]) + at.doc.toString({ lineWidth: 0 }) + text.slice(at.whole[1]);
+  }
+  const [start, end] = at.value;
   let body = renderResource(resource, file);
   // The value span includes its line end unless it is the file's unterminated last line.
   if (text[end - 1] !== '\n') body = body.replace(/\n$/, '');
   return text.slice(0, start) + body + text.slice(end);
 }
 
-/** Removes the document of `key` (and its `---` marker). Undefined when the file has no such document. */
-export function removeDocument(text: string, key: ResourceKey): string | undefined {
+/** Removes the resource `key` (its document and `---` marker, or its list item). Undefined when absent. */
+export function removeDocument(text: string, file: string, key: ResourceKey): string | undefined {
   const wanted = keyString(key);
-  const all = spans(text);
-  const index = all.findIndex((s) => s.key === wanted);
-  if (index < 0) return undefined;
-  const [start, end] = all[index].whole;
-  let rest = text.slice(0, start) + text.slice(end);
+  if (file.endsWith('.json')) return editJson(text, wanted, undefined);
+  const at = locate(text, wanted);
+  if (!at) return undefined;
+  if (at.itemPath && at.count > 1) {
+    at.doc.deleteIn(at.itemPath);
+    return text.slice(0, at.whole[0]) + at.doc.toString({ lineWidth: 0 }) + text.slice(at.whole[1]);
+  }
+  const [start, end] = at.whole;
+  const rest = text.slice(0, start) + text.slice(end);
   // The first document has no `---` of its own: drop the marker the next one brings, so no empty doc stays.
-  if (index === 0) rest = rest.slice(0, start) + rest.slice(start).replace(/^---[ \t]*\n/, '');
+  if (start === 0 || !text.slice(start, end).startsWith('---')) {
+    return rest.slice(0, start) + rest.slice(start).replace(/^---[ \t]*\n/, '');
+  }
   return rest;
 }

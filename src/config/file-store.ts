@@ -3,7 +3,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Diagnostic, loadText, type Resource, validateResource } from './api.js';
-import { countDocuments, removeDocument, renderResource, replaceDocument } from './file-edit.js';
+import { countResources, removeDocument, renderResource, replaceDocument } from './file-edit.js';
 import { describeKey, keyOf, keyString, normalizeKind, type ResourceKey } from './kinds.js';
 import { type ResourceValidator, validateAll } from './memory-store.js';
 import type {
@@ -138,11 +138,11 @@ export class FileConfigStore implements ConfigStore {
       if (!file || !state) return false;
       if (state.broken)
         throw new Error(`cannot delete ${describeKey(key)}: ${file} has errors; fix it first`);
-      if (countDocuments(state.text) <= 1) {
+      if (countResources(state.text) <= 1) {
         await unlink(file);
         this.release(file);
       } else {
-        const text = removeDocument(state.text, key);
+        const text = removeDocument(state.text, file, key);
         if (text === undefined) throw new Error(`${describeKey(key)} not found in ${file}`);
         await writeAtomic(file, text);
         this.process(file, text);

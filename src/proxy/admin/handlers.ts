@@ -54,7 +54,12 @@ function statsQuery(query: URLSearchParams): StatsQuery | AdminResponse {
   const types: StatsTypeFilter[] = ['All', 'Counters', 'Gauges', 'Histograms'];
   const type = types.find((t) => t.toLowerCase() === typeParam.toLowerCase());
   if (!type) return text(`invalid &type= param: ${typeParam}\n`, 400);
-  return { filter, usedOnly: query.has('usedonly'), type };
+  const buckets = query.get('histogram_buckets');
+  if (buckets !== null && buckets !== 'cumulative' && buckets !== 'disjoint' && buckets !== 'none') {
+    return text('usage: /stats?histogram_buckets=(cumulative|disjoint|none)\n', 400);
+  }
+  const histogramBuckets = buckets === 'cumulative' || buckets === 'disjoint' ? buckets : undefined;
+  return { filter, usedOnly: query.has('usedonly'), type, histogramBuckets };
 }
 
 function isResponse(x: StatsQuery | AdminResponse): x is AdminResponse {
@@ -115,7 +120,7 @@ export const HANDLERS: AdminHandler[] = [
   },
   {
     path: '/stats',
-    help: 'print server stats (?filter=<re2>, ?format=json|prometheus, ?usedonly, ?type=Counters|Gauges|Histograms)',
+    help: 'print server stats (?filter=<re2>, ?format=json|prometheus, ?usedonly, ?type=Counters|Gauges|Histograms, ?histogram_buckets=cumulative|disjoint)',
     mutates: false,
     handle: (q, _m, ctx) => {
       const sq = statsQuery(q);

@@ -66,3 +66,11 @@ test('filter, usedonly and JSON form', () => {
   assert.equal(hist.computed_quantiles[0].name, 'cluster.a.upstream_rq_time');
   assert.deepEqual(hist.computed_quantiles[0].values[0], { interval: null, cumulative: 3 });
 });
+
+test('histogram_buckets prints bucket counts per bound, cumulative or disjoint', () => {
+  const store = new StatsStore();
+  const h = store.histogram('h', [1, 5, 10]);
+  for (const v of [0.5, 3, 4, 20]) h.record(v);
+  assert.equal(renderStatsText(store, { histogramBuckets: 'cumulative' }), 'h: B1(0,1) B5(0,3) B10(0,3)\n');
+  assert.equal(renderStatsText(store, { histogramBuckets: 'disjoint' }), 'h: B1(0,1) B5(0,2) B10(0,0)\n');
+});

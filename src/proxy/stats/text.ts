@@ -11,6 +11,24 @@ export interface StatsQuery {
   /** Envoy's `?usedonly`: counters above zero, gauges not zero, histograms with samples. */
   usedOnly?: boolean;
   type?: StatsTypeFilter;
+  /** Envoy's ?histogram_buckets=: bucket counts instead of quantiles (text form only). */
+  histogramBuckets?: 'cumulative' | 'disjoint';
+}
+
+/** `B<bound>(interval,cumulative)` per bucket; cumulative counts samples ≤ bound, disjoint those in the bucket. */
+export function bucketSummary(h: Histogram, mode: 'cumulative' | 'disjoint'): string {
+  const parts: string[] = [];
+  let runInterval = 0;
+  let runTotal = 0;
+  for (let i = 0; i < h.bounds.length; i++) {
+    const iv = h.intervalCounts ? h.intervalCounts[i] : 0;
+    const tot = h.counts[i];
+    runInterval += iv;
+    runTotal += tot;
+    const [a, b] = mode === 'cumulative' ? [runInterval, runTotal] : [iv, tot];
+    parts.push(`B${h.bounds[i]}(${a},${b})`);
+  }
+  return parts.join(' ');
 }
 
 interface Selected {
@@ -55,7 +73,9 @@ export function renderStatsText(store: StatsStore, q: StatsQuery = {}): string {
   const parts: string[] = [];
   for (const s of scalars) parts.push(`${s.name}: ${s.value}\n`);
   for (const h of histograms) {
-    parts.push(h.count === 0 ? `${h.name}: No recorded values\n` : `${h.name}: ${quantileSummary(h)}\n`);
+    if (h.count === 0) parts.push(`${h.name}: No recorded values\n`);
+    else if (q.histogramBuckets) parts.push(`${h.name}: ${bucketSummary(h, q.histogramBuckets)}\n`);
+    else parts.push(`${h.name}: ${quantileSummary(h)}\n`);
   }
   return parts.join('');
 }
