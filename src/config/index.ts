@@ -1,7 +1,6 @@
 // Public surface of the config stores: the ConfigStore contract, its backends, and kind/key helpers.
 export type { Diagnostic, Resource } from './api.js';
 export { applyText, claimedKey, deleteText, type TextApplyOutcome } from './apply-text.js';
-export { type MakeStore, runConfigStoreConformance } from './conformance.js';
 export { FileConfigStore, type FileConfigStoreOptions, type FileLoader } from './file-store.js';
 export {
   describeKey,
