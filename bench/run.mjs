@@ -60,26 +60,44 @@ async function main() {
       if (scenario.unavailable) log(`${id}: unavailable: ${scenario.unavailable}`);
       scenarios.push(scenario);
     }
-    const live = () => scenarios.filter(stillRunning);
+    const live = () =>
+      scenarios.filter((s) => {
+        if (stillRunning(s)) return true;
+        if (s.failed && !s.failureLogged) log(`${s.id}: failed: ${s.failed}`);
+        s.failureLogged = true;
+        return false;
+      });
+    // A failed run (wrk or the generator erroring, a proxy dying) fails its scenario, not the benchmark.
+    const attempt = async (scenario, what, run) => {
+      try {
+        return await run();
+      } catch (err) {
+        if (interrupted) throw err;
+        // A proxy that died explains the failure better than the load generator's complaint.
+        if (stillRunning(scenario))
+          scenario.failed = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+        return null;
+      }
+    };
     await sleep(1000); // Let the proxies settle before idle RSS is read.
     for (const s of live()) recordIdleRss(s);
 
     if (options.warmupS > 0) {
       for (const s of live()) {
         log(`warm-up ${s.id} (${options.warmupS} s)`);
-        await closedLoopRun(ctx, s, 'warmup', options.warmupS);
+        await attempt(s, 'warm-up', () => closedLoopRun(ctx, s, 'warmup', options.warmupS));
       }
     }
     for (let r = 0; r < options.rounds; r++) {
       for (const s of rotate(live(), r)) {
-        const run = await closedLoopRun(ctx, s, r + 1, options.durationS);
-        log(`round ${r + 1} closed ${s.id}: ${Math.round(run.requestsPerSecond)} req/s`);
+        const run = await attempt(s, 'closed loop', () => closedLoopRun(ctx, s, r + 1, options.durationS));
+        if (run) log(`round ${r + 1} closed ${s.id}: ${Math.round(run.requestsPerSecond)} req/s`);
       }
     }
     for (let r = 0; r < options.rounds; r++) {
       for (const s of rotate(live(), r)) {
-        const run = await openLoopRun(ctx, s, r + 1, options.durationS);
-        log(`round ${r + 1} open ${s.id}: P50 ${run.latencyMs.p50} P99 ${run.latencyMs.p99} ms`);
+        const run = await attempt(s, 'open loop', () => openLoopRun(ctx, s, r + 1, options.durationS));
+        if (run) log(`round ${r + 1} open ${s.id}: P50 ${run.latencyMs.p50} P99 ${run.latencyMs.p99} ms`);
       }
     }
     for (const s of live()) recordLoadedRss(s);

@@ -154,7 +154,8 @@ export function markdown(summary, meta) {
   );
   for (const row of summary.rows) {
     if (row.unavailable) {
-      lines.push(`| ${row.label} | unavailable: ${row.unavailable.replace(/\|/g, '/')} | | | | | | | |`);
+      const reason = row.unavailable.replace(/\|/g, '/').replace(/\s+/g, ' ').trim();
+      lines.push(`| ${row.label} | unavailable: ${reason} | | | | | | | |`);
       continue;
     }
     const ol = row.openLoop;
@@ -168,7 +169,7 @@ export function markdown(summary, meta) {
       ? ` (±${fmt(row.requestsPerSecondSpread.percentOfMedian / 2, 0)} %)`
       : '';
     lines.push(
-      `| ${row.label}${row.failed ? ` (failed: ${row.failed})` : ''}${row.errors ? ` (${row.errors} errors)` : ''} ` +
+      `| ${row.label}${row.failed ? ` (failed: ${row.failed.replace(/\|/g, '/').replace(/\s+/g, ' ')})` : ''}${row.errors ? ` (${row.errors} errors)` : ''} ` +
         `| ${fmtInt(row.requestsPerSecond)}${spreadText} | ${fmt(row.ratios.toDirect)} | ${fmt(row.ratios.toNginx)} ` +
         `| ${fmt(row.ratios.toFastestNodePeer)} ` +
         `| ${ol ? `${fmt(ol.p50)} / ${fmt(ol.p90)} / ${fmt(ol.p99)}` : '–'} ` +
