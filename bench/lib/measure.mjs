@@ -66,13 +66,21 @@ export async function closedLoopRun(ctx, scenario, round, durationS) {
 }
 
 export async function openLoopRun(ctx, scenario, round, durationS) {
+  const pids = scenario.proxies.map((p) => p.proc.child.pid);
+  const cpuBefore = pids.map(treeCpuSeconds);
   const result = await runOpenLoopChild(scenario.port, {
     rate: ctx.rate,
     durationS,
     warmupS: 1,
     connections: 32,
   });
-  const run = { round, ...result };
+  const cpuAfter = pids.map(treeCpuSeconds);
+  // CPU per request at the fixed rate (warm-up second included): the sidecar's cost at a steady load.
+  const cpuPerThousand = {};
+  scenario.proxies.forEach((p, i) => {
+    cpuPerThousand[p.role] = result.sent > 0 ? ((cpuAfter[i] - cpuBefore[i]) / result.sent) * 1000 : 0;
+  });
+  const run = { round, ...result, cpuSecondsPer1000: cpuPerThousand };
   scenario.open.push(run);
   return run;
 }

@@ -29,6 +29,7 @@ function summarizeScenario(s) {
   for (const role of roles) {
     perProxy[role] = {
       cpuSecondsPer1000: median(s.closed.map((r) => r.cpuSecondsPer1000[role])),
+      cpuSecondsPer1000AtRate: median(s.open.map((r) => r.cpuSecondsPer1000?.[role])),
       rssIdleMB: s.rss[role].idle / MB,
       rssLoadedMB: s.rss[role].loaded / MB,
       rssSampledPeakMB: s.rss[role].sampledPeak / MB,
