@@ -1,4 +1,6 @@
 // The public face of src/api: loading, validation, diagnostics, resource types per kind, host/label helpers.
+
+export * from './defaults.js';
 export {
   type Diagnostic,
   formatDiagnostic,
@@ -31,4 +33,3 @@ export * from './labels.js';
 export { type LineIndex, type LoadedDocument, loadDocuments, parseDocuments } from './loader.js';
 export { attachLines, lineOf, type Resource, type ResourceMetadata, resourceId } from './resource.js';
 export { findKind, loadAndValidate, validateDocument, validateText } from './validate.js';
-export * from './defaults.js';
