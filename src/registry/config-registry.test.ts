@@ -221,6 +221,23 @@ spec:
     assert.equal(resolveInRegistry(registry, 'example.com', 'default', 'mesh.local'), 'example.com');
   });
 
+  it('a Kubernetes ExternalName Service is a DNS alias outside the mesh', async () => {
+    const { registry } = await setup(`
+apiVersion: v1
+kind: Service
+metadata: {name: payments, namespace: shop}
+spec:
+  type: ExternalName
+  externalName: payments.example.com
+  ports: [{name: https, port: 443}]
+`);
+    const svc = registry.service('payments.shop.svc.cluster.local');
+    assert.deepEqual([svc?.resolution, svc?.meshExternal], ['DNS', true]);
+    assert.deepEqual(endpoints(registry.instancesOf('payments.shop.svc.cluster.local', 443)), [
+      'payments.example.com:443',
+    ]);
+  });
+
   it('a Mesh declaration becomes one service per declared service, selecting every version', async () => {
     const { registry, local } = await setup(`
 apiVersion: trellis.dev/v1alpha1

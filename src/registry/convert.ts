@@ -32,6 +32,8 @@ export function fromKubeService(r: Resource<ServiceSpec>, domain: string): Selec
     protocol: protocolOfPort(p),
   }));
   const ips = spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
+  // ExternalName is a DNS alias outside the mesh, as Istio models it: DNS resolution of externalName.
+  const external = spec.type === 'ExternalName' && spec.externalName ? spec.externalName : undefined;
   const service: Service = {
     hostname: serviceHostname(r.metadata.name, r.metadata.namespace, domain),
     namespace: r.metadata.namespace,
@@ -39,12 +41,16 @@ export function fromKubeService(r: Resource<ServiceSpec>, domain: string): Selec
     ports,
     addresses: ips.filter((ip) => ip !== 'None' && ip !== ''),
     labels: r.metadata.labels ?? {},
-    meshExternal: false,
-    resolution: 'STATIC',
+    meshExternal: external !== undefined,
+    resolution: external !== undefined ? 'DNS' : 'STATIC',
     exportTo: exportToOf(r.metadata.annotations?.['networking.istio.io/exportTo']),
     origin: originOf(KUBE_SERVICE_KIND, r),
   };
   // A Service without a selector has no endpoints here (Kubernetes would take them from an Endpoints object).
+  if (external !== undefined) {
+    const target = workloadFromEntry({}, r.metadata.name, r.metadata.namespace, service.origin, external);
+    return { service, instances: [target] };
+  }
   return { service, ...(spec.selector ? { selector: spec.selector } : {}), instances: [] };
 }
 
