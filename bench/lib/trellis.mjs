@@ -118,7 +118,8 @@ export async function startTrellisProxy(dir, options, { profileDir, stamp, extra
     await untilListening(proc, options.listenPort, 15_000);
   } catch (err) {
     const output = firstError(logPath);
-    throw new Error(`${options.name} proxy: ${err.message}${output ? `: ${output}` : ''}`);
+    const hint = /unknown command/.test(output) ? ' (is dist/ up to date? run `npm run build`)' : '';
+    throw new Error(`${options.name} proxy: ${err.message}${output ? `: ${output}` : ''}${hint}`);
   }
   return proc;
 }
