@@ -3,11 +3,13 @@ import { type Document, isMap, isSeq, parseAllDocuments, stringify } from 'yaml'
 import type { Resource } from './api.js';
 import { keyOf, keyString, type ResourceKey } from './kinds.js';
 
-/** The document body written for a resource: everything but `source`, empty labels/annotations left out. */
+/** The document body written for a resource: everything but `source`, empty namespace/labels/annotations left out. */
 export function resourceBody(resource: Resource): Record<string, unknown> {
   const { apiVersion, kind, metadata, spec } = resource;
-  const { labels, annotations, ...rest } = metadata;
+  const { labels, annotations, namespace, ...rest } = metadata;
   const meta: Record<string, unknown> = { ...rest };
+  // Cluster-scoped kinds carry namespace ''; written out, that would not load back.
+  if (namespace) meta.namespace = namespace;
   if (labels && Object.keys(labels).length > 0) meta.labels = labels;
   if (annotations && Object.keys(annotations).length > 0) meta.annotations = annotations;
   return { apiVersion, kind, metadata: meta, spec };

@@ -167,6 +167,25 @@ describe('FileConfigStore on disk', () => {
     await reopened.close();
   });
 
+  it('apply puts cluster-scoped kinds under _cluster and keeps namespace out of them', async () => {
+    const s = await open({});
+    const [result] = await s.apply([
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'prod', namespace: '', labels: { 'istio-injection': 'enabled' }, annotations: {} },
+        spec: {},
+        source: { file: 'ns.yaml', line: 1 },
+      },
+    ]);
+    assert.equal(result.action, 'created');
+    assert.deepEqual(result.key, { kind: 'Namespace', namespace: '', name: 'prod' });
+    const text = await readFile(join(dir, '_cluster', 'namespace-prod.yaml'), 'utf8');
+    assert.doesNotMatch(text, /namespace:/);
+    assert.match(text, /istio-injection: enabled/);
+    assert.equal(s.get('Namespace', '', 'prod')?.metadata.labels['istio-injection'], 'enabled');
+  });
+
   it('apply rewrites a resource inside its own multi-document file, keeping the other documents and comments', async () => {
     const original = `# bookinfo routes\n${VS('one', 'one')}---\n# keep me\n${VS('two', 'two')}`;
     const s = await open({ 'a.yaml': original });

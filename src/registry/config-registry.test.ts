@@ -1,7 +1,11 @@
 // The embedded registry end to end: YAML through src/api and a config store, plus proxies registering.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validateText } from '../api/index.js';
+import { FileConfigStore } from '../config/file-store.js';
 import { MemoryConfigStore } from '../config/memory-store.js';
 import { ConfigRegistry } from './config-registry.js';
 import { LocalRegistry } from './local.js';
@@ -316,5 +320,35 @@ spec:
     await store.apply(resources);
     assert.equal(registry.revision, before);
     assert.deepEqual(changes, []);
+  });
+});
+
+describe('ConfigRegistry over a watched config directory', () => {
+  it('an edit of a ServiceEntry file on disk reaches the registry as a change', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trellis-registry-'));
+    const entry = (ip: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: db, namespace: data}
+spec:
+  hosts: [db.internal]
+  location: MESH_INTERNAL
+  ports: [{number: 5432, name: tcp-pg, protocol: TCP}]
+  resolution: STATIC
+  endpoints: [{address: ${ip}}]
+`;
+    await writeFile(join(dir, 'db.yaml'), entry('10.0.0.1'));
+    const store = await FileConfigStore.open(dir, { debounceMs: 20 });
+    const registry = new ConfigRegistry(store, new LocalRegistry({ timers: new VirtualTimers() }));
+    try {
+      assert.deepEqual(endpoints(registry.instancesOf('db.internal', 5432)), ['10.0.0.1:5432']);
+      const changed = new Promise<RegistryChange>((resolve) => registry.onChange(resolve));
+      await writeFile(join(dir, 'db.yaml'), entry('10.0.0.2'));
+      assert.deepEqual((await changed).hostnames, ['db.internal']);
+      assert.deepEqual(endpoints(registry.instancesOf('db.internal', 5432)), ['10.0.0.2:5432']);
+    } finally {
+      registry.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
