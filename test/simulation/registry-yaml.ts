@@ -1,168 +1,44 @@
-// Test support: a tiny registry from YAML (Kubernetes Services + WorkloadEntries + ServiceEntries) and config
-// from YAML (validated by src/api where it knows the kind), so simulation tests are one YAML text each.
-
-import { labelsMatch } from '../../src/api/labels.js';
+// Test support: a snapshot from one YAML text — config validated by src/api, services and instances from
+// the real registry (Kubernetes Services, ServiceEntries, WorkloadEntries) through the translator's adapter.
 import { parseDocuments } from '../../src/api/loader.js';
 import type { Resource } from '../../src/api/resource.js';
-import { findKind, validateDocument } from '../../src/api/validate.js';
+import { validateDocument } from '../../src/api/validate.js';
+import { fromRegistry } from '../../src/controlplane/model/from-registry.js';
 import { type MeshSettings, meshSettings } from '../../src/controlplane/model/mesh.js';
-import { protocolOf, type Service, type WorkloadInstance } from '../../src/controlplane/model/service.js';
 import { Snapshot } from '../../src/controlplane/model/snapshot.js';
+import type { WorkloadInstance as RegistryInstance } from '../../src/registry/model.js';
+import { RegistrySnapshot } from '../../src/registry/snapshot.js';
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const strMap = (v: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => typeof x === 'string')) as Record<
-    string,
-    string
-  >;
-
-export interface LoadedMesh {
-  configs: Resource[];
-  services: Service[];
-  instances: WorkloadInstance[];
-}
-
-/** Parses YAML into config resources, services and instances; throws on any validation error. */
-export function loadMeshYaml(text: string, domain = 'cluster.local'): LoadedMesh {
+/** Validated resources of a YAML text; throws with every error (a test fixture must be valid). */
+export function resourcesFromYaml(text: string): Resource[] {
   const { documents, errors } = parseDocuments(text, 'test.yaml');
   if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('\n'));
-  const configs: Resource[] = [];
-  const k8sServices: Obj[] = [];
-  const entries: Obj[] = [];
-  const serviceEntries: Obj[] = [];
+  const out: Resource[] = [];
   for (const doc of documents) {
-    const data = obj(doc.data);
-    const kind = String(data.kind);
-    if (kind === 'Service') k8sServices.push(data);
-    else if (kind === 'WorkloadEntry') entries.push(data);
-    else if (kind === 'ServiceEntry') serviceEntries.push(data);
-    if (kind === 'Service' || kind === 'WorkloadEntry' || kind === 'ServiceEntry') continue;
-    if (findKind(String(data.apiVersion), kind)) {
-      const r = validateDocument(doc);
-      const errs = r.diagnostics.filter((d) => d.severity === 'error');
-      if (!r.resource || errs.length > 0)
-        throw new Error(errs.map((e) => `${e.path}: ${e.message}`).join('\n'));
-      configs.push(r.resource);
-    } else {
-      const md = obj(data.metadata);
-      configs.push({
-        apiVersion: String(data.apiVersion),
-        kind,
-        metadata: {
-          name: String(md.name),
-          namespace: String(md.namespace ?? 'default'),
-          labels: strMap(md.labels),
-          annotations: {},
-        },
-        spec: obj(data.spec),
-        source: { file: 'test.yaml', line: doc.line },
-      } as Resource);
-    }
+    const r = validateDocument(doc);
+    const errs = r.diagnostics.filter((d) => d.severity === 'error');
+    if (!r.resource || errs.length > 0)
+      throw new Error(errs.map((e) => `line ${e.line} ${e.path}: ${e.message}`).join('\n'));
+    out.push(r.resource);
   }
-  const services: Service[] = [];
-  const instances: WorkloadInstance[] = [];
-  for (const s of k8sServices) {
-    const md = obj(s.metadata);
-    const spec = obj(s.spec);
-    const ns = String(md.namespace ?? 'default');
-    const ports = arr(spec.ports).map((p) => {
-      const po = obj(p);
-      const name = String(po.name ?? '');
-      return {
-        name,
-        port: Number(po.port),
-        protocol: protocolOf(name, po.appProtocol as string | undefined),
-        targetPort: po.targetPort === undefined ? undefined : Number(po.targetPort),
-      };
-    });
-    const service: Service = {
-      hostname: `${md.name}.${ns}.svc.${domain}`,
-      name: String(md.name),
-      namespace: ns,
-      ports,
-      addresses: spec.clusterIP ? [String(spec.clusterIP)] : [],
-      resolution: 'EDS',
-      meshExternal: false,
-    };
-    const exportTo = strMap(md.annotations)['networking.istio.io/exportTo'];
-    if (exportTo) service.exportTo = exportTo.split(',');
-    services.push(service);
-    const selector = strMap(spec.selector);
-    for (const we of entries) {
-      const wmd = obj(we.metadata);
-      const wspec = obj(we.spec);
-      const labels = strMap(wspec.labels);
-      if (String(wmd.namespace ?? 'default') !== ns || !labelsMatch(selector, labels)) continue;
-      const wePorts = obj(wspec.ports);
-      for (const p of ports) {
-        const inst: WorkloadInstance = {
-          serviceHostname: service.hostname,
-          servicePort: p.port,
-          address: String(wspec.address),
-          port: Number(wePorts[p.name] ?? p.targetPort ?? p.port),
-          labels,
-          namespace: ns,
-          serviceAccount: String(wspec.serviceAccount ?? 'default'),
-        };
-        if (wspec.locality) inst.locality = String(wspec.locality);
-        if (wspec.weight) inst.weight = Number(wspec.weight);
-        if (obj(wmd.annotations)['trellis.io/proxy-id'])
-          inst.proxyId = String(obj(wmd.annotations)['trellis.io/proxy-id']);
-        instances.push(inst);
-      }
-    }
-  }
-  for (const se of serviceEntries) {
-    const md = obj(se.metadata);
-    const spec = obj(se.spec);
-    const ns = String(md.namespace ?? 'default');
-    const ports = arr(spec.ports).map((p) => {
-      const po = obj(p);
-      return {
-        name: String(po.name ?? ''),
-        port: Number(po.number),
-        protocol: protocolOf('', String(po.protocol ?? 'TCP')),
-        targetPort: po.targetPort === undefined ? undefined : Number(po.targetPort),
-      };
-    });
-    for (const host of arr(spec.hosts).map(String)) {
-      const resolution =
-        spec.resolution === 'DNS' ? 'DNS' : spec.resolution === 'NONE' ? 'PASSTHROUGH' : 'EDS';
-      const service: Service = {
-        hostname: host,
-        name: host,
-        namespace: ns,
-        ports,
-        addresses: arr(spec.addresses).map(String),
-        resolution,
-        meshExternal: spec.location !== 'MESH_INTERNAL',
-      };
-      if (spec.exportTo) service.exportTo = arr(spec.exportTo).map(String);
-      services.push(service);
-      for (const ep of arr(spec.endpoints)) {
-        const e = obj(ep);
-        for (const p of ports) {
-          instances.push({
-            serviceHostname: host,
-            servicePort: p.port,
-            address: String(e.address),
-            port: Number(obj(e.ports)[p.name] ?? p.targetPort ?? p.port),
-            labels: strMap(e.labels),
-            namespace: ns,
-            serviceAccount: 'default',
-            ...(e.locality ? { locality: String(e.locality) } : {}),
-          });
-        }
-      }
-    }
-  }
-  return { configs, services, instances };
+  return out;
 }
 
-export function snapshotFromYaml(text: string, mesh: Partial<MeshSettings> = {}): Snapshot {
+export function snapshotFromResources(
+  resources: readonly Resource[],
+  mesh: Partial<MeshSettings> = {},
+  local: readonly RegistryInstance[] = [],
+): Snapshot {
   const settings = meshSettings(mesh);
-  const loaded = loadMeshYaml(text, settings.domain);
-  return new Snapshot({ ...loaded, mesh: settings, version: '1' });
+  const registry = new RegistrySnapshot({ resources, local, domain: settings.domain });
+  const { services, instances } = fromRegistry(registry.services, (h, p) => registry.instancesOf(h, p));
+  return new Snapshot({ configs: resources, services, instances, mesh: settings, version: '1' });
+}
+
+export function snapshotFromYaml(
+  text: string,
+  mesh: Partial<MeshSettings> = {},
+  local: readonly RegistryInstance[] = [],
+): Snapshot {
+  return snapshotFromResources(resourcesFromYaml(text), mesh, local);
 }

@@ -3,11 +3,15 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { MeshProxy } from '../../src/controlplane/model/proxy.js';
 import type { Snapshot } from '../../src/controlplane/model/snapshot.js';
+import { clustersFor } from '../../src/controlplane/translate/cluster/index.js';
 import { TranslateContext } from '../../src/controlplane/translate/context.js';
 import { loadAssignment } from '../../src/controlplane/translate/endpoint/eds.js';
 import { gatewayRouteName, HTTP_PROXY } from '../../src/controlplane/translate/names.js';
 import { routeConfigByName } from '../../src/controlplane/translate/route/route-config.js';
+import { ClusterSchema } from '../../src/generated/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../src/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { RouteConfigurationSchema } from '../../src/generated/envoy/config/route/v3/route_pb.js';
+import type { Cluster, ClusterLoadAssignment } from '../../src/proxy/config/cluster.js';
 import type { RouteConfiguration } from '../../src/proxy/config/route.js';
 import {
   ActionKind,
@@ -17,6 +21,8 @@ import {
   rewritePath,
 } from '../../src/proxy/router/compiled-route.js';
 import { CompiledRouteTable } from '../../src/proxy/router/route-table.js';
+import { decodeCluster } from '../../src/proxy/xds-client/decode-cluster.js';
+import { decodeClusterLoadAssignment } from '../../src/proxy/xds-client/decode-endpoint.js';
 import { decodeRouteConfiguration } from '../../src/proxy/xds-client/decode-route.js';
 
 export interface Call {
@@ -132,6 +138,32 @@ export class Simulation {
     } else result.cluster = route.cluster;
     result.endpoints = this.endpoints(result.cluster);
     return result;
+  }
+
+  /** A cluster as the proxy decodes it (throws when the decoder would NACK it). */
+  cluster(name: string): Cluster {
+    const c = clustersFor(this.ctx).find((x) => x.name === name);
+    if (!c) throw new Error(`no cluster "${name}"`);
+    const decoded = decodeCluster(fromBinary(ClusterSchema, toBinary(ClusterSchema, c)), {
+      readFile: () => '',
+    });
+    if (!decoded.ok) throw new Error(`cluster ${name} NACKed: ${JSON.stringify(decoded.errors)}`);
+    return decoded.value;
+  }
+
+  clusterNames(): string[] {
+    return clustersFor(this.ctx).map((c) => c.name);
+  }
+
+  /** The decoded load assignment of an EDS cluster. */
+  loadAssignment(name: string): ClusterLoadAssignment {
+    const cla = loadAssignment(this.ctx, name);
+    if (!cla) throw new Error(`no endpoints for "${name}"`);
+    const decoded = decodeClusterLoadAssignment(
+      fromBinary(ClusterLoadAssignmentSchema, toBinary(ClusterLoadAssignmentSchema, cla)),
+    );
+    if (!decoded.ok) throw new Error(`endpoints ${name} NACKed: ${JSON.stringify(decoded.errors)}`);
+    return decoded.value;
   }
 
   endpoints(cluster: string): string[] {

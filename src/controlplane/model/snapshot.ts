@@ -1,10 +1,9 @@
 // The immutable snapshot the translator reads (Istio's PushContext): config by kind with indexes, services
 // and instances from the registry, mesh settings. Built once per change; never mutated afterwards.
 import { hostMatches } from '../../api/host.js';
-import type { DestinationRuleSpec, VirtualServiceSpec } from '../../api/index.js';
+import type { DestinationRuleSpec, GatewaySpec, SidecarSpec, VirtualServiceSpec } from '../../api/index.js';
 import { labelsMatch } from '../../api/labels.js';
 import type { Resource } from '../../api/resource.js';
-import type { GatewaySpecView, SidecarSpecView } from './istio-kinds.js';
 import type { MeshSettings } from './mesh.js';
 import type { MeshProxy } from './proxy.js';
 import type { Service, WorkloadInstance } from './service.js';
@@ -46,8 +45,8 @@ export class Snapshot {
   private readonly vsByGateway = new Map<string, IndexedVirtualService[]>();
   private readonly delegates = new Map<string, IndexedVirtualService>();
   private readonly drsByNamespace = new Map<string, IndexedDestinationRule[]>();
-  private readonly sidecarsByNamespace = new Map<string, Resource<SidecarSpecView>[]>();
-  private readonly gateways = new Map<string, Resource<GatewaySpecView>>();
+  private readonly sidecarsByNamespace = new Map<string, Resource<SidecarSpec>[]>();
+  private readonly gateways = new Map<string, Resource<GatewaySpec>>();
 
   constructor(input: SnapshotInput) {
     this.mesh = input.mesh;
@@ -77,11 +76,11 @@ export class Snapshot {
           break;
         }
         case 'Sidecar':
-          push(this.sidecarsByNamespace, r.metadata.namespace, r as Resource<SidecarSpecView>);
+          push(this.sidecarsByNamespace, r.metadata.namespace, r as Resource<SidecarSpec>);
           break;
         case 'Gateway':
           if (r.apiVersion.startsWith('networking.istio.io/')) {
-            this.gateways.set(`${r.metadata.namespace}/${r.metadata.name}`, r as Resource<GatewaySpecView>);
+            this.gateways.set(`${r.metadata.namespace}/${r.metadata.name}`, r as Resource<GatewaySpec>);
           }
           break;
       }
@@ -137,12 +136,12 @@ export class Snapshot {
     return this.delegates.get(`${namespace}/${name}`);
   }
 
-  gateway(key: string): Resource<GatewaySpecView> | undefined {
+  gateway(key: string): Resource<GatewaySpec> | undefined {
     return this.gateways.get(key);
   }
 
   /** Gateways whose selector matches a router proxy's labels. */
-  gatewaysFor(proxy: MeshProxy): Resource<GatewaySpecView>[] {
+  gatewaysFor(proxy: MeshProxy): Resource<GatewaySpec>[] {
     return [...this.gateways.values()].filter((g) => {
       const sel = g.spec.selector;
       return sel !== undefined && Object.keys(sel).length > 0 && labelsMatch(sel, proxy.labels);
@@ -188,7 +187,7 @@ export class Snapshot {
   }
 
   /** The Sidecar resource scoping a proxy: workload-selected in its namespace, namespace default, root default. */
-  sidecarFor(proxy: MeshProxy): Resource<SidecarSpecView> | undefined {
+  sidecarFor(proxy: MeshProxy): Resource<SidecarSpec> | undefined {
     const local = this.sidecarsByNamespace.get(proxy.namespace) ?? [];
     const selected = local.find((s) => {
       const labels = s.spec.workloadSelector?.labels;
