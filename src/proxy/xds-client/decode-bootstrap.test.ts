@@ -1,18 +1,28 @@
 // Bootstrap decoding: each supported feature from Envoy-style YAML/JSON fixtures, Envoy's defaults, and
 // every kind of NACK (unsupported field, bad regex, missing required field, typo, unknown filter type).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { FieldError, Result } from '../../common/result.js';
 import type { Bootstrap } from '../config/bootstrap.js';
 import type { HttpConnectionManager, TcpProxy } from '../config/listener.js';
 import type { ForwardAction } from '../config/route.js';
 import { decodeBootstrap } from './decode-bootstrap.js';
 
-const fixtures = new URL('../../../test/fixtures/bootstrap/', import.meta.url);
+/** test/fixtures/bootstrap, found from source (src/…) or compiled (dist/src/…) code. */
+function fixturesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error('cannot find the package root');
+    dir = dirname(dir);
+  }
+  return join(dir, 'test', 'fixtures', 'bootstrap');
+}
 
 function load(name: string, readFile?: (p: string) => string): Result<Bootstrap> {
-  return decodeBootstrap(readFileSync(new URL(name, fixtures), 'utf8'), name, readFile ? { readFile } : {});
+  return decodeBootstrap(readFileSync(join(fixturesDir(), name), 'utf8'), name, readFile ? { readFile } : {});
 }
 
 function value(r: Result<Bootstrap>): Bootstrap {
