@@ -2,7 +2,7 @@
 // [a-zA-Z0-9_] turned into `_`, tags as labels, one `# TYPE` per metric family (counters, then gauges, then
 // histograms as cumulative _bucket/_sum/_count), plus extra families (Istio's) appended verbatim.
 import type { Histogram, StatsStore } from './store.js';
-import type { Tag } from './tags.js';
+import type { ExtractedName, Tag } from './tags.js';
 import type { StatsQuery } from './text.js';
 
 /** Produces finished exposition text for extra metric families (each with its own # TYPE lines). */
@@ -13,6 +13,7 @@ export interface PrometheusOptions extends StatsQuery {
 }
 
 const INVALID_NAME_CHARS = /[^a-zA-Z0-9_]/g;
+const NEEDS_ESCAPE = /[\\"\n]/;
 
 /** A Prometheus-safe metric or label name: every character outside [a-zA-Z0-9_] becomes `_`. */
 export function sanitizeName(name: string): string {
@@ -21,6 +22,7 @@ export function sanitizeName(name: string): string {
 
 /** Escapes a label value per the exposition format: backslash, double quote and newline. */
 export function escapeLabelValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const ch = v[i];
@@ -52,20 +54,32 @@ export function formatSampleValue(v: number): string {
 
 interface Family<T> {
   metricName: string;
-  members: { stat: T; name: string; tags: Tag[] }[];
+  members: { stat: T; name: string; tags: Tag[]; labels: string }[];
+}
+
+/** Per extracted name (memoized by the tag extractor): its metric name and formatted labels, built once. */
+const rendered = new WeakMap<ExtractedName, { metricName: string; labels: string }>();
+
+function renderedName(ex: ExtractedName): { metricName: string; labels: string } {
+  let r = rendered.get(ex);
+  if (!r) {
+    r = { metricName: 'envoy_' + sanitizeName(ex.name), labels: formatLabels(ex.tags) };
+    rendered.set(ex, r);
+  }
+  return r;
 }
 
 function group<T extends { name: string }>(store: StatsStore, stats: Iterable<T>): Family<T>[] {
   const families = new Map<string, Family<T>>();
   for (const stat of stats) {
     const ex = store.tagExtractor.extract(stat.name);
-    const metricName = 'envoy_' + sanitizeName(ex.name);
+    const { metricName, labels } = renderedName(ex);
     let f = families.get(metricName);
     if (!f) {
       f = { metricName, members: [] };
       families.set(metricName, f);
     }
-    f.members.push({ stat, name: stat.name, tags: ex.tags });
+    f.members.push({ stat, name: stat.name, tags: ex.tags, labels });
   }
   const list = [...families.values()];
   list.sort((a, b) => (a.metricName < b.metricName ? -1 : a.metricName > b.metricName ? 1 : 0));
@@ -73,8 +87,7 @@ function group<T extends { name: string }>(store: StatsStore, stats: Iterable<T>
   return list;
 }
 
-function renderHistogram(out: string[], metricName: string, h: Histogram, tags: Tag[]): void {
-  const labels = formatLabels(tags);
+function renderHistogram(out: string[], metricName: string, h: Histogram, labels: string): void {
   const prefix = labels === '' ? '' : labels + ',';
   let cumulative = 0;
   for (let i = 0; i < h.bounds.length; i++) {
@@ -101,7 +114,7 @@ export function renderPrometheus(store: StatsStore, options: PrometheusOptions =
     for (const f of group(store, chosen)) {
       out.push(`# TYPE ${f.metricName} ${kind}\n`);
       for (const m of f.members) {
-        out.push(`${f.metricName}{${formatLabels(m.tags)}} ${formatSampleValue(m.stat.value)}\n`);
+        out.push(`${f.metricName}{${m.labels}} ${formatSampleValue(m.stat.value)}\n`);
       }
     }
   }
@@ -111,7 +124,7 @@ export function renderPrometheus(store: StatsStore, options: PrometheusOptions =
     );
     for (const f of group(store, chosen)) {
       out.push(`# TYPE ${f.metricName} histogram\n`);
-      for (const m of f.members) renderHistogram(out, f.metricName, m.stat, m.tags);
+      for (const m of f.members) renderHistogram(out, f.metricName, m.stat, m.labels);
     }
   }
   for (const source of options.extraSources ?? []) {
