@@ -1,6 +1,7 @@
 // The `trellis` command: one program, every role and tool a subcommand (each registered from its own file).
 import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerRun } from './run.js';
 import { registerValidate } from './validate.js';
 import { registerVersion } from './version.js';
 
@@ -13,6 +14,7 @@ const program = new Command('trellis')
 registerVersion(program);
 registerValidate(program);
 registerAnalyze(program);
+registerRun(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,79 @@
+// `trellis run`: starts one workload with its own sidecar (local injection) and exits when the app exits.
+import type { Command } from 'commander';
+import { runWorkload, type WorkloadPort } from '../runtime/workload.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parsePort(spec: string): WorkloadPort {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?):(\d{1,5})$/.exec(spec);
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535) {
+    throw new Error(
+      `--port ${spec}: expected name:port, e.g. http:9080 (the name's prefix gives the protocol)`,
+    );
+  }
+  return { name: m[1], port };
+}
+
+export function parseHostPort(spec: string): { host: string; port: number } {
+  const i = spec.lastIndexOf(':');
+  const port = Number(spec.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`expected host:port, got "${spec}"`);
+  return { host: spec.slice(0, i), port };
+}
+
+interface RunOptions {
+  name: string;
+  namespace: string;
+  version?: string;
+  serviceAccount?: string;
+  port: string[];
+  label: string[];
+  xds: string;
+  domain: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a workload with its own sidecar: its calls and its inbound traffic go through the mesh')
+    .requiredOption('--name <name>', 'workload name; also the app label unless --label app=… is given')
+    .option('--namespace <ns>', 'namespace', 'default')
+    .option('--version <v>', 'version label (subsets select on it)')
+    .option('--service-account <sa>', 'service account (the workload identity); default: the app label')
+    .option('--port <name:port>', 'a port the app serves, e.g. http:9080 (repeatable)', collect, [])
+    .option('--label <key=value>', 'a workload label (repeatable)', collect, [])
+    .option('--xds <host:port>', 'control plane xDS address', '127.0.0.1:15010')
+    .option('--domain <domain>', 'cluster domain', 'cluster.local')
+    .argument('<command...>', 'the app to run, after --')
+    .passThroughOptions()
+    .action(async (command: string[], opts: RunOptions) => {
+      const labels: Record<string, string> = { app: opts.name };
+      if (opts.version) labels.version = opts.version;
+      for (const l of opts.label) {
+        const i = l.indexOf('=');
+        if (i <= 0) throw new Error(`--label ${l}: expected key=value`);
+        labels[l.slice(0, i)] = l.slice(i + 1);
+      }
+      const workload = await runWorkload({
+        identity: {
+          type: 'sidecar',
+          name: opts.version ? `${opts.name}-${opts.version}` : opts.name,
+          namespace: opts.namespace,
+          labels,
+          serviceAccount: opts.serviceAccount ?? labels.app,
+          domain: opts.domain,
+        },
+        ports: opts.port.map(parsePort),
+        command,
+        xds: parseHostPort(opts.xds),
+      });
+      const forward = () => workload.stop();
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      process.exitCode = await workload.exited;
+    });
+}

@@ -1,0 +1,161 @@
+// One workload with its own sidecar — the local equivalent of Istio's injection: the sidecar starts first
+// and is ready before the app (holdApplicationUntilProxyStarts), the app's calls go through it via HTTP_PROXY
+// (and the Node preload), its inbound port is served by the sidecar, and the sidecar exits when the app does.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitReady } from './admin-client.js';
+import { type ProxyIdentity, proxyBootstrap } from './bootstrap.js';
+import { pipeLines } from './log-prefix.js';
+import { freePort } from './ports.js';
+import { selfArgv } from './self.js';
+
+export interface WorkloadPort {
+  name: string;
+  /** The service port clients call (e.g. 9080). */
+  port: number;
+}
+
+export interface WorkloadOptions {
+  identity: ProxyIdentity;
+  ports: WorkloadPort[];
+  command: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  xds: { host: string; port: number };
+  /** Prefix for log lines; default `[name]`. */
+  logPrefix?: string;
+  /** How long the sidecar may take to get its first configuration (ms). */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningWorkload {
+  /** The address clients' sidecars reach this workload at (its sidecar's inbound listener). */
+  inboundPort: number;
+  outboundPort: number;
+  adminPort: number;
+  appPorts: Record<string, number>;
+  sidecar: ChildProcess;
+  app: ChildProcess;
+  /** Resolves with the app's exit code once the app and its sidecar have both exited. */
+  exited: Promise<number>;
+  stop(): void;
+}
+
+/** The Node preload that routes fetch/http through HTTP_PROXY: compiled JS, or the TS source via tsx. */
+function preloadFlags(): string {
+  const js = fileURLToPath(new URL('./preload/node-proxy.js', import.meta.url));
+  if (existsSync(js)) return `--import ${js}`;
+  const ts = fileURLToPath(new URL('./preload/node-proxy.ts', import.meta.url));
+  return `--import tsx --import ${ts}`;
+}
+
+function terminate(child: ChildProcess, graceMs = 5000): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  t.unref();
+  child.once('exit', () => clearTimeout(t));
+}
+
+export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkload> {
+  const { identity } = opts;
+  const prefix = opts.logPrefix ?? `[${identity.name}]`;
+  const [adminPort, inboundPort, outboundPort] = [await freePort(), await freePort(), await freePort()];
+  const appPorts: Record<string, number> = {};
+  for (const p of opts.ports) appPorts[String(p.port)] = await freePort();
+
+  const dir = mkdtempSync(join(tmpdir(), `trellis-${identity.name}-`));
+  const bootstrapFile = join(dir, 'bootstrap.json');
+  const bootstrap = proxyBootstrap({
+    identity,
+    adminPort,
+    xds: opts.xds,
+    metadata: {
+      TRELLIS_OUTBOUND_PORT: String(outboundPort),
+      TRELLIS_INBOUND_PORT: String(inboundPort),
+      TRELLIS_APP_PORTS: JSON.stringify(appPorts),
+      // Every named port is reached through the one inbound listener, which picks the port from Host.
+      POD_PORTS: JSON.stringify(opts.ports.map((p) => ({ name: p.name, containerPort: inboundPort }))),
+    },
+  });
+  writeFileSync(bootstrapFile, JSON.stringify(bootstrap, null, 2));
+
+  const [node, ...pre] = selfArgv();
+  const sidecar = spawn(node, [...pre, 'proxy', '--config', bootstrapFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipeLines(sidecar.stdout!, process.stdout, `${prefix} sidecar `);
+  pipeLines(sidecar.stderr!, process.stderr, `${prefix} sidecar `);
+  let sidecarGone: string | undefined;
+  sidecar.once('exit', (code, signal) => {
+    sidecarGone = `sidecar exited (${signal ?? code}) before it was ready`;
+  });
+  try {
+    await waitReady(adminPort, { timeoutMs: opts.readyTimeoutMs ?? 15_000, aborted: () => sidecarGone });
+  } catch (err) {
+    terminate(sidecar);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const first = opts.ports[0];
+  const proxyUrl = `http://127.0.0.1:${outboundPort}`;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...(opts.env ?? {}),
+    HOST: '127.0.0.1',
+    ...(first ? { PORT: String(appPorts[String(first.port)]) } : {}),
+    HTTP_PROXY: proxyUrl,
+    http_proxy: proxyUrl,
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${preloadFlags()}`.trim(),
+    HOSTNAME: identity.name,
+    TRELLIS_WORKLOAD: identity.name,
+    TRELLIS_NAMESPACE: identity.namespace,
+  };
+  for (const p of opts.ports)
+    env[`PORT_${p.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(appPorts[String(p.port)]);
+
+  const [cmd, ...args] = opts.command;
+  const app = spawn(cmd, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeLines(app.stdout!, process.stdout, `${prefix} `);
+  pipeLines(app.stderr!, process.stderr, `${prefix} `);
+
+  const exited = new Promise<number>((resolve) => {
+    let appCode = 0;
+    app.once('error', (err) => {
+      process.stderr.write(`${prefix} cannot start ${cmd}: ${err.message}\n`);
+      appCode = 127;
+      terminate(sidecar);
+    });
+    app.once('exit', (code, signal) => {
+      appCode = code ?? (signal ? 128 + 15 : 1);
+      terminate(sidecar);
+    });
+    sidecar.once('exit', () => {
+      // A sidecar that dies under a live app leaves it cut off: stop the app too, never orphan either.
+      terminate(app);
+      const done = () => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve(appCode);
+      };
+      if (app.exitCode !== null || app.signalCode !== null) done();
+      else app.once('exit', done);
+    });
+  });
+
+  return {
+    inboundPort,
+    outboundPort,
+    adminPort,
+    appPorts,
+    sidecar,
+    app,
+    exited,
+    stop: () => terminate(app),
+  };
+}
