@@ -101,7 +101,8 @@ test('header edits on the route and per destination', () => {
   );
   assert.deepEqual(route?.headers.requestRemove, ['x-debug']);
   assert.deepEqual(route?.headers.responseRemove, ['server']);
-  const target = (route?.action as ForwardAction).target;
+  assert.ok(route);
+  const target = (route.action as ForwardAction).target;
   assert.equal(target.kind, 'weighted');
   if (target.kind === 'weighted') assert.equal(target.clusters[0].headers.requestAdd[0].value, 'v1');
 });
