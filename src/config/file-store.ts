@@ -23,9 +23,12 @@ export interface FileConfigStoreOptions {
   load?: FileLoader;
   /** Quiet time after the last file-system event before the directory is rescanned, in ms (default 100). */
   debounceMs?: number;
-  /** Watch the directory with fs.watch (default true). */
+  /** Follow changes on disk (fs.watch plus the poll below; default true). False: read once, then only API edits. */
   watch?: boolean;
-  /** Also rescan every this many ms, for file systems where fs.watch misses events; 0 = off (default). */
+  /**
+   * Also rescan every this many ms (default 2000; 0 = off): a safety net for events fs.watch misses (files
+   * written into a just-created directory, network file systems). A rescan stats every file, reads changed ones.
+   */
   pollIntervalMs?: number;
 }
 
@@ -48,6 +51,8 @@ export class FileConfigStore implements ConfigStore {
   private readonly files = new Map<string, FileState>();
   /** Which file defines each resource (key string → file path). */
   private readonly owners = new Map<string, string>();
+  /** inode:size:mtime of each file when last read. */
+  private readonly stamps = new Map<string, string>();
   private readonly validate: ResourceValidator;
   private readonly load: FileLoader;
   private queue: Promise<unknown> = Promise.resolve();
@@ -177,7 +182,8 @@ export class FileConfigStore implements ConfigStore {
         this.startPolling(1000);
       }
     }
-    if (this.options.pollIntervalMs) this.startPolling(this.options.pollIntervalMs);
+    const poll = this.options.pollIntervalMs ?? 2000;
+    if (this.options.watch !== false && poll > 0) this.startPolling(poll);
   }
 
   private startPolling(intervalMs: number): void {
@@ -200,11 +206,21 @@ export class FileConfigStore implements ConfigStore {
     const texts = new Map<string, string>();
     for (const file of await listConfigFiles(this.dir)) {
       try {
+        // Only files whose stat changed are read again, so the safety-net poll costs a stat per file.
+        const s = await stat(file);
+        const stamp = `${s.ino}:${s.size}:${s.mtimeMs}`;
+        const known = this.files.get(file);
+        if (known && this.stamps.get(file) === stamp) {
+          texts.set(file, known.text);
+          continue;
+        }
         texts.set(file, await readFile(file, 'utf8'));
+        this.stamps.set(file, stamp);
       } catch {
         // Removed between listing and reading: treated as gone.
       }
     }
+    for (const file of [...this.stamps.keys()]) if (!texts.has(file)) this.stamps.delete(file);
     let changed = false;
     for (const file of [...this.files.keys()]) {
       if (texts.has(file)) continue;
