@@ -1,7 +1,11 @@
 // Builders for proxy domain config in tests (listeners, connection managers, routes, static clusters) and
 // small helpers to start test upstreams and send raw HTTP/1.1 on loopback.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProxyResources } from '../../src/proxy/config/bootstrap.js';
 import type { Cluster } from '../../src/proxy/config/cluster.js';
 import type {
@@ -18,6 +22,7 @@ import type {
   VirtualHost,
 } from '../../src/proxy/config/route.js';
 import { emptyHeaderOps } from '../../src/proxy/config/route.js';
+import type { DownstreamTlsContext } from '../../src/proxy/config/tls.js';
 
 export function hcm(
   routes: RouteConfiguration | string,
@@ -283,4 +288,51 @@ export function closeServer(s: net.Server): Promise<void> {
     s.close(() => r());
     (s as http.Server).closeAllConnections?.();
   });
+}
+
+/** A self-signed certificate for `name` (also its SAN), made with the openssl CLI in a temp dir. */
+export function selfSignedCert(name: string): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        `/CN=${name}`,
+        '-addext',
+        `subjectAltName=DNS:${name}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A DownstreamTlsContext with an inline certificate. */
+export function inlineTls(c: { cert: string; key: string }, alpn: string[] = []): DownstreamTlsContext {
+  return {
+    common: {
+      certificates: [{ kind: 'inline', certificateChain: c.cert, privateKey: c.key }],
+      alpnProtocols: alpn,
+    },
+    requireClientCertificate: false,
+  };
 }

@@ -259,7 +259,6 @@ export class ActiveListener {
     secure.once('secure', () => {
       this.serve(gen, rc, secure, null, secure.alpnProtocol || '');
     });
-    socket.resume();
   }
 
   private serve(
