@@ -36,13 +36,13 @@ function errorsOf<T>(r: Result<T>): string[] {
   return r.errors.map((e) => `${e.path}: ${e.message}`);
 }
 
-function valueOf<T>(r: Result<T>): T {
+function decodedValue<T>(r: Result<T>): T {
   if (!r.ok) assert.fail(JSON.stringify(r.errors));
   return r.value;
 }
 
 test('EDS cluster: service name, defaults, outlier detection defaults, and EDS config must be ADS', () => {
-  const c = valueOf(
+  const c = decodedValue(
     decodeCluster(
       create(ClusterSchema, {
         name: 'outbound|9080||reviews.default.svc.cluster.local',
@@ -116,7 +116,7 @@ test('cluster NACKs: missing load assignment, ORIGINAL_DST without CLUSTER_PROVI
 });
 
 test('ClusterLoadAssignment: priorities, health, weights, overprovisioning; gaps in priorities are NACKed', () => {
-  const cla = valueOf(
+  const cla = decodedValue(
     decodeClusterLoadAssignment(
       create(ClusterLoadAssignmentSchema, {
         clusterName: 'reviews',
@@ -280,7 +280,7 @@ test('Listener from binary: HCM over RDS, filters keep their config; unknown net
   });
   // Through the wire format, as ADS delivers it.
   const wire = fromBinary(ListenerSchema, toBinary(ListenerSchema, listener));
-  const l = valueOf(decodeListener(wire));
+  const l = decodedValue(decodeListener(wire));
   assert.equal(l.bindToPort, false);
   assert.equal(l.drainTimeMs, 600_000);
   const f = l.filterChains[0].filter;
