@@ -99,7 +99,7 @@ test('mutating endpoints answer GET with 405 and do nothing', async () => {
 test('POST /quitquitquit answers OK and then calls shutdown', async () => {
   const r = await call('POST', '/quitquitquit');
   assert.deepEqual([r.status, r.body], [200, 'OK\n']);
-  for (let i = 0; i < 50 && source.shutdownCalls === 0; i++) await new Promise((res) => setTimeout(res, 10));
+  for (let i = 0; i < 500 && source.shutdownCalls === 0; i++) await new Promise((res) => setTimeout(res, 10));
   assert.equal(source.shutdownCalls, 1);
 });
 
