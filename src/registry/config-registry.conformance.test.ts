@@ -1,0 +1,56 @@
+// Runs the ServiceRegistry conformance suite over the embedded registry (config store + proxy registrations).
+import { MemoryConfigStore } from '../config/memory-store.js';
+import { ConfigRegistry } from './config-registry.js';
+import { runServiceRegistryConformance } from './conformance.js';
+import { LocalRegistry } from './local.js';
+import { VirtualTimers } from './timers.js';
+
+runServiceRegistryConformance('embedded (config store + local registrations)', async () => {
+  const store = new MemoryConfigStore();
+  const timers = new VirtualTimers();
+  const graceMs = 1000;
+  const local = new LocalRegistry({ timers, graceMs });
+  const registry = new ConfigRegistry(store, local, { domain: 'example.internal' });
+  const leave = new Map<string, () => void>();
+  return {
+    registry,
+    domain: 'example.internal',
+    async addService(s) {
+      const results = await store.apply([
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: s.name, namespace: s.namespace, labels: {}, annotations: {} },
+          spec: { selector: s.selector, ports: s.ports },
+          source: { file: 'conformance', line: 1 },
+        },
+      ]);
+      if (results[0].action === 'rejected') throw new Error(JSON.stringify(results[0].diagnostics));
+    },
+    async removeService(namespace, name) {
+      await store.delete('Service', namespace, name);
+    },
+    async addWorkload(w) {
+      const disconnect = local.connect({
+        proxyId: `${w.namespace}/${w.name}`,
+        name: w.name,
+        namespace: w.namespace,
+        labels: w.labels,
+        serviceAccount: w.serviceAccount,
+        addresses: [w.address],
+        ports: w.ports,
+        locality: '',
+      });
+      leave.set(`${w.namespace}/${w.name}`, disconnect);
+    },
+    async removeWorkload(namespace, name) {
+      leave.get(`${namespace}/${name}`)?.();
+      timers.advance(graceMs);
+    },
+    async cleanup() {
+      registry.close();
+      local.close();
+      await store.close();
+    },
+  };
+});
