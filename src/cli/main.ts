@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
 import { registerRun } from './run.js';
+import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
 import { registerVersion } from './version.js';
 
@@ -15,6 +16,7 @@ registerVersion(program);
 registerValidate(program);
 registerAnalyze(program);
 registerRun(program);
+registerUp(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,175 @@
+// `trellis up`: runs a whole local mesh — the control plane, every workload of a Mesh file with its sidecar
+// (replicas side by side), and an ingress gateway — restarts crashed workloads, and stops it all on request.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { waitReady } from './admin-client.js';
+import { proxyBootstrap } from './bootstrap.js';
+import { pipeLines } from './log-prefix.js';
+import { freePort, portIsFree } from './ports.js';
+import { RestartPolicy } from './restart.js';
+import { selfArgv } from './self.js';
+import { type RunningWorkload, runWorkload, type WorkloadOptions } from './workload.js';
+
+export interface SupervisorOptions {
+  stateDir: string;
+  /** Directory the control plane watches (already filled with the mesh's resources). */
+  configDir: string;
+  workloads: (Omit<WorkloadOptions, 'xds'> & { replicaOf: string })[];
+  /** Ports the ingress gateway serves (from the Gateway resources). */
+  gatewayPorts: number[];
+  domain: string;
+  xdsPort?: number;
+  httpPort?: number;
+  log: (line: string) => void;
+}
+
+function waitForPort(port: number, timeoutMs: number, gone: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const why = gone();
+      if (why) return reject(new Error(why));
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline)
+          reject(new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export class Supervisor {
+  private controlPlane?: ChildProcess;
+  private gateway?: ChildProcess;
+  private readonly running = new Map<string, RunningWorkload>();
+  private stopping = false;
+  xdsPort = 0;
+  httpPort = 0;
+  gatewayAdminPort = 0;
+
+  constructor(private readonly opts: SupervisorOptions) {}
+
+  async start(): Promise<void> {
+    const { opts } = this;
+    mkdirSync(opts.stateDir, { recursive: true });
+    this.xdsPort = opts.xdsPort ?? ((await portIsFree(15010)) ? 15010 : await freePort());
+    this.httpPort = opts.httpPort ?? ((await portIsFree(15014)) ? 15014 : await freePort());
+    const [node, ...pre] = selfArgv();
+    const cp = spawn(
+      node,
+      [
+        ...pre,
+        'controlplane',
+        '--config-dir',
+        opts.configDir,
+        '--xds-port',
+        String(this.xdsPort),
+        '--http-port',
+        String(this.httpPort),
+        '--domain',
+        opts.domain,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.controlPlane = cp;
+    pipeLines(cp.stdout!, process.stdout, '[controlplane] ');
+    pipeLines(cp.stderr!, process.stderr, '[controlplane] ');
+    let cpGone: string | undefined;
+    cp.once('exit', (code, signal) => {
+      cpGone = `the control plane exited (${signal ?? code})`;
+      if (!this.stopping) opts.log(`${cpGone}; stopping the mesh`);
+      if (!this.stopping) void this.stop();
+    });
+    await waitForPort(this.xdsPort, 15_000, () => cpGone);
+    opts.log(`control plane: xDS on 127.0.0.1:${this.xdsPort}, API on http://127.0.0.1:${this.httpPort}`);
+
+    await Promise.all([this.startGateway(), ...opts.workloads.map((w) => this.keepRunning(w))]);
+    writeFileSync(join(opts.stateDir, 'up.pid'), String(process.pid));
+  }
+
+  private async startGateway(): Promise<void> {
+    if (this.opts.gatewayPorts.length === 0) return;
+    for (const port of this.opts.gatewayPorts) {
+      if (!(await portIsFree(port)))
+        throw new Error(`the ingress gateway needs 127.0.0.1:${port}, which is taken`);
+    }
+    this.gatewayAdminPort = await freePort();
+    const file = join(this.opts.stateDir, 'ingressgateway-bootstrap.json');
+    const bootstrap = proxyBootstrap({
+      identity: {
+        type: 'router',
+        name: 'istio-ingressgateway',
+        namespace: 'istio-system',
+        labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+        serviceAccount: 'istio-ingressgateway-service-account',
+        domain: this.opts.domain,
+      },
+      adminPort: this.gatewayAdminPort,
+      xds: { host: '127.0.0.1', port: this.xdsPort },
+      metadata: { TRELLIS_GATEWAY_ADDRESS: '127.0.0.1' },
+    });
+    writeFileSync(file, JSON.stringify(bootstrap, null, 2));
+    const [node, ...pre] = selfArgv();
+    const gw = spawn(node, [...pre, 'proxy', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.gateway = gw;
+    pipeLines(gw.stdout!, process.stdout, '[ingressgateway] ');
+    pipeLines(gw.stderr!, process.stderr, '[ingressgateway] ');
+    let gone: string | undefined;
+    gw.once('exit', (code, signal) => {
+      gone = `the ingress gateway exited (${signal ?? code})`;
+    });
+    await waitReady(this.gatewayAdminPort, { timeoutMs: 15_000, aborted: () => gone });
+  }
+
+  /** Starts a workload and restarts it with back-off whenever it exits, until the mesh stops. */
+  private async keepRunning(w: SupervisorOptions['workloads'][number]): Promise<void> {
+    const policy = new RestartPolicy();
+    const key = w.identity.name;
+    const launch = async (): Promise<void> => {
+      policy.started();
+      const running = await runWorkload({ ...w, xds: { host: '127.0.0.1', port: this.xdsPort } });
+      this.running.set(key, running);
+      void running.exited.then((code) => {
+        this.running.delete(key);
+        if (this.stopping) return;
+        const delay = policy.nextDelayMs();
+        this.opts.log(`${w.logPrefix ?? key} exited with code ${code}; restarting in ${delay / 1000} s`);
+        setTimeout(() => {
+          if (!this.stopping) launch().catch((err: unknown) => this.opts.log(`${key}: ${String(err)}`));
+        }, delay);
+      });
+    };
+    await launch();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const apps = [...this.running.values()];
+    for (const r of apps) r.stop();
+    await Promise.all(apps.map((r) => r.exited));
+    if (this.gateway) await stopChild(this.gateway);
+    if (this.controlPlane) await stopChild(this.controlPlane);
+  }
+}
