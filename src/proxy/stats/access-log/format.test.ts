@@ -143,3 +143,16 @@ test('response flags in Envoy order, parsed back', () => {
   assert.equal(parseResponseFlags('UF,URX'), bits);
   assert.equal(responseFlagsToString(ResponseFlag.NoRouteFound), 'NR');
 });
+
+test('runtime-provided operators compile and ask the record; RESPONSE_FLAGS_LONG spells flags out', () => {
+  const r = sampleEntry({
+    responseFlags: 'UH,URX',
+    operatorValue: (op, arg) =>
+      op === 'DOWNSTREAM_PEER_URI_SAN' ? 'spiffe://cluster.local/ns/default/sa/bookinfo' : arg,
+  });
+  assert.equal(
+    text('%DOWNSTREAM_PEER_URI_SAN% %FILTER_STATE(io.istio.peer:PLAIN)% %RESPONSE_FLAGS_LONG%', r),
+    'spiffe://cluster.local/ns/default/sa/bookinfo io.istio.peer:PLAIN NoHealthyUpstream,UpstreamRetryLimitExceeded',
+  );
+  assert.equal(text('%DYNAMIC_METADATA(istio.mixer:status)%', sampleEntry()), '-');
+});

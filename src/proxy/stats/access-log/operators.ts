@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { fail, ok, type Result } from '../../../common/result.js';
 import type { AccessLogRecord } from './record.js';
+import { parseResponseFlags, responseFlagsToLongString } from './response-flags.js';
 import { compileTimeFormat, formatIsoMillis } from './time-format.js';
 
 export type Getter = (r: AccessLogRecord) => string | number | undefined;
@@ -122,6 +123,41 @@ const SIMPLE: Record<string, Getter> = {
   ROUTE_NAME: (r) => nonEmpty(r.routeName),
 };
 
+/**
+ * Operators Envoy supports whose values live in the runtime (TLS, metadata, filter state): accepted so that
+ * common Istio formats compile, and answered by the record's operatorValue() when it has one.
+ */
+export const RUNTIME_OPERATORS: ReadonlySet<string> = new Set([
+  'DYNAMIC_METADATA',
+  'CLUSTER_METADATA',
+  'UPSTREAM_METADATA',
+  'METADATA',
+  'FILTER_STATE',
+  'UPSTREAM_FILTER_STATE',
+  'CEL',
+  'DOWNSTREAM_PEER_URI_SAN',
+  'DOWNSTREAM_LOCAL_URI_SAN',
+  'DOWNSTREAM_PEER_SUBJECT',
+  'DOWNSTREAM_LOCAL_SUBJECT',
+  'DOWNSTREAM_PEER_FINGERPRINT_256',
+  'DOWNSTREAM_PEER_CERT_V_END',
+  'DOWNSTREAM_TLS_VERSION',
+  'DOWNSTREAM_TLS_CIPHER',
+  'DOWNSTREAM_TLS_SESSION_ID',
+  'UPSTREAM_PEER_URI_SAN',
+  'UPSTREAM_TLS_VERSION',
+  'UPSTREAM_PROTOCOL',
+  'REQUEST_DURATION',
+  'REQUEST_TX_DURATION',
+  'RESPONSE_DURATION',
+  'RESPONSE_TX_DURATION',
+  'UPSTREAM_CONNECTION_ID',
+  'CONNECTION_ID',
+  'STREAM_ID',
+  'TRACE_ID',
+  'VIRTUAL_CLUSTER_NAME',
+]);
+
 /** Resolves one operator to its getter, or an error naming the operator (Envoy rejects unknown ones). */
 export function resolveOperator(op: OperatorToken): Result<Getter> {
   const simple = SIMPLE[op.name];
@@ -155,8 +191,15 @@ export function resolveOperator(op: OperatorToken): Result<Getter> {
       if (!pair) return fail([{ path: '', message: '%TRAILER(…)% needs a header name' }]);
       return ok(withAlternative((n) => (r) => nonEmpty(r.responseTrailer?.(n)), pair));
     }
-    default:
+    case 'RESPONSE_FLAGS_LONG':
+      return ok((r) => responseFlagsToLongString(parseResponseFlags(r.responseFlags)));
+    default: {
+      if (RUNTIME_OPERATORS.has(op.name)) {
+        const { name, arg } = op;
+        return ok((r) => r.operatorValue?.(name, arg));
+      }
       return fail([{ path: '', message: `unsupported access log command operator %${op.name}%` }]);
+    }
   }
 }
 

@@ -16,6 +16,11 @@ export interface AccessLogExtras {
   responseHeader?(lowerCaseName: string): string | undefined;
   /** A response trailer by lower-case name; undefined when absent. Used by %TRAILER(X)%. */
   responseTrailer?(lowerCaseName: string): string | undefined;
+  /**
+   * Values of operators the formatter cannot compute from the fields above (TLS peer SANs, dynamic
+   * metadata, filter state; see RUNTIME_OPERATORS in operators.ts). Undefined prints `-` / null.
+   */
+  operatorValue?(operator: string, arg: string | undefined): string | number | undefined;
 }
 
 /** One finished request as the formatters see it. */
