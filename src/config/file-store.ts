@@ -1,9 +1,10 @@
 // The file-directory ConfigStore: a watched tree of YAML/JSON files; apply/delete edit those files.
 import { type FSWatcher, watch } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Diagnostic, loadText, type Resource, validateResource } from './api.js';
 import { countResources, removeDocument, renderResource, replaceDocument } from './file-edit.js';
+import { exists, listConfigFiles, writeAtomic } from './file-io.js';
 import { describeKey, keyOf, keyString, normalizeKind, type ResourceKey } from './kinds.js';
 import { type ResourceValidator, validateAll } from './memory-store.js';
 import type {
@@ -42,8 +43,6 @@ interface FileState {
   /** Broken only because another file already defines one of its resources: retried when others change. */
   conflict: boolean;
 }
-
-const CONFIG_FILE = /\.(ya?ml|json)$/;
 
 export class FileConfigStore implements ConfigStore {
   readonly name: string;
@@ -360,44 +359,4 @@ export class FileConfigStore implements ConfigStore {
     this.lastDiagnostics = now;
     this.table.emitDiagnostics(all);
   }
-}
-
-/** Every *.yaml, *.yml and *.json under `dir`, following symlinks, skipping hidden entries (`.x`, `..data`). */
-async function listConfigFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    let isDir = entry.isDirectory();
-    let isFile = entry.isFile();
-    if (entry.isSymbolicLink()) {
-      const s = await stat(path).catch(() => undefined);
-      isDir = s?.isDirectory() ?? false;
-      isFile = s?.isFile() ?? false;
-    }
-    if (isDir) out.push(...(await listConfigFiles(path)));
-    else if (isFile && CONFIG_FILE.test(entry.name)) out.push(path);
-  }
-  return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Writes through a hidden temporary file and a rename, so the watcher never reads half a file. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, text);
-  await rename(tmp, file);
 }
