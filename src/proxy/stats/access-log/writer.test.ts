@@ -1,6 +1,7 @@
 // Buffered access-log output: nothing hits the file per request; the timer, the size threshold and close
 // each flush; loggers sharing a path share one writer.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,4 +97,21 @@ test('the manager compiles the config format and shares one writer per path', as
   );
   const bad = m.create({ path, format: { kind: 'text', template: '%NOPE%' } });
   assert.ok(!bad.ok);
+});
+
+test('a real process logging to stdout gets every line out on close, in one write', () => {
+  const writerUrl = new URL('./writer.js', import.meta.url).href;
+  const script =
+    `const { AccessLogWriter } = await import(${JSON.stringify(writerUrl)});` +
+    `const w = new AccessLogWriter({ kind: 'stdout' }, { flushIntervalMs: 60000 });` +
+    `for (let i = 0; i < 3; i++) w.write('line ' + i + '\\n');` +
+    `process.stderr.write('before-close ');` +
+    `await w.close();`;
+  // execArgv carries `--import tsx` when the tests run from source, so the child loads the same module.
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout, 'line 0\nline 1\nline 2\n');
 });
