@@ -1,15 +1,16 @@
 // Runs the ServiceRegistry conformance suite over the embedded registry (config store + proxy registrations).
+
+import { VirtualClock } from '../common/clock.js';
 import { MemoryConfigStore } from '../config/memory-store.js';
 import { ConfigRegistry } from './config-registry.js';
 import { runServiceRegistryConformance } from './conformance.js';
 import { LocalRegistry } from './local.js';
-import { VirtualTimers } from './timers.js';
 
 runServiceRegistryConformance('embedded (config store + local registrations)', async () => {
   const store = new MemoryConfigStore();
-  const timers = new VirtualTimers();
+  const timers = new VirtualClock();
   const graceMs = 1000;
-  const local = new LocalRegistry({ timers, graceMs });
+  const local = new LocalRegistry({ clock: timers, graceMs });
   const registry = new ConfigRegistry(store, local, { domain: 'example.internal' });
   const leave = new Map<string, () => void>();
   return {

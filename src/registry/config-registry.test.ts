@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validateText } from '../api/index.js';
+import { VirtualClock } from '../common/clock.js';
 import { FileConfigStore } from '../config/file-store.js';
 import { MemoryConfigStore } from '../config/memory-store.js';
 import { ConfigRegistry } from './config-registry.js';
 import { LocalRegistry } from './local.js';
 import type { RegistryChange } from './registry.js';
 import { resolveInRegistry } from './registry.js';
-import { VirtualTimers } from './timers.js';
 
 async function setup(yaml: string, domain?: string) {
   const { resources, diagnostics } = validateText(yaml, 'test.yaml');
@@ -21,8 +21,8 @@ async function setup(yaml: string, domain?: string) {
   );
   const store = new MemoryConfigStore();
   await store.apply(resources);
-  const timers = new VirtualTimers();
-  const local = new LocalRegistry({ timers, graceMs: 1000 });
+  const timers = new VirtualClock();
+  const local = new LocalRegistry({ clock: timers, graceMs: 1000 });
   const registry = new ConfigRegistry(store, local, domain ? { domain } : {});
   const changes: RegistryChange[] = [];
   registry.onChange((c) => changes.push(c));
@@ -338,7 +338,7 @@ spec:
 `;
     await writeFile(join(dir, 'db.yaml'), entry('10.0.0.1'));
     const store = await FileConfigStore.open(dir, { debounceMs: 20 });
-    const registry = new ConfigRegistry(store, new LocalRegistry({ timers: new VirtualTimers() }));
+    const registry = new ConfigRegistry(store, new LocalRegistry({ clock: new VirtualClock() }));
     try {
       assert.deepEqual(endpoints(registry.instancesOf('db.internal', 5432)), ['10.0.0.1:5432']);
       const changed = new Promise<RegistryChange>((resolve) => registry.onChange(resolve));

@@ -30,4 +30,3 @@ export {
 } from './protocol.js';
 export { type RegistryChange, resolveInRegistry, type ServiceRegistry } from './registry.js';
 export { instancePort, REGISTRY_KINDS, type RegistryInputs, RegistrySnapshot } from './snapshot.js';
-export { systemTimers, type Timers, VirtualTimers } from './timers.js';

@@ -1,9 +1,9 @@
 // Local registration: node metadata → registration, and leaving after the grace period, on virtual time.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { VirtualClock } from '../common/clock.js';
 import { LocalRegistry } from './local.js';
 import { type LocalRegistration, registrationFromNode } from './node-metadata.js';
-import { VirtualTimers } from './timers.js';
 
 function registration(
   proxyId: string,
@@ -77,8 +77,8 @@ describe('registrationFromNode', () => {
 
 describe('LocalRegistry', () => {
   it('adds on connect and removes only after the grace period once disconnected', () => {
-    const timers = new VirtualTimers();
-    const local = new LocalRegistry({ timers, graceMs: 5000 });
+    const timers = new VirtualClock();
+    const local = new LocalRegistry({ clock: timers, graceMs: 5000 });
     let changes = 0;
     local.onChange(() => changes++);
     const disconnect = local.connect(registration('p1'));
@@ -96,8 +96,8 @@ describe('LocalRegistry', () => {
   });
 
   it('a reconnect within the grace period keeps the instance; a second connection keeps it while open', () => {
-    const timers = new VirtualTimers();
-    const local = new LocalRegistry({ timers, graceMs: 5000 });
+    const timers = new VirtualClock();
+    const local = new LocalRegistry({ clock: timers, graceMs: 5000 });
     const first = local.connect(registration('p1'));
     first();
     timers.advance(3000);
@@ -113,11 +113,11 @@ describe('LocalRegistry', () => {
     third();
     timers.advance(5000);
     assert.equal(local.instances().length, 0);
-    assert.equal(timers.pendingCount, 0);
+    assert.equal(timers.pendingTimers, 0);
   });
 
   it('a reconnect with new labels updates the instance; an identical one is not a change', () => {
-    const local = new LocalRegistry({ timers: new VirtualTimers() });
+    const local = new LocalRegistry({ clock: new VirtualClock() });
     let changes = 0;
     local.onChange(() => changes++);
     local.connect(registration('p1'));

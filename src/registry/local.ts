@@ -1,13 +1,15 @@
 // Workloads registered by their proxies: added on connect, removed a grace period after the last disconnect.
+
+import { type Clock, systemClock, type TimerHandle } from '../common/clock.js';
 import type { WorkloadInstance } from './model.js';
 import type { LocalRegistration } from './node-metadata.js';
-import { systemTimers, type Timers } from './timers.js';
 
 /** How long a workload stays after its proxy's last connection closed, in ms (rides out reconnects). */
 export const DEFAULT_DISCONNECT_GRACE_MS = 10_000;
 
 export interface LocalRegistryOptions {
-  timers?: Timers;
+  /** Clock of the grace-period timers (virtual in tests). */
+  clock?: Clock;
   graceMs?: number;
 }
 
@@ -15,7 +17,7 @@ interface Entry {
   registration: LocalRegistration;
   instance: WorkloadInstance;
   connections: number;
-  removal?: unknown;
+  removal?: TimerHandle;
 }
 
 export function instanceOf(reg: LocalRegistration): WorkloadInstance {
@@ -37,11 +39,11 @@ export function instanceOf(reg: LocalRegistration): WorkloadInstance {
 export class LocalRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly handlers = new Set<() => void>();
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly graceMs: number;
 
   constructor(options: LocalRegistryOptions = {}) {
-    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? systemClock;
     this.graceMs = options.graceMs ?? DEFAULT_DISCONNECT_GRACE_MS;
   }
 
@@ -53,7 +55,7 @@ export class LocalRegistry {
   connect(registration: LocalRegistration): () => void {
     const id = registration.proxyId;
     const existing = this.entries.get(id);
-    if (existing?.removal !== undefined) this.timers.clearTimeout(existing.removal);
+    if (existing?.removal !== undefined) this.clock.clearTimeout(existing.removal);
     const instance = instanceOf(registration);
     const changed = !existing || JSON.stringify(existing.instance) !== JSON.stringify(instance);
     const entry: Entry = { registration, instance, connections: (existing?.connections ?? 0) + 1 };
@@ -67,7 +69,7 @@ export class LocalRegistry {
       if (!current) return;
       current.connections--;
       if (current.connections > 0) return;
-      current.removal = this.timers.setTimeout(() => {
+      current.removal = this.clock.setTimeout(() => {
         if (this.entries.get(id) !== current || current.connections > 0) return;
         this.entries.delete(id);
         this.notify();
@@ -93,7 +95,7 @@ export class LocalRegistry {
 
   /** Cancels pending removals (the control plane is stopping). */
   close(): void {
-    for (const e of this.entries.values()) if (e.removal !== undefined) this.timers.clearTimeout(e.removal);
+    for (const e of this.entries.values()) if (e.removal !== undefined) this.clock.clearTimeout(e.removal);
   }
 
   private notify(): void {
