@@ -114,6 +114,7 @@ async function main() {
       bodyBytes: BODY_BYTES,
       accessLog: options.accessLog,
       profile: options.profile,
+      trellisNodeFlags: options.nodeFlags,
       nginxWorkerProcesses: 1,
       cpus: os.cpus().length,
       node: process.version,

@@ -24,6 +24,7 @@ flags:
   --rate R         open-loop request rate in req/s (default 1000)
   --access-log     turn on per-request file access logs in the Trellis and nginx proxies (default off)
   --profile        start the Trellis proxies with --cpu-prof; profiles go to bench/results/prof/
+  --node-flags F   extra Node.js flags for the Trellis proxies, e.g. "--max-semi-space-size=16"
   --keep-temp      keep the temp dir with configs and proxy logs (default: removed at the end)
   --json-only      print only the JSON result path, no table
   -h, --help       this text
@@ -46,6 +47,7 @@ export function parseBenchArgs(argv) {
         rate: { type: 'string', default: '1000' },
         'access-log': { type: 'boolean', default: false },
         profile: { type: 'boolean', default: false },
+        'node-flags': { type: 'string', default: '' },
         'keep-temp': { type: 'boolean', default: false },
         'json-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -87,6 +89,7 @@ export function parseBenchArgs(argv) {
     scenarios,
     accessLog: v['access-log'],
     profile: v.profile,
+    nodeFlags: v['node-flags'].split(/\s+/).filter(Boolean),
     keepTemp: v['keep-temp'],
     jsonOnly: v['json-only'],
   };

@@ -68,7 +68,7 @@ async function startTrellis(ctx, name, listenPort, nextHopPort) {
   return startTrellisProxy(
     ctx.dir,
     { name, listenPort, nextHopPort, adminPort, accessLogPath },
-    { profileDir: ctx.profile ? ctx.profileDir : undefined, stamp: ctx.stamp },
+    { profileDir: ctx.profile ? ctx.profileDir : undefined, stamp: ctx.stamp, extraNodeFlags: ctx.nodeFlags },
   );
 }
 
