@@ -115,3 +115,19 @@ test('a real process logging to stdout gets every line out on close, in one writ
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout, 'line 0\nline 1\nline 2\n');
 });
+
+test('lines still buffered when the process exits without close are written by the exit hook', () => {
+  const path = join(dir, 'exit.log');
+  const writerUrl = new URL('./writer.js', import.meta.url).href;
+  const script =
+    `const { AccessLogWriter } = await import(${JSON.stringify(writerUrl)});` +
+    `const w = new AccessLogWriter({ kind: 'file', path: ${JSON.stringify(path)} }, { flushIntervalMs: 60000 });` +
+    `w.write('kept\\n');` +
+    `setTimeout(() => process.exit(0), 50);`;
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(read(path), 'kept\n');
+});

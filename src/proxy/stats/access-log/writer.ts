@@ -1,7 +1,7 @@
 // Buffered access-log output to stdout, stderr or a file: lines are appended to memory and written in one
 // call on a short timer, when the buffer grows large, and on close — never one write per request. Counts
 // what it does under Envoy's `filesystem.*` stat names.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, type WriteStream, writeSync } from 'node:fs';
 import type { Counter, Gauge, StatsStore } from '../store.js';
 
 export interface AccessLogWriterOptions {
@@ -22,6 +22,10 @@ export function targetForPath(path: string): AccessLogTarget {
   if (path === 'stderr' || path === '/dev/stderr') return { kind: 'stderr' };
   return { kind: 'file', path };
 }
+
+/** Writers not yet closed, flushed synchronously by one process 'exit' listener. */
+const openWriters = new Set<AccessLogWriter>();
+let exitListenerInstalled = false;
 
 interface WriterStats {
   writeBuffered: Counter;
@@ -67,6 +71,13 @@ export class AccessLogWriter {
       this.stream = target.kind === 'stdout' ? process.stdout : process.stderr;
       this.ownsStream = false;
     }
+    openWriters.add(this);
+    if (!exitListenerInstalled) {
+      exitListenerInstalled = true;
+      process.on('exit', () => {
+        for (const w of openWriters) w.exitHook();
+      });
+    }
     const s = options.stats;
     this.stats = s && {
       writeBuffered: s.counter('filesystem.write_buffered'),
@@ -75,6 +86,27 @@ export class AccessLogWriter {
       flushedByTimer: s.counter('filesystem.flushed_by_timer'),
       totalBuffered: s.gauge('filesystem.write_total_buffered'),
     };
+  }
+
+  /**
+   * Best effort when the process exits without close(): the lines still in memory are written
+   * synchronously (the only kind of write an exit handler may do). Not used on any request path.
+   */
+  private exitHook(): void {
+    if (this.closed || this.chunks.length === 0) return;
+    const data = this.chunks.join('');
+    this.chunks = [];
+    try {
+      if (this.target.kind === 'stdout') writeSync(1, data);
+      else if (this.target.kind === 'stderr') writeSync(2, data);
+      else {
+        const fd = (this.stream as unknown as { fd?: number | null }).fd;
+        if (typeof fd === 'number') writeSync(fd, data);
+        else appendFileSync(this.target.path, data);
+      }
+    } catch {
+      // Exiting: nowhere left to report it.
+    }
   }
 
   /** The last error the destination reported (a file that could not be opened or written), if any. */
@@ -138,6 +170,7 @@ export class AccessLogWriter {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    openWriters.delete(this);
     if (this.ownsStream) {
       await new Promise<void>((resolve) => (this.stream as WriteStream).end(() => resolve()));
     }
