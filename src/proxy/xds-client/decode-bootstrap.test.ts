@@ -9,7 +9,7 @@ import type { FieldError, Result } from '../../common/result.js';
 import type { Bootstrap } from '../config/bootstrap.js';
 import type { HttpConnectionManager, TcpProxy } from '../config/listener.js';
 import type { ForwardAction } from '../config/route.js';
-import { decodeBootstrap } from './decode-bootstrap.js';
+import { adsTargetOf, decodeBootstrap } from './decode-bootstrap.js';
 
 /** test/fixtures/bootstrap, found from source (src/…) or compiled (dist/src/…) code. */
 function fixturesDir(): string {
@@ -212,6 +212,15 @@ test('JSON bootstrap with ADS: ads_config, lds/cds over ADS, camelCase keys acce
   assert.equal(b.node.id, 'router~127.0.0.1~gw.default~default.svc.cluster.local');
   assert.equal(b.clusters[0].connectTimeoutMs, 1000);
   assert.equal(b.clusters[0].upstreamProtocol, 'http2');
+  assert.equal(adsTargetOf(b), '127.0.0.1:15010');
+  assert.equal(adsTargetOf(value(load('static-http.yaml'))), undefined);
+
+  // Delta xDS is not implemented by the client: refused rather than silently spoken as SotW.
+  const delta = readFileSync(join(fixturesDir(), 'ads.json'), 'utf8').replace('"GRPC"', '"DELTA_GRPC"');
+  assert.deepEqual(
+    errors(decodeBootstrap(delta, 'delta.json')).map((e) => e.path),
+    ['dynamic_resources.ads_config.api_type'],
+  );
 });
 
 test('TLS and TCP proxy: filter chain match, downstream and upstream TLS, SDS names, secrets, ring hash', () => {

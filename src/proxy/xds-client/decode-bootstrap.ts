@@ -71,12 +71,13 @@ function decodeAdsConfig(
     'grpc_services',
     'set_node_on_first_message_only',
   ]);
+  // The ADS client speaks State of the World; delta xDS is not implemented yet.
   const apiType = supportedEnum(
     ctx,
     ApiConfigSource_ApiTypeSchema,
     a.apiType,
     childPath(path, 'api_type'),
-    ['GRPC', 'DELTA_GRPC'],
+    ['GRPC'],
     'GRPC',
   );
   if (a.transportApiVersion === ApiVersion.V2)
@@ -179,6 +180,19 @@ export function decodeBootstrapMessage(b: Bootstrap, options?: DecodeOptions): R
     if (out.ads !== undefined && out.node.id === '') ctx.error('node.id', 'required when using ADS');
   }
   return ctx.result(out);
+}
+
+/**
+ * The `host:port` of the management server named by the bootstrap's ads_config: the first endpoint of its
+ * static cluster (undefined without ADS).
+ */
+export function adsTargetOf(b: DomainBootstrap): string | undefined {
+  if (b.ads === undefined) return undefined;
+  const cluster = b.clusters.find((c) => c.name === b.ads?.clusterName);
+  const ep = cluster?.loadAssignment?.localities.flatMap((l) => l.endpoints)[0];
+  if (ep === undefined) return undefined;
+  const host = ep.address.host.includes(':') ? `[${ep.address.host}]` : ep.address.host;
+  return `${host}:${ep.address.port}`;
 }
 
 /**
