@@ -40,6 +40,8 @@ export function proxyBootstrap(opts: BootstrapOptions): Record<string, unknown> 
         LABELS: identity.labels,
         SERVICE_ACCOUNT: identity.serviceAccount,
         INSTANCE_IPS: ip,
+        // Lets `trellis proxy-config <proxy>` find this proxy's admin API through the control plane.
+        TRELLIS_ADMIN_PORT: String(opts.adminPort),
         ...opts.metadata,
       },
     },
