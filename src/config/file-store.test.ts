@@ -1,6 +1,6 @@
 // The file-directory backend: conformance suite plus on-disk behaviour (watching, broken files, persistence).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -153,6 +153,36 @@ describe('FileConfigStore on disk', () => {
     await s.resync();
     assert.deepEqual(hostsOf(s.get('vs', 'default', 'dup')), ['from-b']);
     assert.deepEqual(s.diagnostics(), []);
+  });
+
+  it('renaming a file or moving a resource between files emits no delete/add churn', async () => {
+    const s = await open({
+      'a.yaml': `${VS('one', 'one')}---\n${VS('two', 'two')}`,
+      'z.yaml': VS('three', 'three'),
+    });
+    const events: ConfigEvent[] = [];
+    s.watch((e) => events.push(e));
+    await rename(join(dir, 'a.yaml'), join(dir, 'b.yaml'));
+    await s.resync();
+    assert.equal(events.length, 0);
+    assert.equal(s.get('vs', 'default', 'one')?.source.file, join(dir, 'b.yaml'));
+    // `three` moves from z.yaml into b.yaml (which sorts first) in one change.
+    await writeFile(
+      join(dir, 'b.yaml'),
+      `${VS('one', 'one')}---\n${VS('two', 'two')}---\n${VS('three', 'three')}`,
+    );
+    await writeFile(join(dir, 'z.yaml'), '');
+    await s.resync();
+    assert.equal(events.length, 0);
+    assert.equal(s.get('vs', 'default', 'three')?.source.file, join(dir, 'b.yaml'));
+    assert.deepEqual(s.diagnostics(), []);
+    await rm(join(dir, 'b.yaml'));
+    await s.resync();
+    assert.deepEqual(events.map((e) => `${e.type}:${e.resource.metadata.name}`).sort(), [
+      'deleted:one',
+      'deleted:three',
+      'deleted:two',
+    ]);
   });
 
   it('apply persists one file per new resource; a store reopened on the directory serves it', async () => {

@@ -50,6 +50,8 @@ export class FileConfigStore implements ConfigStore {
   private readonly files = new Map<string, FileState>();
   /** Which file defines each resource (key string → file path). */
   private readonly owners = new Map<string, string>();
+  /** Resources their file dropped during the current batch; deleted at settle() unless another file took them. */
+  private readonly orphans = new Map<string, Resource>();
   /** inode:size:mtime of each file when last read. */
   private readonly stamps = new Map<string, string>();
   private readonly validate: ResourceValidator;
@@ -129,7 +131,7 @@ export class FileConfigStore implements ConfigStore {
           result.diagnostics = [...result.diagnostics, failure];
         }
       }
-      this.publishDiagnostics();
+      this.settle(true);
       return results;
     });
   }
@@ -151,8 +153,7 @@ export class FileConfigStore implements ConfigStore {
         await writeAtomic(file, text);
         this.process(file, text);
       }
-      this.retryConflicts();
-      this.publishDiagnostics();
+      this.settle(true);
       return true;
     });
   }
@@ -231,13 +232,21 @@ export class FileConfigStore implements ConfigStore {
       this.process(file, text);
       changed = true;
     }
-    // A resource that moved between files is claimed by its new file only once the old one let go of it.
-    if (changed) this.retryConflicts();
-    this.publishDiagnostics();
+    this.settle(changed);
   }
 
-  private retryConflicts(): void {
-    for (const [file, state] of [...this.files]) if (state.conflict) this.process(file, state.text);
+  /**
+   * Ends a batch of file changes. Files that lost a duplicate conflict try again (a resource that moved is
+   * claimed by its new file once the old one let go), then resources no file defines any more are deleted.
+   * Deleting only now means a renamed file or a resource moved between files emits no delete/add churn.
+   */
+  private settle(changed: boolean): void {
+    if (changed) {
+      for (const [file, state] of [...this.files]) if (state.conflict) this.process(file, state.text);
+    }
+    for (const [id, resource] of this.orphans) if (!this.owners.has(id)) this.table.remove(keyOf(resource));
+    this.orphans.clear();
+    this.publishDiagnostics();
   }
 
   /** Loads one file's text; a valid file replaces its resources, a broken one keeps the last good ones. */
@@ -280,20 +289,20 @@ export class FileConfigStore implements ConfigStore {
     for (const [id, resource] of previous) {
       if (!next.has(id) && this.owners.get(id) === file) {
         this.owners.delete(id);
-        this.table.remove(keyOf(resource));
+        this.orphans.set(id, resource);
       }
     }
     return 'ok';
   }
 
-  /** Forgets a file that is gone: its resources (the last good ones) are deleted. */
+  /** Forgets a file that is gone: its resources (the last good ones) are deleted when the batch settles. */
   private release(file: string): void {
     const state = this.files.get(file);
     this.files.delete(file);
     for (const [id, resource] of state?.good ?? []) {
       if (this.owners.get(id) !== file) continue;
       this.owners.delete(id);
-      this.table.remove(keyOf(resource));
+      this.orphans.set(id, resource);
     }
   }
 
