@@ -460,3 +460,71 @@ test('NACK: ADS config must name a static cluster and the node needs an id', () 
     ].sort(),
   );
 });
+
+test('NACK: edits to pseudo-headers or Host, and two filter chains with the same match', () => {
+  const hostEdit = withHcm(
+    `http_filters:
+${ROUTER}`,
+    `request_headers_to_add: [{ header: { key: Host, value: evil } }]
+request_headers_to_remove: [":path"]
+routes: [{ match: { prefix: / }, route: { cluster: c } }]`,
+  );
+  const base =
+    'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0]';
+  assert.deepEqual(
+    errors(decodeBootstrap(hostEdit, 'h.yaml')).map((e) => e.path),
+    [`${base}.request_headers_to_add[0].header.key`, `${base}.request_headers_to_remove[0]`],
+  );
+
+  const chain = `
+    - filters:
+      - name: tcp
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: t
+          cluster: c`;
+  const twoChains = `static_resources:
+  listeners:
+  - name: l
+    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+    filter_chains:${chain}${chain}
+`;
+  const errs = errors(decodeBootstrap(twoChains, 'chains.yaml'));
+  assert.equal(errs[0].path, 'static_resources.listeners[0].filter_chains[1]');
+  assert.match(errs[0].message, /^same filter_chain_match as filter_chains\[0\]/);
+});
+
+test('YAML anchors and merge keys resolve before decoding', () => {
+  const text = `x-endpoint: &ep { address: { socket_address: { address: 127.0.0.1, port_value: 9000 } } }
+static_resources:
+  clusters:
+  - &base
+    name: a
+    type: STATIC
+    connect_timeout: 2s
+    load_assignment: { cluster_name: a, endpoints: [{ lb_endpoints: [{ endpoint: *ep }] }] }
+  - <<: *base
+    name: b
+`;
+  // Top-level extension keys are not part of the Bootstrap message, as in Envoy.
+  const errs = errors(decodeBootstrap(text, 'anchors.yaml'));
+  assert.deepEqual(
+    errs.map((e) => e.path),
+    ['x-endpoint'],
+  );
+  const b = value(
+    decodeBootstrap(
+      text
+        .replace(/^x-endpoint: &ep (.*)$/m, 'node: { id: n }')
+        .replace('*ep', '{ address: { socket_address: { address: 127.0.0.1, port_value: 9000 } } }'),
+      'a.yaml',
+    ),
+  );
+  assert.deepEqual(
+    b.clusters.map((c) => [c.name, c.connectTimeoutMs]),
+    [
+      ['a', 2000],
+      ['b', 2000],
+    ],
+  );
+});

@@ -205,7 +205,7 @@ export function decodeBootstrap(
   options?: DecodeOptions,
 ): Result<DomainBootstrap> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     return fail(
       doc.errors.map((e) => ({ path: '', message: `${file}:${e.linePos?.[0].line ?? '?'}: ${e.message}` })),

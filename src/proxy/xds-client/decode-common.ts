@@ -146,6 +146,8 @@ export function decodeHeaderValueOption(
   else ctx.onlyFields(HeaderValueSchema, o.header, hp, ['key', 'value', 'raw_value']);
   const key = o.header?.key.toLowerCase() ?? '';
   if (o.header !== undefined && key === '') ctx.error(childPath(hp, 'key'), 'required');
+  else if (isProtectedHeader(key))
+    ctx.error(childPath(hp, 'key'), `"${key}" may not be modified (Envoy rejects it too)`);
   const value =
     o.header && o.header.rawValue.length > 0
       ? Buffer.from(o.header.rawValue).toString('latin1')
@@ -173,12 +175,23 @@ export interface HeaderEditFields {
   responseHeadersToRemove: string[];
 }
 
+/** Pseudo-headers and Host carry the request's routing identity; Envoy refuses edits to them. */
+function isProtectedHeader(name: string): boolean {
+  return name.startsWith(':') || name === 'host';
+}
+
 export function decodeHeaderOps(ctx: DecodeContext, m: HeaderEditFields, path: string): HeaderOps {
   return {
     requestAdd: m.requestHeadersToAdd.map((o, i) =>
       decodeHeaderValueOption(ctx, o, childPath(childPath(path, 'request_headers_to_add'), i)),
     ),
-    requestRemove: m.requestHeadersToRemove.map((h) => h.toLowerCase()),
+    requestRemove: m.requestHeadersToRemove.map((h, i) => {
+      const name = h.toLowerCase();
+      if (isProtectedHeader(name)) {
+        ctx.error(childPath(childPath(path, 'request_headers_to_remove'), i), `"${name}" may not be removed`);
+      }
+      return name;
+    }),
     responseAdd: m.responseHeadersToAdd.map((o, i) =>
       decodeHeaderValueOption(ctx, o, childPath(childPath(path, 'response_headers_to_add'), i)),
     ),

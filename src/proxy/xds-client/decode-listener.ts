@@ -213,6 +213,18 @@ export function decodeListenerInto(ctx: DecodeContext, l: Listener, path: string
   const filterChains = l.filterChains.map((c, i) =>
     decodeFilterChain(ctx, c, childPath(childPath(path, 'filter_chains'), i)),
   );
+  // Like Envoy, two chains with the same match would make the choice ambiguous.
+  const matches = new Map<string, number>();
+  filterChains.forEach((c, i) => {
+    const key = JSON.stringify(c.match);
+    const first = matches.get(key);
+    if (first !== undefined) {
+      ctx.error(
+        childPath(childPath(path, 'filter_chains'), i),
+        `same filter_chain_match as filter_chains[${first}]`,
+      );
+    } else matches.set(key, i);
+  });
   if (filterChains.length === 0 && l.defaultFilterChain === undefined) {
     ctx.error(
       childPath(path, 'filter_chains'),
