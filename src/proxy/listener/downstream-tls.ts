@@ -7,6 +7,8 @@ import type { DownstreamTlsContext } from '../config/tls.js';
 export type SecretLookup = (name: string) => StaticSecret | undefined;
 
 export interface ChainTls {
+  /** Certificate, key, CA and version bounds, as tls.createServer takes them. */
+  options: tls.SecureContextOptions;
   context: tls.SecureContext;
   alpn: string[];
   requireClientCert: boolean;
@@ -44,5 +46,10 @@ export function buildChainTls(
   if (ctx.common.maxVersion !== undefined)
     opts.maxVersion = ctx.common.maxVersion === 'TLSv1_3' ? 'TLSv1.3' : 'TLSv1.2';
   const alpn = ctx.common.alpnProtocols.length > 0 ? ctx.common.alpnProtocols : defaultAlpn;
-  return { context: tls.createSecureContext(opts), alpn, requireClientCert: ctx.requireClientCertificate };
+  return {
+    options: opts,
+    context: tls.createSecureContext(opts),
+    alpn,
+    requireClientCert: ctx.requireClientCertificate,
+  };
 }

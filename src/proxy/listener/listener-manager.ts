@@ -30,7 +30,12 @@ interface RuntimeChain {
   h2?: ReturnType<typeof createH2Server>;
   tcp?: TcpProxyRuntime;
   tls?: ChainTls;
+  /** Terminates TLS (never listens itself: raw sockets are handed to it). */
+  tlsServer?: tls.Server;
 }
+
+/** Called with each decrypted connection of a TLS filter chain. */
+type SecureHandler = (gen: ListenerGeneration, rc: RuntimeChain, socket: tls.TLSSocket) => void;
 
 /** One version of a listener's config, with the connections accepted under it. */
 class ListenerGeneration {
@@ -45,16 +50,28 @@ class ListenerGeneration {
     readonly config: Listener,
     services: ProxyServices,
     secrets: SecretLookup,
+    onSecure: SecureHandler,
   ) {
     const build = (chain: FilterChain): RuntimeChain => {
       const rc: RuntimeChain = { chain };
       const f = chain.filter;
       if (chain.tls !== undefined) {
-        rc.tls = buildChainTls(
+        const t = buildChainTls(
           chain.tls,
           secrets,
           f.kind === 'http' && f.codec !== 'HTTP1' ? ['h2', 'http/1.1'] : [],
         );
+        rc.tls = t;
+        rc.tlsServer = tls.createServer(
+          {
+            ...t.options,
+            ALPNProtocols: t.alpn.length > 0 ? t.alpn : undefined,
+            requestCert: t.requireClientCert,
+            rejectUnauthorized: t.requireClientCert,
+          },
+          (socket) => onSecure(this, rc, socket),
+        );
+        rc.tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
       }
       if (f.kind === 'http') {
         rc.http = new HcmRuntime(f, services, chain.tls !== undefined ? 'https' : 'http');
@@ -109,7 +126,7 @@ export class ActiveListener {
     private readonly services: ProxyServices,
     private readonly secrets: SecretLookup,
   ) {
-    this.gen = new ListenerGeneration(config, services, secrets);
+    this.gen = new ListenerGeneration(config, services, secrets, this.onSecure);
     const a = config.address;
     const p = `listener.${a.host}_${a.port}.`;
     this.cxTotal = services.stats.counter(`${p}downstream_cx_total`);
@@ -152,7 +169,7 @@ export class ActiveListener {
   /** Swaps in new config for new connections; connections of the previous config drain. */
   update(config: Listener): void {
     const prev = this.gen;
-    this.gen = new ListenerGeneration(config, this.services, this.secrets);
+    this.gen = new ListenerGeneration(config, this.services, this.secrets, this.onSecure);
     this.retire(prev, config.drainTimeMs);
   }
 
@@ -242,24 +259,18 @@ export class ActiveListener {
       socket.destroy();
       return;
     }
-    const t = rc.tls;
-    if (t === undefined) {
+    if (rc.tlsServer === undefined) {
       this.serve(gen, rc, socket, first, facts.applicationProtocols[0] ?? '');
       return;
     }
     if (first !== null) socket.unshift(first);
-    const secure = new tls.TLSSocket(socket, {
-      isServer: true,
-      secureContext: t.context,
-      ALPNProtocols: t.alpn.length > 0 ? t.alpn : undefined,
-      requestCert: t.requireClientCert,
-      rejectUnauthorized: t.requireClientCert,
-    });
-    secure.on('error', () => secure.destroy());
-    secure.once('secure', () => {
-      this.serve(gen, rc, secure, null, secure.alpnProtocol || '');
-    });
+    rc.tlsServer.emit('connection', socket);
   }
+
+  private readonly onSecure: SecureHandler = (gen, rc, socket) => {
+    socket.on('error', () => socket.destroy());
+    this.serve(gen, rc, socket, null, socket.alpnProtocol || '');
+  };
 
   private serve(
     gen: ListenerGeneration,
@@ -312,7 +323,6 @@ export class ActiveListener {
       };
       gen.connections.add(d);
       sock.once('close', () => gen.connections.delete(d));
-      sock.resume();
       return;
     }
     const conn = new H1DownstreamConnection(sock, hcm, first);
