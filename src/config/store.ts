@@ -62,7 +62,8 @@ export interface ConfigStore {
   /**
    * Validates every resource with src/api and stores the valid ones; each input gets its own result.
    * Inputs that are equal to what is stored (apiVersion, kind, metadata, spec) are `unchanged` and emit
-   * no event. Resolves after the change is durable in the backend.
+   * no event. Resolves after the change is durable in the backend and visible to get/list (a remote backend
+   * waits for its own watch to deliver it), with its events already emitted.
    */
   apply(resources: readonly Resource[]): Promise<ApplyResult[]>;
   /** Removes one resource; resolves false when there was none. */

@@ -45,6 +45,7 @@ spec:
     - {number: 8080, name: http, protocol: HTTP}
     - {number: 5432, name: tcp-db, protocol: TCP, targetPort: 15432}
   resolution: STATIC
+  subjectAltNames: [spiffe://legacy.internal/ns/prod/sa/legacy]
   endpoints:
     - {address: 10.1.0.1, labels: {version: v1}}
     - {address: 10.1.0.2, ports: {http: 18080}, labels: {version: v2}, locality: eu/eu-1a, weight: 3}
@@ -62,6 +63,7 @@ spec:
         ['tcp-db', 5432, 'TCP'],
       ],
     );
+    assert.deepEqual(svc.subjectAltNames, ['spiffe://legacy.internal/ns/prod/sa/legacy']);
     assert.ok(registry.service('legacy-alias.internal'));
     assert.deepEqual(endpoints(registry.instancesOf('legacy.internal', 8080)), [
       '10.1.0.1:8080',

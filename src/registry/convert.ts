@@ -133,6 +133,7 @@ export function fromServiceEntry(r: Resource<ServiceEntrySpec>): SelectingServic
       meshExternal: spec.location !== 'MESH_INTERNAL',
       resolution: spec.resolution,
       exportTo: spec.exportTo ?? ['*'],
+      ...(spec.subjectAltNames?.length ? { subjectAltNames: spec.subjectAltNames } : {}),
       origin,
     },
     ...(spec.workloadSelector ? { selector: spec.workloadSelector.labels ?? {} } : {}),

@@ -53,6 +53,8 @@ export interface Service {
   resolution: Resolution;
   /** Namespaces that may see this service: `*` (all, the default), `.` (its own) or names. */
   exportTo: readonly string[];
+  /** Identities the service's endpoints may present (ServiceEntry subjectAltNames); absent when unstated. */
+  subjectAltNames?: readonly string[];
   origin: Origin;
 }
 
