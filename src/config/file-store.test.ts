@@ -96,6 +96,25 @@ describe('FileConfigStore on disk', () => {
     assert.deepEqual([events[2].type, events[2].resource.metadata.name], ['deleted', 'reviews']);
   });
 
+  it('removing a whole subdirectory deletes what its files defined', async () => {
+    const s = await open({
+      'team/a/x.yaml': VS('x', 'x'),
+      'team/b/y.yaml': VS('y', 'y'),
+      'z.yaml': VS('z', 'z'),
+    });
+    const events: ConfigEvent[] = [];
+    s.watch((e) => events.push(e));
+    await rm(join(dir, 'team'), { recursive: true });
+    await waitFor('two deletions', () => events.length === 2);
+    assert.deepEqual(
+      s.all().map((r) => r.metadata.name),
+      ['z'],
+    );
+    // The watcher still works afterwards.
+    await writeFile(join(dir, 'w.yaml'), VS('w', 'w'));
+    await waitFor('an addition', () => events.length === 3);
+  });
+
   it('a broken file is reported and its last good resources keep serving until it is fixed', async () => {
     const s = await open({ 'a.yaml': `${VS('one', 'one')}---\n${VS('two', 'two')}` });
     const reports: (readonly SourceDiagnostics[])[] = [];

@@ -174,16 +174,28 @@ export class FileConfigStore implements ConfigStore {
   }
 
   private startWatching(): void {
-    if (this.options.watch !== false) {
-      try {
-        this.watcher = watch(this.dir, { recursive: true }, () => this.schedule());
-        this.watcher.on('error', () => this.startPolling(1000));
-      } catch {
-        this.startPolling(1000);
-      }
-    }
+    if (this.options.watch === false) return;
+    this.watchDirectory();
     const poll = this.options.pollIntervalMs ?? 2000;
-    if (this.options.watch !== false && poll > 0) this.startPolling(poll);
+    if (poll > 0) this.startPolling(poll);
+  }
+
+  /** fs.watch on the tree; if the watcher fails (the directory was replaced, a limit was hit) it is re-made. */
+  private watchDirectory(): void {
+    if (this.closed) return;
+    try {
+      const watcher = watch(this.dir, { recursive: true }, () => this.schedule());
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.watcher === watcher) this.watcher = undefined;
+        this.schedule();
+        setTimeout(() => this.watchDirectory(), 1000).unref();
+      });
+      this.watcher = watcher;
+    } catch {
+      // Not watchable right now (e.g. the directory is gone): the poll keeps checking, retry later.
+      setTimeout(() => this.watchDirectory(), 1000).unref();
+    }
   }
 
   private startPolling(intervalMs: number): void {

@@ -2,20 +2,17 @@
 // Any. Listeners and clusters are sent whole (wildcard); route configs and endpoints by requested name.
 import { type DescMessage, type MessageShape, toBinary } from '@bufbuild/protobuf';
 import { type Any, anyPack, anyUnpack } from '@bufbuild/protobuf/wkt';
-import {
-  type Cluster,
-  Cluster_DiscoveryType,
-  ClusterSchema,
-} from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import { type Cluster, Cluster_DiscoveryType } from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { type Listener, ListenerSchema } from '../../generated/envoy/config/listener/v3/listener_pb.js';
-import { RouteConfigurationSchema } from '../../generated/envoy/config/route/v3/route_pb.js';
 import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import { clustersFor } from './cluster/index.js';
+import { memo, resourceKey } from './cache.js';
+import { clustersFor, packedClustersFor } from './cluster/index.js';
 import type { TranslateContext } from './context.js';
 import { loadAssignment } from './endpoint/eds.js';
 import { listenersFor } from './listener/index.js';
-import { routeConfigByName } from './route/route-config.js';
+import { parseClusterName } from './names.js';
+import { routeConfigAny, routeConfigByName, routeConfigPiecesByName } from './route/route-config.js';
 
 export const TYPE_URLS = {
   cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
@@ -41,17 +38,24 @@ function packAll<D extends DescMessage>(
 }
 
 export const GENERATORS: Readonly<Record<string, Generator>> = {
-  [TYPE_URLS.cluster]: (ctx) => packAll(ClusterSchema, clustersFor(ctx), (c) => c.name),
+  [TYPE_URLS.cluster]: (ctx) => packedClustersFor(ctx),
   [TYPE_URLS.listener]: (ctx) => packAll(ListenerSchema, listenersFor(ctx), (l) => l.name),
   [TYPE_URLS.route]: (ctx, names) =>
     (names ?? []).flatMap((n) => {
-      const rc = routeConfigByName(ctx, n);
-      return rc ? [{ name: n, resource: anyPack(RouteConfigurationSchema, rc) }] : [];
+      const pieces = routeConfigPiecesByName(ctx, n);
+      return pieces ? [{ name: n, resource: routeConfigAny(pieces) }] : [];
     }),
   [TYPE_URLS.endpoint]: (ctx, names) =>
     (names ?? []).flatMap((n) => {
-      const cla = loadAssignment(ctx, n);
-      return cla ? [{ name: n, resource: anyPack(ClusterLoadAssignmentSchema, cla) }] : [];
+      const parsed = parseClusterName(n);
+      const dr = parsed ? ctx.destinationRule(parsed.host) : undefined;
+      // Endpoints depend on the cluster, its DestinationRule (subset labels, locality settings) and the
+      // caller's locality only.
+      const packed = memo(ctx.snapshot, `eds|${n}|${resourceKey(dr)}|${ctx.proxy.locality}`, () => {
+        const cla = loadAssignment(ctx, n);
+        return cla ? anyPack(ClusterLoadAssignmentSchema, cla) : undefined;
+      });
+      return packed ? [{ name: n, resource: packed }] : [];
     }),
 };
 

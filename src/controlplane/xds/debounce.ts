@@ -1,6 +1,6 @@
 // Push debouncing: changes are merged until the config has been quiet for `quietMs` (100 ms) or `maxMs`
 // (1 s) passed since the first change of the batch; then one merged push request is released.
-import type { Timers } from '../../registry/timers.js';
+import type { Clock, TimerHandle } from '../../common/clock.js';
 
 export interface PushRequest {
   /** Every proxy regenerates everything (config changes); otherwise only proxies seeing `hosts`. */
@@ -26,12 +26,12 @@ export const DEFAULT_MAX_DELAY_MS = 1000;
 
 export class Debouncer {
   private pending: PushRequest | undefined;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
   private firstAt = 0;
   private lastAt = 0;
 
   constructor(
-    private readonly timers: Timers,
+    private readonly timers: Clock,
     private readonly release: (req: PushRequest) => void,
     private readonly quietMs = DEFAULT_QUIET_MS,
     private readonly maxMs = DEFAULT_MAX_DELAY_MS,

@@ -7,6 +7,7 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { BOOKINFO } from '../../../test/simulation/fixtures.js';
 import { snapshotFromYaml } from '../../../test/simulation/registry-yaml.js';
+import { VirtualClock } from '../../common/clock.js';
 import { ClusterSchema } from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import { NodeSchema } from '../../generated/envoy/config/core/v3/base_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
@@ -17,7 +18,6 @@ import {
   type DiscoveryResponse,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import { StatusSchema } from '../../generated/google/rpc/status_pb.js';
-import { VirtualTimers } from '../../registry/timers.js';
 import { TYPE_URLS } from '../translate/generators.js';
 import { adsServiceDefinition } from './ads-service.js';
 import { AdsServer } from './server.js';
@@ -27,7 +27,7 @@ const NODE = create(NodeSchema, {
   metadata: { LABELS: { app: 'productpage' }, TRELLIS_OUTBOUND_PORT: 15001 },
 });
 
-const timers = new VirtualTimers();
+const timers = new VirtualClock();
 let server: AdsServer;
 let client: grpc.Client;
 let stream: grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
@@ -53,7 +53,7 @@ function send(init: MessageInitShape<typeof DiscoveryRequestSchema>): void {
 }
 
 before(async () => {
-  server = new AdsServer(snapshotFromYaml(BOOKINFO), { timers });
+  server = new AdsServer(snapshotFromYaml(BOOKINFO), { clock: timers });
   const port = await server.listen('127.0.0.1', 0);
   const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'ads');
   client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

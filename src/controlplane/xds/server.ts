@@ -3,12 +3,12 @@
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { type Clock, systemClock } from '../../common/clock.js';
 import type { Node } from '../../generated/envoy/config/core/v3/base_pb.js';
 import type {
   DiscoveryRequest,
   DiscoveryResponse,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
-import { systemTimers, type Timers } from '../../registry/timers.js';
 import { type MeshProxy, proxyFromNode } from '../model/proxy.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { TranslateContext } from '../translate/context.js';
@@ -24,7 +24,7 @@ import { newWatch, sameNames } from './watch.js';
 export const PUSH_ORDER = [TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.listener, TYPE_URLS.route];
 
 export interface AdsServerOptions {
-  timers?: Timers;
+  clock?: Clock;
   quietMs?: number;
   maxDelayMs?: number;
   /** Called when a proxy's first request arrives; the returned function runs when its stream closes. */
@@ -41,7 +41,7 @@ export interface PushStats {
 export class AdsServer {
   private snapshot: Snapshot;
   private readonly connections = new Map<string, AdsConnection>();
-  private readonly timers: Timers;
+  private readonly timers: Clock;
   private readonly debouncer: Debouncer;
   private grpcServer: grpc.Server | undefined;
   private connectionCounter = 0;
@@ -52,7 +52,7 @@ export class AdsServer {
     private readonly options: AdsServerOptions = {},
   ) {
     this.snapshot = initial;
-    this.timers = options.timers ?? systemTimers;
+    this.timers = options.clock ?? systemClock;
     this.debouncer = new Debouncer(
       this.timers,
       (req) => this.release(req),

@@ -1,17 +1,53 @@
 // Every cluster a proxy gets: outbound clusters of the services it may see, inbound clusters of its own
 // ports (sidecars), and Istio's BlackHoleCluster / PassthroughCluster.
-import type { Cluster } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import { type Any, anyPack } from '@bufbuild/protobuf/wkt';
+import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import type { Service } from '../../model/service.js';
+import { memo, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
 import { inboundCluster } from './inbound.js';
 import { outboundClusters } from './outbound.js';
 import { blackHoleCluster, passthroughCluster } from './special.js';
 
-export function clustersFor(ctx: TranslateContext): Cluster[] {
+export interface PackedCluster {
+  name: string;
+  resource: Any;
+}
+
+/**
+ * A service's outbound clusters, as messages and packed, cached per snapshot by the service and the
+ * DestinationRule that applies (the only inputs they depend on).
+ */
+function serviceClusters(
+  ctx: TranslateContext,
+  svc: Service,
+): { messages: Cluster[]; packed: PackedCluster[] } {
+  const dr = ctx.destinationRule(svc.hostname);
+  return memo(ctx.snapshot, `cds|${svc.hostname}|${resourceKey(dr)}`, () => {
+    const messages = outboundClusters(svc, dr?.spec);
+    return { messages, packed: messages.map((c) => ({ name: c.name, resource: anyPack(ClusterSchema, c) })) };
+  });
+}
+
+function localClusters(ctx: TranslateContext): Cluster[] {
   const out: Cluster[] = [];
-  for (const svc of ctx.visibleServices())
-    out.push(...outboundClusters(svc, ctx.destinationRule(svc.hostname)?.spec));
   if (ctx.proxy.type === 'sidecar') for (const p of inboundPorts(ctx)) out.push(inboundCluster(p));
   out.push(blackHoleCluster(), passthroughCluster());
+  return out;
+}
+
+export function clustersFor(ctx: TranslateContext): Cluster[] {
+  const out: Cluster[] = [];
+  for (const svc of ctx.visibleServices()) out.push(...serviceClusters(ctx, svc).messages);
+  out.push(...localClusters(ctx));
+  return out;
+}
+
+/** The same clusters packed as Any, reusing the cached encodings of service clusters. */
+export function packedClustersFor(ctx: TranslateContext): PackedCluster[] {
+  const out: PackedCluster[] = [];
+  for (const svc of ctx.visibleServices()) out.push(...serviceClusters(ctx, svc).packed);
+  for (const c of localClusters(ctx)) out.push({ name: c.name, resource: anyPack(ClusterSchema, c) });
   return out;
 }

@@ -19,7 +19,14 @@ export const DEFAULT_RETRIABLE_CODES = [503];
 /** Istio tries this many hosts before settling on a previously tried one. */
 export const HOST_SELECTION_ATTEMPTS = 5n;
 
+let previousHostsPredicate: ReturnType<typeof createPreviousHosts> | undefined;
+
 function previousHosts() {
+  previousHostsPredicate ??= createPreviousHosts();
+  return previousHostsPredicate;
+}
+
+function createPreviousHosts() {
   return create(RetryPolicy_RetryHostPredicateSchema, {
     name: 'envoy.retry_host_predicates.previous_hosts',
     configType: {
@@ -54,8 +61,11 @@ export function parseRetryOn(retryOn: string): { retryOn: string; codes: number[
   return { retryOn: conditions.join(','), codes };
 }
 
+/** One shared instance for routes without `retries` (messages are never mutated once built). */
+let sharedDefault: RetryPolicy | undefined;
+
 export function retryPolicy(retries: HTTPRetry | undefined): RetryPolicy | undefined {
-  if (retries === undefined) return defaultRetryPolicy();
+  if (retries === undefined) return (sharedDefault ??= defaultRetryPolicy());
   if (!retries.attempts || retries.attempts <= 0) return undefined;
   const out = defaultRetryPolicy();
   out.numRetries = retries.attempts;

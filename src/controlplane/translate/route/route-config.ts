@@ -1,6 +1,7 @@
 // Route configurations by name: sidecar outbound per port (`9080`), the local HTTP forward proxy's
 // (`http_proxy`, every visible service port, port-qualified domains), and gateways' (`http.<port>`).
 import { create } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
 import { hostMatches } from '../../../api/host.js';
 import {
   RouteActionSchema,
@@ -21,22 +22,48 @@ import {
   PASSTHROUGH_CLUSTER,
   virtualHostName,
 } from '../names.js';
+import { routeConfigurationAny } from '../wire.js';
 import { routeMatch } from './match.js';
 import { applyTimeout } from './timeout.js';
-import { serviceVirtualHost, virtualServiceRoutes } from './virtual-host.js';
+import { serviceVirtualHost, type VhostPiece, vhostPiece, virtualServiceRoutes } from './virtual-host.js';
 
-/** Drops domains already claimed by an earlier virtual host (Envoy rejects duplicates) and empty hosts. */
-function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
+/** A route configuration as its name and virtual-host pieces (messages with cached bytes). */
+export interface RouteConfigPieces {
+  name: string;
+  virtualHosts: VhostPiece[];
+}
+
+export function routeConfigMessage(p: RouteConfigPieces): RouteConfiguration {
+  return create(RouteConfigurationSchema, {
+    name: p.name,
+    virtualHosts: p.virtualHosts.map((v) => v.message),
+  });
+}
+
+export function routeConfigAny(p: RouteConfigPieces): Any {
+  return routeConfigurationAny(
+    p.name,
+    p.virtualHosts.map((v) => v.bytes()),
+  );
+}
+
+/**
+ * Drops domains already claimed by an earlier virtual host (Envoy rejects duplicates) and hosts left with
+ * none. Shared (cached) pieces are never mutated: a trimmed host becomes a new piece.
+ */
+function dedupeDomains(vhosts: (VirtualHost | VhostPiece)[]): VhostPiece[] {
   const seen = new Set<string>();
-  const out: VirtualHost[] = [];
-  for (const vh of vhosts) {
-    vh.domains = vh.domains.filter((d) => {
+  const out: VhostPiece[] = [];
+  for (const v of vhosts) {
+    const piece = 'message' in v ? v : vhostPiece(v);
+    const domains = piece.message.domains.filter((d) => {
       const k = d.toLowerCase();
       if (seen.has(k)) return false;
       seen.add(k);
       return true;
     });
-    if (vh.domains.length > 0) out.push(vh);
+    if (domains.length === piece.message.domains.length) out.push(piece);
+    else if (domains.length > 0) out.push(vhostPiece({ ...piece.message, domains }));
   }
   return out;
 }
@@ -62,35 +89,27 @@ function fallbackVirtualHost(ctx: TranslateContext): VirtualHost {
   });
 }
 
-export function outboundRouteConfig(ctx: TranslateContext, port: number): RouteConfiguration {
+export function outboundRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
   const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
-  const vhosts: VirtualHost[] = [];
+  const vhosts: (VirtualHost | VhostPiece)[] = [];
   for (const svc of ctx.visibleServices()) {
     const sp = svc.ports.find((p) => p.port === port);
     if (sp && isHttpProtocol(sp.protocol)) vhosts.push(serviceVirtualHost(ctx, svc, port, mesh, false));
   }
   vhosts.push(fallbackVirtualHost(ctx));
-  return create(RouteConfigurationSchema, {
-    name: String(port),
-    virtualHosts: dedupeDomains(vhosts),
-    validateClusters: false,
-  });
+  return { name: String(port), virtualHosts: dedupeDomains(vhosts) };
 }
 
-export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfiguration {
+export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
   const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
-  const vhosts: VirtualHost[] = [];
+  const vhosts: (VirtualHost | VhostPiece)[] = [];
   for (const svc of ctx.visibleServices()) {
     for (const sp of svc.ports) {
       if (isHttpProtocol(sp.protocol)) vhosts.push(serviceVirtualHost(ctx, svc, sp.port, mesh, true));
     }
   }
   vhosts.push(fallbackVirtualHost(ctx));
-  return create(RouteConfigurationSchema, {
-    name: HTTP_PROXY,
-    virtualHosts: dedupeDomains(vhosts),
-    validateClusters: false,
-  });
+  return { name: HTTP_PROXY, virtualHosts: dedupeDomains(vhosts) };
 }
 
 /** Gateway servers of a router proxy on `port` with HTTP-family protocols, with their gateway keys. */
@@ -114,7 +133,7 @@ function serverHostMatches(serverHost: string, vsHost: string): boolean {
   return hostMatches(host, vsHost) || hostMatches(vsHost, host);
 }
 
-export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteConfiguration {
+export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
   const byHost = new Map<string, VirtualHost>();
   for (const server of gatewayServers(ctx, port)) {
     for (const vs of ctx.snapshot.virtualServices(server.key, ctx.proxy.namespace)) {
@@ -139,15 +158,16 @@ export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteCo
   if (vhosts.length === 0) {
     vhosts.push(create(VirtualHostSchema, { name: `blackhole:${port}`, domains: ['*'] }));
   }
-  return create(RouteConfigurationSchema, {
-    name: gatewayRouteName(port),
-    virtualHosts: dedupeDomains(vhosts),
-    validateClusters: false,
-  });
+  return { name: gatewayRouteName(port), virtualHosts: dedupeDomains(vhosts) };
 }
 
-/** Any route config name this proxy may ask for, or undefined for unknown names. */
+/** Any route config name this proxy may ask for, as a message, or undefined for unknown names. */
 export function routeConfigByName(ctx: TranslateContext, name: string): RouteConfiguration | undefined {
+  const pieces = routeConfigPiecesByName(ctx, name);
+  return pieces ? routeConfigMessage(pieces) : undefined;
+}
+
+export function routeConfigPiecesByName(ctx: TranslateContext, name: string): RouteConfigPieces | undefined {
   if (name === HTTP_PROXY) return httpProxyRouteConfig(ctx);
   if (name.startsWith('http.')) {
     const port = Number(name.slice(5));

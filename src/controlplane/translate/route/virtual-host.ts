@@ -1,6 +1,6 @@
 // Virtual hosts of outbound route configs: one per visible service port, with the routes of the
 // VirtualService bound to `mesh` that covers the service's host (or Istio's default route).
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { hostMatches } from '../../../api/host.js';
 import type { Destination } from '../../../api/index.js';
 import {
@@ -10,6 +10,7 @@ import {
 import type { Service } from '../../model/service.js';
 import type { IndexedVirtualService } from '../../model/snapshot.js';
 import { configHost, gatewayKey } from '../../model/visibility.js';
+import { memo, resourceKey } from '../cache.js';
 import { effectivePolicy } from '../cluster/policy.js';
 import type { TranslateContext } from '../context.js';
 import { outboundClusterName, virtualHostName } from '../names.js';
@@ -77,14 +78,58 @@ export function virtualServiceRoutes(
   );
 }
 
+/** A virtual host with its encoded bytes computed once (pieces are shared across proxies through the cache). */
+export interface VhostPiece {
+  message: VirtualHost;
+  bytes: () => Uint8Array;
+}
+
+export function vhostPiece(message: VirtualHost): VhostPiece {
+  let bytes: Uint8Array | undefined;
+  return { message, bytes: () => (bytes ??= toBinary(VirtualHostSchema, message)) };
+}
+
+const callerDependent = new WeakMap<object, boolean>();
+
+/** Whether a VirtualService's routes differ per caller (sourceLabels matches, possibly in delegates). */
+function dependsOnCallerLabels(vs: IndexedVirtualService): boolean {
+  let v = callerDependent.get(vs);
+  if (v === undefined) {
+    v = (vs.resource.spec.http ?? []).some(
+      (r) => r.delegate !== undefined || r.match?.some((m) => m.sourceLabels !== undefined),
+    );
+    callerDependent.set(vs, v);
+  }
+  return v;
+}
+
+/**
+ * The virtual host of one service port for this caller. Cached per snapshot by everything it depends on:
+ * the service and port, the domain style, the caller's namespace (short names, exportTo, DestinationRule
+ * lookup, sourceNamespace), the VirtualService, and the caller's labels when its matches use them.
+ */
 export function serviceVirtualHost(
   ctx: TranslateContext,
   service: Service,
   port: number,
   meshVirtualServices: readonly IndexedVirtualService[],
   portQualifiedOnly: boolean,
-): VirtualHost {
+): VhostPiece {
   const vs = virtualServiceFor(meshVirtualServices, service.hostname);
+  const labels = vs && dependsOnCallerLabels(vs) ? JSON.stringify(ctx.proxy.labels) : '';
+  const key = `vh|${service.hostname}|${port}|${portQualifiedOnly}|${ctx.proxy.namespace}|${vs ? resourceKey(vs.resource) : ''}|${labels}`;
+  return memo(ctx.snapshot, key, () =>
+    vhostPiece(buildServiceVirtualHost(ctx, service, port, vs, portQualifiedOnly)),
+  );
+}
+
+function buildServiceVirtualHost(
+  ctx: TranslateContext,
+  service: Service,
+  port: number,
+  vs: IndexedVirtualService | undefined,
+  portQualifiedOnly: boolean,
+): VirtualHost {
   const routes = vs
     ? virtualServiceRoutes(ctx, vs, 'mesh', port)
     : [
