@@ -65,7 +65,10 @@ export function parseRetryOn(retryOn: string): { retryOn: string; codes: number[
 let sharedDefault: RetryPolicy | undefined;
 
 export function retryPolicy(retries: HTTPRetry | undefined): RetryPolicy | undefined {
-  if (retries === undefined) return (sharedDefault ??= defaultRetryPolicy());
+  if (retries === undefined) {
+    sharedDefault ??= defaultRetryPolicy();
+    return sharedDefault;
+  }
   if (!retries.attempts || retries.attempts <= 0) return undefined;
   const out = defaultRetryPolicy();
   out.numRetries = retries.attempts;
