@@ -24,6 +24,7 @@ import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/fi
 import type { ProxyResources } from '../config/bootstrap.js';
 import { AdsClient, type AdsClock, type AdsEvent } from './ads-client.js';
 import { TestAdsServer } from './ads-test-server.js';
+import { adsConfigDumpSections } from './config-dump.js';
 import { nodeIdentityFor } from './node.js';
 import { TypeUrl } from './registry.js';
 
@@ -262,7 +263,22 @@ test('NACK: an unsupported field is rejected with error_detail and the last good
   assert.equal(status.lastNack?.errors[0].errors[0].path, 'lb_policy');
   assert.deepEqual(status.resources.map((r) => r.name).sort(), ['ratings', 'reviews']);
 
-  // A later good version is accepted again.
+  // config_dump shows the rejected update on the resource it concerns, next to the active version.
+  const clusters = adsConfigDumpSections(client.status()).find((x) => x.kind === 'clusters');
+  assert.ok(clusters && clusters.kind === 'clusters');
+  assert.equal(clusters.versionInfo, 'c1');
+  const ratings = clusters.dynamic.find((d) => d.name === 'ratings');
+  assert.equal(ratings?.versionInfo, 'c1');
+  assert.equal(ratings?.state, 'active');
+  assert.equal(
+    ratings?.error?.details,
+    'lb_policy: value LOAD_BALANCING_POLICY_CONFIG not supported by Trellis',
+  );
+  assert.equal(ratings?.error?.versionInfo, 'c2');
+  assert.equal(ratings?.error?.failedConfiguration?.lb_policy, 'LOAD_BALANCING_POLICY_CONFIG');
+  assert.equal(clusters.dynamic.find((d) => d.name === 'reviews')?.error, undefined);
+
+  // A later good version is accepted again, and the NACK is no longer reported.
   server.respond(TypeUrl.cluster, 'c3', 'n6', ClusterSchema, [
     edsCluster('reviews'),
     staticCluster('ratings', 9083),
@@ -271,6 +287,7 @@ test('NACK: an unsupported field is rejected with error_detail and the last good
   assert.equal(ack.request.versionInfo, 'c3');
   assert.equal(ack.request.responseNonce, 'n6');
   assert.equal(last().clusters.get('ratings')?.loadAssignment?.localities[0].endpoints[0].address.port, 9083);
+  assert.equal(client.status().types.cluster.lastNack, undefined);
 });
 
 test('reconnects with back-off after the stream drops and resubscribes with the versions it holds', async () => {

@@ -58,6 +58,8 @@ export interface RequestSpec {
 export interface ResourceErrors {
   resource: string;
   errors: FieldError[];
+  /** The rejected resource as proto3 JSON (snake_case), when it could be read at all. */
+  failedConfiguration?: JsonValue;
 }
 
 export interface NackInfo {
@@ -77,9 +79,17 @@ export interface XdsTypeStatus {
   /** Subscribed names; undefined = wildcard. */
   resourceNames?: string[];
   lastUpdatedMs?: number;
+  /** The last rejected response, until a later one of this type is accepted. */
   lastNack?: NackInfo;
   /** Accepted resources as received (proto3 JSON, snake_case, with version and time of last update). */
-  resources: { name: string; versionInfo: string; lastUpdatedMs: number; resource: JsonValue }[];
+  resources: {
+    name: string;
+    versionInfo: string;
+    lastUpdatedMs: number;
+    resource: JsonValue;
+    /** Warming: accepted, waiting for its endpoints (clusters) or routes (listeners). */
+    state: 'active' | 'warming';
+  }[];
   /** Accepted but not serving yet: clusters waiting for endpoints, listeners waiting for routes. */
   warming: string[];
 }
@@ -111,6 +121,21 @@ function rdsNames(l: Listener): string[] {
   return chains.flatMap((c) =>
     c.filter.kind === 'http' && c.filter.routes.kind === 'rds' ? [c.filter.routes.name] : [],
   );
+}
+
+/**
+ * A message as proto3 JSON with snake_case names; undefined when it holds an Any of a type outside the
+ * registry (an optional filter Trellis skipped, or the very thing a NACK was about).
+ */
+function safeJson(schema: DescMessage, message: Message): JsonValue | undefined {
+  try {
+    return toJson(schema, message as MessageShape<DescMessage>, {
+      registry: envoyRegistry,
+      useProtoFieldName: true,
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AdsStateOptions {
@@ -254,7 +279,12 @@ export class AdsState {
       seen.add(name);
       const r = decode(message);
       if (r.ok) ok.push({ name, value: r.value, message });
-      else errors.push({ resource: name || `resources[${i}]`, errors: r.errors });
+      else {
+        const failed: ResourceErrors = { resource: name || `resources[${i}]`, errors: r.errors };
+        const json = safeJson(st.schema, message);
+        if (json !== undefined) failed.failedConfiguration = json;
+        errors.push(failed);
+      }
     });
     return { ok, errors };
   }
@@ -347,6 +377,8 @@ export class AdsState {
     }
     st.versionInfo = resp.versionInfo;
     st.lastUpdatedMs = nowMs;
+    // As Envoy's error_state: a rejected update is reported until the next accepted one.
+    st.lastNack = undefined;
     const before: RequestSpec[] = [];
     const after: RequestSpec[] = [];
     switch (type) {
@@ -464,10 +496,8 @@ export class AdsState {
         name,
         versionInfo: r.versionInfo,
         lastUpdatedMs: r.lastUpdatedMs,
-        resource: toJson(st.schema, r.message as MessageShape<typeof st.schema>, {
-          registry: envoyRegistry,
-          useProtoFieldName: true,
-        }),
+        resource: safeJson(st.schema, r.message) ?? { '@type': st.typeUrl, name },
+        state: warming.includes(name) ? ('warming' as const) : ('active' as const),
       })),
       warming: warming.sort(),
     };

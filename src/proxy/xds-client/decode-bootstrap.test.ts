@@ -9,7 +9,7 @@ import type { FieldError, Result } from '../../common/result.js';
 import type { Bootstrap } from '../config/bootstrap.js';
 import type { HttpConnectionManager, TcpProxy } from '../config/listener.js';
 import type { ForwardAction } from '../config/route.js';
-import { adsTargetOf, decodeBootstrap } from './decode-bootstrap.js';
+import { adsTargetOf, decodeBootstrap, decodeBootstrapDetailed } from './decode-bootstrap.js';
 
 /** test/fixtures/bootstrap, found from source (src/…) or compiled (dist/src/…) code. */
 function fixturesDir(): string {
@@ -527,4 +527,16 @@ static_resources:
       ['b', 2000],
     ],
   );
+});
+
+test('decodeBootstrapDetailed also returns the Bootstrap as proto3 JSON for config_dump', () => {
+  const text = readFileSync(join(fixturesDir(), 'ads.json'), 'utf8');
+  const r = decodeBootstrapDetailed(text, 'ads.json');
+  assert.ok(r.ok);
+  const json = r.value.json as {
+    static_resources: { clusters: { name: string; connect_timeout: string }[] };
+  };
+  assert.equal(json.static_resources.clusters[0].name, 'xds-grpc');
+  assert.equal(json.static_resources.clusters[0].connect_timeout, '1s');
+  assert.equal(r.value.bootstrap.ads?.clusterName, 'xds-grpc');
 });

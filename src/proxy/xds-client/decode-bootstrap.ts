@@ -1,6 +1,6 @@
 // Decodes an Envoy v3 Bootstrap given as YAML or JSON text (node, admin, static listeners/clusters/secrets,
 // ADS config) into the proxy's Bootstrap; every error names the field path and the file's line.
-import { fromJson, type JsonValue } from '@bufbuild/protobuf';
+import { fromJson, type JsonObject, type JsonValue, toJson } from '@bufbuild/protobuf';
 import { LineCounter, parseDocument } from 'yaml';
 import { childPath, type FieldError, fail, type Result } from '../../common/result.js';
 import {
@@ -195,6 +195,12 @@ export function adsTargetOf(b: DomainBootstrap): string | undefined {
   return `${host}:${ep.address.port}`;
 }
 
+/** A decoded bootstrap and the Bootstrap message itself as proto3 JSON (snake_case), for config_dump. */
+export interface DetailedBootstrap {
+  bootstrap: DomainBootstrap;
+  json: JsonObject;
+}
+
 /**
  * Decodes a bootstrap file's text (YAML or JSON — JSON is YAML). `file` names the file in messages, which
  * end with ` (file:line)` where the field is found.
@@ -204,6 +210,19 @@ export function decodeBootstrap(
   file: string,
   options?: DecodeOptions,
 ): Result<DomainBootstrap> {
+  const r = decodeBootstrapDetailed(text, file, options);
+  if (!r.ok) return r;
+  return r.warnings
+    ? { ok: true, value: r.value.bootstrap, warnings: r.warnings }
+    : { ok: true, value: r.value.bootstrap };
+}
+
+/** decodeBootstrap, also returning the parsed Bootstrap message as proto3 JSON. */
+export function decodeBootstrapDetailed(
+  text: string,
+  file: string,
+  options?: DecodeOptions,
+): Result<DetailedBootstrap> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
@@ -232,5 +251,9 @@ export function decodeBootstrap(
   }
   const r = decodeBootstrapMessage(msg, options);
   if (!r.ok) return fail(at(r.errors));
-  return r.warnings ? { ...r, warnings: at(r.warnings) } : r;
+  const value: DetailedBootstrap = {
+    bootstrap: r.value,
+    json: toJson(BootstrapSchema, msg, { registry: ctx.registry, useProtoFieldName: true }) as JsonObject,
+  };
+  return r.warnings ? { ok: true, value, warnings: at(r.warnings) } : { ok: true, value };
 }

@@ -10,7 +10,14 @@ export {
 } from './ads-client.js';
 export { ADS_STREAM_METHOD, adsServiceDefinition } from './ads-service.js';
 export type { NackInfo, ResourceErrors, XdsType, XdsTypeStatus } from './ads-state.js';
-export { adsTargetOf, decodeBootstrap, decodeBootstrapMessage } from './decode-bootstrap.js';
+export { adsConfigDumpSections, dynamicResourceDumps } from './config-dump.js';
+export {
+  adsTargetOf,
+  type DetailedBootstrap,
+  decodeBootstrap,
+  decodeBootstrapDetailed,
+  decodeBootstrapMessage,
+} from './decode-bootstrap.js';
 export { decodeCluster } from './decode-cluster.js';
 export type { DecodeOptions } from './decode-context.js';
 export { decodeClusterLoadAssignment } from './decode-endpoint.js';
