@@ -1,0 +1,60 @@
+// A workload certificate as Envoy SDS Secret resources, under Istio's names: `default` (certificate chain
+// and key) and `ROOTCA` (the trust bundle); and the summary `trellis proxy-config secret` prints.
+import { create } from '@bufbuild/protobuf';
+import { parseCertificates, x509 } from '../../controlplane/ca/x509.js';
+import {
+  type Secret,
+  SecretSchema,
+} from '../../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import type { WorkloadCertificate } from './rotator.js';
+
+export const WORKLOAD_SECRET_NAME = 'default';
+export const ROOT_SECRET_NAME = 'ROOTCA';
+
+function inline(value: string) {
+  return { specifier: { case: 'inlineString' as const, value } };
+}
+
+export function workloadCertificateSecret(cert: WorkloadCertificate, name = WORKLOAD_SECRET_NAME): Secret {
+  return create(SecretSchema, {
+    name,
+    type: {
+      case: 'tlsCertificate',
+      value: { certificateChain: inline(cert.certChainPem), privateKey: inline(cert.privateKeyPem) },
+    },
+  });
+}
+
+export function rootCaSecret(rootsPem: string, name = ROOT_SECRET_NAME): Secret {
+  return create(SecretSchema, {
+    name,
+    type: { case: 'validationContext', value: { trustedCa: inline(rootsPem) } },
+  });
+}
+
+/** What `proxy-config secret` shows per certificate. */
+export interface CertificateSummary {
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  /** The URI SAN (SPIFFE ID), '' for a root. */
+  identity: string;
+  subject: string;
+  issuer: string;
+  isCa: boolean;
+}
+
+export function summarizeCertificates(pem: string): CertificateSummary[] {
+  return parseCertificates(pem).map((cert) => {
+    const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+    return {
+      serial: cert.serialNumber,
+      notBefore: cert.notBefore.toISOString(),
+      notAfter: cert.notAfter.toISOString(),
+      identity: san?.names.items.find((n) => n.type === 'url')?.value ?? '',
+      subject: cert.subject,
+      issuer: cert.issuer,
+      isCa: cert.getExtension(x509.BasicConstraintsExtension)?.ca ?? false,
+    };
+  });
+}
