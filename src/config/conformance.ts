@@ -174,6 +174,32 @@ export function runConfigStoreConformance(name: string, makeStore: MakeStore): v
       assert.ok(store.get('VirtualService', 'default', 'reviews'));
     });
 
+    it('cluster-scoped kinds live in namespace ""', async () => {
+      const store = await open();
+      const [result] = await store.apply([
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: {
+            name: 'prod',
+            namespace: '',
+            labels: { 'istio-injection': 'enabled' },
+            annotations: {},
+          },
+          spec: {},
+          source: { file: 'test.yaml', line: 1 },
+        },
+      ]);
+      assert.equal(result.action, 'created');
+      assert.deepEqual(result.key, { kind: 'Namespace', namespace: '', name: 'prod' });
+      assert.equal(store.get('Namespace', '', 'prod')?.metadata.labels['istio-injection'], 'enabled');
+      assert.deepEqual(
+        store.list('namespaces').map((r) => r.metadata.name),
+        ['prod'],
+      );
+      assert.equal(await store.delete('ns', '', 'prod'), true);
+    });
+
     it('apiVersions of one group share a key: v1beta1 then v1 updates the same resource', async () => {
       const store = await open();
       await store.apply([

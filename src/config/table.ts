@@ -43,6 +43,8 @@ function compareKeys(a: ResourceKey, b: ResourceKey): number {
 
 export class ResourceTable {
   private readonly byKey = new Map<string, { key: ResourceKey; resource: StoredResource }>();
+  /** The same entries grouped by kind key, so list(kind) does not scan every kind. */
+  private readonly byKind = new Map<string, Map<string, { key: ResourceKey; resource: StoredResource }>>();
   private readonly watchers = new Set<ConfigEventHandler>();
   private readonly diagnosticWatchers = new Set<(all: readonly SourceDiagnostics[]) => void>();
   revision = 0;
@@ -58,8 +60,8 @@ export class ResourceTable {
   list(kind: string, namespace?: string): StoredResource[] {
     const wanted = normalizeKind(kind);
     const found: { key: ResourceKey; resource: StoredResource }[] = [];
-    for (const e of this.byKey.values()) {
-      if (e.key.kind === wanted && (namespace === undefined || e.key.namespace === namespace)) found.push(e);
+    for (const e of this.byKind.get(wanted)?.values() ?? []) {
+      if (namespace === undefined || e.key.namespace === namespace) found.push(e);
     }
     return found.sort((a, b) => compareKeys(a.key, b.key)).map((e) => e.resource);
   }
@@ -77,7 +79,12 @@ export class ResourceTable {
     const id = keyString(key);
     const previous = this.byKey.get(id)?.resource;
     const stored = frozenCopy(resource);
-    this.byKey.set(id, { key, resource: stored });
+    const entry = { key, resource: stored };
+    this.byKey.set(id, entry);
+    const ofKind =
+      this.byKind.get(key.kind) ?? new Map<string, { key: ResourceKey; resource: StoredResource }>();
+    this.byKind.set(key.kind, ofKind);
+    ofKind.set(id, entry);
     if (previous && sameContent(previous, stored)) return 'unchanged';
     this.revision++;
     if (previous) this.emit({ type: 'updated', key, resource: stored, previous, revision: this.revision });
@@ -90,6 +97,7 @@ export class ResourceTable {
     const previous = this.byKey.get(id);
     if (!previous) return false;
     this.byKey.delete(id);
+    this.byKind.get(previous.key.kind)?.delete(id);
     this.revision++;
     this.emit({ type: 'deleted', key: previous.key, resource: previous.resource, revision: this.revision });
     return true;
