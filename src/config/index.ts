@@ -2,7 +2,6 @@
 export type { Diagnostic, Resource } from './api.js';
 export { applyText, claimedKey, deleteText, type TextApplyOutcome } from './apply-text.js';
 export { FileConfigStore, type FileConfigStoreOptions, type FileLoader } from './file-store.js';
-export { createConfigApiHandler, FILE_HEADER, MAX_BODY_BYTES } from './http-api.js';
 export {
   describeKey,
   isClusterScoped,
