@@ -1,6 +1,6 @@
 // The file-directory backend: conformance suite plus on-disk behaviour (watching, broken files, persistence).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -144,6 +144,25 @@ describe('FileConfigStore on disk', () => {
       events.map((e) => e.type),
       ['updated', 'deleted'],
     );
+  });
+
+  it('a file that cannot be read is reported and what it defined keeps serving', async (t) => {
+    if (process.getuid?.() === 0) {
+      t.skip('root reads any file whatever its mode');
+      return;
+    }
+    const s = await open({ 'a.yaml': VS('one', 'one') });
+    await writeFile(join(dir, 'a.yaml'), VS('one', 'changed'));
+    await chmod(join(dir, 'a.yaml'), 0o000);
+    await s.resync();
+    assert.deepEqual(hostsOf(s.get('vs', 'default', 'one')), ['one']);
+    const [report] = s.diagnostics();
+    assert.equal(report.broken, true);
+    assert.match(report.diagnostics[0].message, /^cannot read: /);
+    await chmod(join(dir, 'a.yaml'), 0o644);
+    await s.resync();
+    assert.deepEqual(hostsOf(s.get('vs', 'default', 'one')), ['changed']);
+    assert.deepEqual(s.diagnostics(), []);
   });
 
   it('an invalid resource in a file breaks the file with the field path and line analyze reports', async () => {

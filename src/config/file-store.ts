@@ -52,6 +52,8 @@ export class FileConfigStore implements ConfigStore {
   private readonly owners = new Map<string, string>();
   /** Resources their file dropped during the current batch; deleted at settle() unless another file took them. */
   private readonly orphans = new Map<string, Resource>();
+  /** Files that exist but could not be read; what they last defined keeps serving. */
+  private readonly unreadable = new Map<string, Diagnostic>();
   /** inode:size:mtime of each file when last read. */
   private readonly stamps = new Map<string, string>();
   private readonly validate: ResourceValidator;
@@ -102,10 +104,14 @@ export class FileConfigStore implements ConfigStore {
   }
 
   diagnostics(): readonly SourceDiagnostics[] {
-    return [...this.files.entries()]
-      .filter(([, s]) => s.diagnostics.length > 0)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([source, s]) => ({ source, broken: s.broken, diagnostics: s.diagnostics }));
+    const out = new Map<string, SourceDiagnostics>();
+    for (const [source, s] of this.files) {
+      if (s.diagnostics.length > 0) out.set(source, { source, broken: s.broken, diagnostics: s.diagnostics });
+    }
+    for (const [source, d] of this.unreadable) {
+      out.set(source, { source, broken: true, diagnostics: [d, ...(out.get(source)?.diagnostics ?? [])] });
+    }
+    return [...out.values()].sort((a, b) => (a.source < b.source ? -1 : 1));
   }
 
   watchDiagnostics(handler: (all: readonly SourceDiagnostics[]) => void): () => void {
@@ -228,10 +234,19 @@ export class FileConfigStore implements ConfigStore {
         }
         texts.set(file, await readFile(file, 'utf8'));
         this.stamps.set(file, stamp);
-      } catch {
-        // Removed between listing and reading: treated as gone.
+        this.unreadable.delete(file);
+      } catch (err) {
+        // Removed between listing and reading: gone. Unreadable (permissions, I/O): keep what it defined.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue;
+        const known = this.files.get(file);
+        if (known) texts.set(file, known.text);
+        const message = `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+        this.unreadable.set(file, { severity: 'error', file, line: 0, path: '', message, code: 'read' });
       }
     }
+    for (const file of [...this.unreadable.keys()])
+      if (!texts.has(file) && !this.files.has(file)) this.unreadable.delete(file);
     for (const file of [...this.stamps.keys()]) if (!texts.has(file)) this.stamps.delete(file);
     let changed = false;
     for (const file of [...this.files.keys()]) {
