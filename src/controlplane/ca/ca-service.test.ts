@@ -1,0 +1,89 @@
+// Tests the CSR service end to end over a real gRPC server on 127.0.0.1: a token-authenticated workload gets
+// its own identity with the trust bundle; missing or bad tokens, other identities and bad CSRs are refused.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { CaCallError, CaClient } from '../../runtime/cert-client/ca-client.js';
+import { createKeyAndCsr } from '../../runtime/cert-client/csr.js';
+import { CertificateAuthority } from './authority.js';
+import { registerCaService } from './ca-service.js';
+import { BootstrapTokenIssuer, generateTokenKey, JwtAuthenticator } from './token.js';
+import { verifyWorkloadChain } from './verify.js';
+
+let server: grpc.Server;
+let client: CaClient;
+let ca: CertificateAuthority;
+let issuer: BootstrapTokenIssuer;
+
+before(async () => {
+  ca = await CertificateAuthority.selfSigned();
+  const tokenKey = await generateTokenKey();
+  issuer = new BootstrapTokenIssuer(tokenKey.privateKey);
+  server = new grpc.Server();
+  registerCaService(server, ca, new JwtAuthenticator(tokenKey.publicKey));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  client = new CaClient({ address: `127.0.0.1:${port}` });
+});
+
+after(() => {
+  client.close();
+  server.forceShutdown();
+  ca.close();
+});
+
+async function code(p: Promise<unknown>): Promise<grpc.status> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof CaCallError, String(err));
+    return err.code;
+  }
+  assert.fail('call succeeded');
+}
+
+test('a workload with a valid token gets a certificate for its own identity and the trust bundle', async () => {
+  const { csrPem } = await createKeyAndCsr({ spiffeId: 'spiffe://cluster.local/ns/default/sa/reviews' });
+  const token = await issuer.issue('default', 'reviews');
+  const signed = await client.createCertificate(csrPem, token, 3600);
+  assert.equal(signed.certChainPem.length, 2);
+  assert.deepEqual(signed.trustBundlePem, ca.trustBundlePem());
+  const verified = await verifyWorkloadChain(
+    signed.certChainPem[0],
+    signed.trustBundlePem.join(''),
+    Date.now(),
+  );
+  assert.ok(verified.ok);
+  assert.equal(verified.value.spiffeId, 'spiffe://cluster.local/ns/default/sa/reviews');
+});
+
+test('after a root rotation the response carries both roots', async () => {
+  await ca.rotateRoot();
+  const { csrPem } = await createKeyAndCsr();
+  const signed = await client.createCertificate(csrPem, await issuer.issue('default', 'ratings'));
+  assert.equal(signed.trustBundlePem.length, 2);
+  assert.equal(signed.trustBundlePem[0], signed.certChainPem[1], 'the signing root comes first');
+});
+
+test('calls without a token or with a forged one are unauthenticated', async () => {
+  const { csrPem } = await createKeyAndCsr();
+  const forger = new BootstrapTokenIssuer((await generateTokenKey()).privateKey);
+  assert.equal(await code(client.createCertificate(csrPem, '')), grpc.status.UNAUTHENTICATED);
+  assert.equal(
+    await code(client.createCertificate(csrPem, await forger.issue('default', 'reviews'))),
+    grpc.status.UNAUTHENTICATED,
+  );
+});
+
+test('a CSR asking for another identity is denied; a malformed CSR is invalid', async () => {
+  const { csrPem } = await createKeyAndCsr({ spiffeId: 'spiffe://cluster.local/ns/istio-system/sa/istiod' });
+  const token = await issuer.issue('default', 'reviews');
+  assert.equal(await code(client.createCertificate(csrPem, token)), grpc.status.PERMISSION_DENIED);
+  assert.equal(
+    await code(client.createCertificate('-----BEGIN CERTIFICATE REQUEST-----', token)),
+    grpc.status.INVALID_ARGUMENT,
+  );
+});
