@@ -1,6 +1,7 @@
 // The `trellis` command: one program, every role and tool a subcommand (each registered from its own file).
 import { Command } from 'commander';
 import { registerAnalyze } from './analyze.js';
+import { registerControlplane } from './controlplane.js';
 import { registerRun } from './run.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
@@ -17,6 +18,7 @@ registerValidate(program);
 registerAnalyze(program);
 registerRun(program);
 registerUp(program);
+registerControlplane(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -30,6 +30,8 @@ export interface AdsServerOptions {
   /** Called when a proxy's first request arrives; the returned function runs when its stream closes. */
   onConnect?: (node: Node, proxy: MeshProxy) => (() => void) | undefined;
   log?: (message: string) => void;
+  /** Called for each response sent; `delayMs` is the time since the change that caused it (pushes only). */
+  onPush?: (push: { proxyId: string; typeUrl: string; delayMs?: number }) => void;
 }
 
 export interface PushStats {
@@ -115,8 +117,14 @@ export class AdsServer {
     for (const typeUrl of order) {
       if (!conn.watches.has(typeUrl)) continue;
       const outcome = pushType(conn, ctx, typeUrl, force, now, start);
-      if (outcome.sent) this.stats.pushes++;
-      else this.stats.skipped++;
+      if (outcome.sent) {
+        this.stats.pushes++;
+        this.options.onPush?.({
+          proxyId: conn.proxy.id,
+          typeUrl,
+          ...(start !== undefined ? { delayMs: now - start } : {}),
+        });
+      } else this.stats.skipped++;
     }
   }
 
@@ -134,7 +142,7 @@ export class AdsServer {
     if (!w || req.responseNonce === '') {
       // A new subscription (or a reconnect re-request): answer it now.
       c.watches.set(typeUrl, { ...(w ?? newWatch(typeUrl, [])), names: [...req.resourceNames].sort() });
-      if (pushType(c, ctx(), typeUrl, true, now).sent) this.stats.pushes++;
+      if (pushType(c, ctx(), typeUrl, true, now).sent) this.sentOnRequest(c, typeUrl);
       return c;
     }
     if (req.responseNonce !== w.sentNonce) return c; // answers an older response: superseded, ignore
@@ -156,9 +164,14 @@ export class AdsServer {
     if (w.sentAt !== undefined) w.lastAckLatencyMs = now - w.sentAt;
     if (!sameNames(w.names, req.resourceNames)) {
       w.names = [...req.resourceNames].sort();
-      if (pushType(c, ctx(), typeUrl, true, now).sent) this.stats.pushes++;
+      if (pushType(c, ctx(), typeUrl, true, now).sent) this.sentOnRequest(c, typeUrl);
     }
     return c;
+  }
+
+  private sentOnRequest(c: AdsConnection, typeUrl: string): void {
+    this.stats.pushes++;
+    this.options.onPush?.({ proxyId: c.proxy.id, typeUrl });
   }
 
   private openConnection(node: Node, write: (r: DiscoveryResponse) => void): AdsConnection {

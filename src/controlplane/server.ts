@@ -1,0 +1,152 @@
+// The control plane process: a file-backed ConfigStore and the service registry (config + workloads that
+// register through their proxies' ADS streams) feed a Snapshot, rebuilt on every change and served by the
+// ADS server; an HTTP server carries /debug/* and any handlers added (the config API plugs in there).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../common/clock.js';
+import { FileConfigStore } from '../config/file-store.js';
+import type { ConfigStore } from '../config/store.js';
+import { ConfigRegistry } from '../registry/config-registry.js';
+import { LocalRegistry } from '../registry/local.js';
+import { registrationFromNode } from '../registry/node-metadata.js';
+import { debugHandler, type HttpHandler } from './debug.js';
+import { buildSnapshot } from './model/build.js';
+import { type MeshSettings, meshSettings } from './model/mesh.js';
+import { AdsServer } from './xds/server.js';
+
+export interface ControlPlaneOptions {
+  configDir: string;
+  /** Listen address of both servers (default 127.0.0.1). */
+  host?: string;
+  /** 0 = any free port. */
+  xdsPort: number;
+  httpPort: number;
+  mesh?: Partial<MeshSettings>;
+  clock?: Clock;
+  /** Watch the config directory for changes (default true). */
+  watch?: boolean;
+  log?: (line: string) => void;
+}
+
+export class ControlPlane {
+  private readonly handlers: HttpHandler[] = [];
+  private readonly stops: (() => void)[] = [];
+  private rebuildQueued = false;
+  private pendingFull = false;
+  private readonly pendingHosts = new Set<string>();
+  private version = 0;
+  xdsPort = 0;
+  httpPort = 0;
+
+  private constructor(
+    readonly store: ConfigStore,
+    readonly local: LocalRegistry,
+    readonly registry: ConfigRegistry,
+    readonly ads: AdsServer,
+    readonly mesh: MeshSettings,
+    private readonly http: Server,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
+    const log = o.log ?? (() => {});
+    const mesh = meshSettings(o.mesh);
+    const clock = o.clock ?? systemClock;
+    const store = await FileConfigStore.open(o.configDir, { watch: o.watch ?? true });
+    const local = new LocalRegistry({ clock });
+    const registry = new ConfigRegistry(store, local, { domain: mesh.domain });
+    const ads = new AdsServer(buildSnapshot(store, registry, mesh, '0'), {
+      clock,
+      log,
+      // Local mode: a proxy's workload joins the registry while its stream is open (plus a grace period).
+      onConnect: (node) => {
+        const reg = registrationFromNode({
+          id: node.id,
+          metadata: (node.metadata ?? {}) as Record<string, unknown>,
+          locality: node.locality ?? {},
+        });
+        if (!reg.ok) {
+          log(
+            `proxy ${node.id} did not register: ${reg.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+          );
+          return undefined;
+        }
+        return local.connect(reg.value);
+      },
+    });
+    const http = createServer();
+    const cp = new ControlPlane(store, local, registry, ads, mesh, http, log);
+    http.on('request', (req, res) => cp.serve(req, res));
+    cp.handlers.push(debugHandler(store, ads));
+    cp.stops.push(
+      store.watch(() => cp.queueRebuild(true, [])),
+      registry.onChange((change) => cp.queueRebuild(false, change.hostnames)),
+      store.watchDiagnostics((all) => {
+        for (const d of all)
+          if (d.broken) log(`config ${d.source} has errors; its last good version keeps serving`);
+      }),
+    );
+    const host = o.host ?? '127.0.0.1';
+    cp.xdsPort = await ads.listen(host, o.xdsPort);
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(o.httpPort, host, () => resolve());
+    });
+    cp.httpPort = (http.address() as AddressInfo).port;
+    return cp;
+  }
+
+  /**
+   * Adds an HTTP handler, tried in order before the built-in ones' 404: it returns true when it answered.
+   * The config API (apply / get / delete) is added here by its owner.
+   */
+  addHttpHandler(handler: HttpHandler): void {
+    this.handlers.unshift(handler);
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      for (const h of this.handlers) if (h(req, res)) return;
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end(`not found: ${req.method} ${req.url}\n`);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+
+  /** Coalesces the changes of one tick into one snapshot rebuild, then hands it to the (debounced) ADS push. */
+  private queueRebuild(full: boolean, hosts: readonly string[]): void {
+    this.pendingFull ||= full;
+    for (const h of hosts) this.pendingHosts.add(h);
+    if (this.rebuildQueued) return;
+    this.rebuildQueued = true;
+    setImmediate(() => this.rebuild());
+  }
+
+  /** Rebuilds the snapshot now from the store and registry and queues the push. */
+  rebuild(): void {
+    this.rebuildQueued = false;
+    const full = this.pendingFull;
+    const hosts = [...this.pendingHosts];
+    this.pendingFull = false;
+    this.pendingHosts.clear();
+    const snapshot = buildSnapshot(this.store, this.registry, this.mesh, String(++this.version));
+    this.ads.update(snapshot, { full, hosts, reason: full ? 'config' : 'registry' });
+    this.log(
+      `snapshot ${snapshot.version}: ${snapshot.services.length} services, ${snapshot.configs.length} resources (${full ? 'config' : `endpoints of ${hosts.length} hosts`} changed)`,
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.stops.splice(0)) stop();
+    await this.ads.close();
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    this.registry.close();
+    this.local.close();
+    await this.store.close();
+  }
+}
