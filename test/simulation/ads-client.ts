@@ -9,9 +9,11 @@ import {
   type DiscoveryResponse,
 } from '../../src/generated/envoy/service/discovery/v3/discovery_pb.js';
 
+type AdsStream = grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+
 export class AdsTestClient {
   private readonly client: grpc.Client;
-  private readonly stream: grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+  private readonly stream: AdsStream;
   readonly inbox: DiscoveryResponse[] = [];
   private readonly waiters: ((r: DiscoveryResponse) => void)[] = [];
 
