@@ -143,7 +143,7 @@ spec:
 ---
 apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
-metadata: {name: other-app, namespace: bookinfo}
+metadata: {name: other-app, namespace: bookinfo, labels: {app: details}}
 spec:
   address: 192.168.1.13
   labels: {app: ratings}

@@ -91,14 +91,9 @@ export function workloadFromEntry(
   };
 }
 
+/** As Istio: the workload's labels are `spec.labels`; the entry's own metadata labels do not select it. */
 export function fromWorkloadEntry(r: Resource<WorkloadEntrySpec>): WorkloadInstance {
-  const labels = { ...(r.metadata.labels ?? {}), ...(r.spec.labels ?? {}) };
-  return workloadFromEntry(
-    { ...r.spec, labels },
-    r.metadata.name,
-    r.metadata.namespace,
-    originOf(WORKLOAD_ENTRY_KIND, r),
-  );
+  return workloadFromEntry(r.spec, r.metadata.name, r.metadata.namespace, originOf(WORKLOAD_ENTRY_KIND, r));
 }
 
 /**

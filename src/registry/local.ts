@@ -1,6 +1,7 @@
 // Workloads registered by their proxies: added on connect, removed a grace period after the last disconnect.
 
 import { type Clock, systemClock, type TimerHandle } from '../common/clock.js';
+import { TLS_MODE_LABEL } from './convert.js';
 import type { WorkloadInstance } from './model.js';
 import type { LocalRegistration } from './node-metadata.js';
 
@@ -30,8 +31,8 @@ export function instanceOf(reg: LocalRegistration): WorkloadInstance {
     serviceAccount: reg.serviceAccount,
     locality: reg.locality,
     ...(reg.network ? { network: reg.network } : {}),
-    // A registering proxy is a Trellis sidecar: it speaks mesh mTLS.
-    tlsMode: 'istio' as const,
+    // A registering proxy is a Trellis sidecar: it speaks mesh mTLS unless its labels say otherwise (Istio's label).
+    tlsMode: reg.labels[TLS_MODE_LABEL] === 'disabled' ? ('disabled' as const) : ('istio' as const),
     origin: { kind: 'local', namespace: reg.namespace, name: reg.proxyId },
   });
 }
