@@ -24,7 +24,7 @@ export class AdsTestClient {
     const Client = grpc.makeGenericClientConstructor(adsServiceDefinition, 'ads');
     this.client = new Client(address, grpc.credentials.createInsecure());
     this.stream = (
-      this.client as unknown as { StreamAggregatedResources(): typeof this.stream }
+      this.client as unknown as { StreamAggregatedResources(): AdsStream }
     ).StreamAggregatedResources();
     this.stream.on('data', (r: DiscoveryResponse) => {
       const w = this.waiters.shift();
