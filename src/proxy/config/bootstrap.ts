@@ -42,4 +42,6 @@ export interface ProxyResources {
   routes: Map<string, RouteConfiguration>;
   clusters: Map<string, Cluster>;
   endpoints: Map<string, ClusterLoadAssignment>;
+  /** SDS secrets received over ADS, by name (the names TLS contexts reference with `kind: 'sds'`). */
+  secrets?: Map<string, StaticSecret>;
 }

@@ -10,6 +10,8 @@ import { ListenerSchema } from '../../generated/envoy/config/listener/v3/listene
 import { RouteConfigurationSchema } from '../../generated/envoy/config/route/v3/route_pb.js';
 import { RouterSchema } from '../../generated/envoy/extensions/filters/http/router/v3/router_pb.js';
 import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { SecretSchema } from '../../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import { UpstreamTlsContextSchema } from '../../generated/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { DiscoveryResponseSchema } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import { AdsState, type RequestSpec } from './ads-state.js';
 import { TypeUrl } from './registry.js';
@@ -72,8 +74,17 @@ function listener(name: string, route: string) {
 const route = (name: string) =>
   create(RouteConfigurationSchema, { name, virtualHosts: [{ name: 'vh', domains: ['*'] }] });
 
+const SHORT: Record<string, string> = {
+  [TypeUrl.cluster]: 'cluster',
+  [TypeUrl.endpoint]: 'endpoint',
+  [TypeUrl.listener]: 'listener',
+  [TypeUrl.route]: 'route',
+  [TypeUrl.secret]: 'secret',
+};
 const summary = (specs: RequestSpec[]) =>
-  specs.map((s) => `${s.type}:${s.versionInfo}:${s.resourceNames.join(',')}${s.errorDetail ? ':NACK' : ''}`);
+  specs.map(
+    (s) => `${SHORT[s.typeUrl]}:${s.versionInfo}:${s.resourceNames.join(',')}${s.errorDetail ? ':NACK' : ''}`,
+  );
 
 test('initial fetch timeout: clusters still waiting for endpoints go active empty and LDS starts', () => {
   const st = new AdsState();
@@ -158,4 +169,66 @@ test('NACKs: wrong resource type, duplicate names and unknown type URLs', () => 
   assert.equal(unknown.requests[0].typeUrl, 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig');
   assert.match(unknown.requests[0].errorDetail?.message ?? '', /not supported by Trellis/);
   assert.equal(st.status('cluster').versionInfo, '', 'nothing accepted');
+});
+
+test('SDS: clusters with SDS certificates warm until their secrets arrive, then LDS starts', () => {
+  const tls = create(UpstreamTlsContextSchema, {
+    commonTlsContext: {
+      tlsCertificateSdsSecretConfigs: [{ name: 'default', sdsConfig: ads }],
+      validationContextType: {
+        case: 'validationContextSdsSecretConfig',
+        value: { name: 'ROOTCA', sdsConfig: ads },
+      },
+    },
+  });
+  const cluster = create(ClusterSchema, {
+    name: 'mtls',
+    loadAssignment: { clusterName: 'mtls' },
+    transportSocket: {
+      name: 'envoy.transport_sockets.tls',
+      configType: { case: 'typedConfig', value: anyPack(UpstreamTlsContextSchema, tls) },
+    },
+  });
+  const st = new AdsState();
+  st.streamStarted();
+  const r = st.handleResponse(response(TypeUrl.cluster, '1', ClusterSchema, [cluster]), 0);
+  assert.deepEqual(summary(r.requests), ['secret::ROOTCA,default', 'cluster:1:']);
+  assert.equal(st.resources().clusters.size, 0);
+  assert.deepEqual(st.status('cluster').warming, ['mtls']);
+
+  const bad = st.handleResponse(
+    response(TypeUrl.secret, '1', SecretSchema, [create(SecretSchema, { name: 'default' })]),
+    0,
+  );
+  assert.match(
+    bad.requests[0].errorDetail?.message ?? '',
+    /^default: one of tls_certificate or validation_context is required/,
+  );
+
+  const cert = create(SecretSchema, {
+    name: 'default',
+    type: {
+      case: 'tlsCertificate',
+      value: {
+        certificateChain: { specifier: { case: 'inlineString', value: 'CERT' } },
+        privateKey: { specifier: { case: 'inlineString', value: 'KEY' } },
+      },
+    },
+  });
+  const root = create(SecretSchema, {
+    name: 'ROOTCA',
+    type: {
+      case: 'validationContext',
+      value: { trustedCa: { specifier: { case: 'inlineString', value: 'ROOTS' } } },
+    },
+  });
+  const ok = st.handleResponse(response(TypeUrl.secret, '2', SecretSchema, [cert, root]), 0);
+  assert.deepEqual(summary(ok.requests), ['secret:2:ROOTCA,default', 'listener::']);
+  assert.deepEqual([...st.resources().clusters.keys()], ['mtls']);
+  assert.deepEqual(st.resources().secrets?.get('default'), {
+    name: 'default',
+    certificateChain: 'CERT',
+    privateKey: 'KEY',
+  });
+  assert.equal(st.resources().secrets?.get('ROOTCA')?.trustedCa, 'ROOTS');
 });

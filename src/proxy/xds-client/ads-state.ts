@@ -1,6 +1,7 @@
-// The State-of-the-World xDS state of one proxy, without any transport: decodes each DiscoveryResponse,
-// decides ACK or NACK (keeping the last good resources), tracks EDS/RDS subscriptions, warms clusters on
-// their endpoints and listeners on their routes, and subscribes in Envoy's order CDS → EDS → LDS → RDS.
+// The State-of-the-World xDS protocol state of one proxy, without any transport: decodes each
+// DiscoveryResponse, decides ACK or NACK (keeping the last good resources), keeps the EDS, RDS and SDS
+// subscriptions in step with what clusters and listeners need, and subscribes in Envoy's order
+// CDS → EDS → LDS → RDS (LDS waits until the first clusters are warm).
 import {
   type DescMessage,
   type JsonValue,
@@ -26,8 +27,12 @@ import {
   RouteConfigurationSchema,
   type RouteConfiguration as RouteMsg,
 } from '../../generated/envoy/config/route/v3/route_pb.js';
+import {
+  type Secret as SecretMsg,
+  SecretSchema,
+} from '../../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import type { DiscoveryResponse } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
-import type { ProxyResources } from '../config/bootstrap.js';
+import type { ProxyResources, StaticSecret } from '../config/bootstrap.js';
 import type { Cluster, ClusterLoadAssignment } from '../config/cluster.js';
 import type { Listener } from '../config/listener.js';
 import type { RouteConfiguration } from '../config/route.js';
@@ -36,17 +41,18 @@ import type { DecodeOptions } from './decode-context.js';
 import { decodeClusterLoadAssignment } from './decode-endpoint.js';
 import { decodeListener } from './decode-listener.js';
 import { decodeRouteConfiguration } from './decode-route.js';
+import { decodeSecret } from './decode-tls.js';
 import { envoyRegistry, TypeUrl } from './registry.js';
+import { ServedResources } from './served-resources.js';
 
-export type XdsType = 'cluster' | 'endpoint' | 'listener' | 'route';
-/** Envoy's subscription and update order: clusters and their endpoints warm before listeners and routes. */
-export const XDS_ORDER: readonly XdsType[] = ['cluster', 'endpoint', 'listener', 'route'];
+export type XdsType = 'cluster' | 'endpoint' | 'listener' | 'route' | 'secret';
+/** Envoy's subscription order: clusters and their endpoints warm before listeners and routes. */
+export const XDS_ORDER: readonly XdsType[] = ['cluster', 'endpoint', 'listener', 'route', 'secret'];
 
 const INVALID_ARGUMENT = 3;
 
 /** One request the transport must send (it adds the node on a stream's first request). */
 export interface RequestSpec {
-  type: XdsType;
   typeUrl: string;
   versionInfo: string;
   responseNonce: string;
@@ -87,10 +93,10 @@ export interface XdsTypeStatus {
     versionInfo: string;
     lastUpdatedMs: number;
     resource: JsonValue;
-    /** Warming: accepted, waiting for its endpoints (clusters) or routes (listeners). */
+    /** Warming: accepted, waiting for its endpoints, routes or secrets. */
     state: 'active' | 'warming';
   }[];
-  /** Accepted but not serving yet: clusters waiting for endpoints, listeners waiting for routes. */
+  /** Accepted but not serving yet: clusters waiting for endpoints or secrets, listeners for routes or secrets. */
   warming: string[];
 }
 
@@ -99,7 +105,7 @@ interface TypeState {
   schema: DescMessage;
   /** Whether a request for this type was sent on the current stream. */
   requested: boolean;
-  /** Explicit names (EDS, RDS); undefined for wildcard. */
+  /** Explicit names (EDS, RDS, SDS); undefined for wildcard. */
   names: string[] | undefined;
   versionInfo: string;
   nonce: string;
@@ -108,19 +114,43 @@ interface TypeState {
   raw: Map<string, { versionInfo: string; lastUpdatedMs: number; message: Message }>;
 }
 
+interface Decoded<T> {
+  name: string;
+  value: T;
+  message: Message;
+}
+
+/** How each type is read from the wire: its decoder and the field that names a resource. */
+interface Codec<T> {
+  decode: (m: Message, opts: DecodeOptions | undefined) => Result<T>;
+  name: (m: Message) => string;
+}
+
+const CODECS = {
+  cluster: {
+    decode: (m, o) => decodeCluster(m as ClusterMsg, o),
+    name: (m) => (m as ClusterMsg).name,
+  } as Codec<Cluster>,
+  endpoint: {
+    decode: (m, o) => decodeClusterLoadAssignment(m as ClaMsg, o),
+    name: (m) => (m as ClaMsg).clusterName,
+  } as Codec<ClusterLoadAssignment>,
+  listener: {
+    decode: (m, o) => decodeListener(m as ListenerMsg, o),
+    name: (m) => (m as ListenerMsg).name,
+  } as Codec<Listener>,
+  route: {
+    decode: (m, o) => decodeRouteConfiguration(m as RouteMsg, o),
+    name: (m) => (m as RouteMsg).name,
+  } as Codec<RouteConfiguration>,
+  secret: {
+    decode: (m, o) => decodeSecret(m as SecretMsg, o),
+    name: (m) => (m as SecretMsg).name,
+  } as Codec<StaticSecret>,
+};
+
 function sameNames(a: string[] | undefined, b: string[]): boolean {
   return a !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
-}
-
-function edsName(c: Cluster): string {
-  return c.edsServiceName ?? c.name;
-}
-
-function rdsNames(l: Listener): string[] {
-  const chains = l.defaultFilterChain ? [...l.filterChains, l.defaultFilterChain] : l.filterChains;
-  return chains.flatMap((c) =>
-    c.filter.kind === 'http' && c.filter.routes.kind === 'rds' ? [c.filter.routes.name] : [],
-  );
 }
 
 /**
@@ -145,20 +175,9 @@ export interface AdsStateOptions {
   decode?: DecodeOptions;
 }
 
-interface Decoded<T> {
-  name: string;
-  value: T;
-  message: Message;
-}
-
 export class AdsState {
   private readonly types: Record<XdsType, TypeState>;
-  private readonly activeClusters = new Map<string, Cluster>();
-  private readonly warmingClusters = new Map<string, Cluster>();
-  private readonly endpoints = new Map<string, ClusterLoadAssignment>();
-  private readonly activeListeners = new Map<string, Listener>();
-  private readonly warmingListeners = new Map<string, Listener>();
-  private readonly routes = new Map<string, RouteConfiguration>();
+  private readonly served = new ServedResources();
   private readonly wantCds: boolean;
   private readonly wantLds: boolean;
   /** LDS is requested once the first CDS update has warmed (Envoy's initialisation order). */
@@ -179,6 +198,7 @@ export class AdsState {
       endpoint: make(TypeUrl.endpoint, ClusterLoadAssignmentSchema, []),
       listener: make(TypeUrl.listener, ListenerSchema, undefined),
       route: make(TypeUrl.route, RouteConfigurationSchema, []),
+      secret: make(TypeUrl.secret, SecretSchema, []),
     };
     this.wantCds = options.cds ?? true;
     this.wantLds = options.lds ?? true;
@@ -189,7 +209,6 @@ export class AdsState {
     const st = this.types[type];
     st.requested = true;
     const spec: RequestSpec = {
-      type,
       typeUrl: st.typeUrl,
       versionInfo: st.versionInfo,
       responseNonce: st.nonce,
@@ -217,11 +236,9 @@ export class AdsState {
     return out;
   }
 
-  /** Envoy's initial_fetch_timeout: stop waiting for endpoints of warming clusters and start LDS. */
+  /** Envoy's initial_fetch_timeout: stop waiting for what warming clusters lack and start LDS. */
   initialFetchTimedOut(): { requests: RequestSpec[]; changed: boolean } {
-    const changed = this.warmingClusters.size > 0;
-    for (const [name, c] of this.warmingClusters) this.activeClusters.set(name, c);
-    this.warmingClusters.clear();
+    const changed = this.served.forceClustersActive();
     return { requests: this.maybeStartLds(), changed };
   }
 
@@ -233,10 +250,11 @@ export class AdsState {
     if (
       this.ldsStarted ||
       !this.wantLds ||
-      this.warmingClusters.size > 0 ||
+      this.served.clustersWarming > 0 ||
       this.types.cluster.versionInfo === ''
-    )
+    ) {
       return [];
+    }
     this.ldsStarted = true;
     return [this.request('listener')];
   }
@@ -248,8 +266,7 @@ export class AdsState {
   private decodeAll<T>(
     type: XdsType,
     resources: Any[],
-    decode: (m: Message) => Result<T>,
-    nameOf: (m: Message) => string,
+    codec: Codec<T>,
   ): { ok: Decoded<T>[]; errors: ResourceErrors[] } {
     const st = this.types[type];
     const ok: Decoded<T>[] = [];
@@ -268,7 +285,7 @@ export class AdsState {
         errors.push({ resource: `resources[${i}]`, errors: [{ path: '', message: msg }] });
         return;
       }
-      const name = nameOf(message);
+      const name = codec.name(message);
       if (seen.has(name)) {
         errors.push({
           resource: name,
@@ -277,7 +294,7 @@ export class AdsState {
         return;
       }
       seen.add(name);
-      const r = decode(message);
+      const r = codec.decode(message, this.options.decode);
       if (r.ok) ok.push({ name, value: r.value, message });
       else {
         const failed: ResourceErrors = { resource: name || `resources[${i}]`, errors: r.errors };
@@ -290,8 +307,8 @@ export class AdsState {
   }
 
   /**
-   * Applies one response. Returns the requests to send (in order: subscription changes first, then the
-   * ACK or NACK of this response) and whether the served resources changed.
+   * Applies one response. Returns the requests to send (subscription changes first, then the ACK or NACK
+   * of this response, then LDS when initialisation allows it) and whether the served resources changed.
    */
   handleResponse(
     resp: DiscoveryResponse,
@@ -300,59 +317,13 @@ export class AdsState {
     const type = this.typeOf(resp.typeUrl);
     if (type === undefined) {
       // Not something Trellis subscribed to: NACK so the server sees it.
-      const detail = { code: INVALID_ARGUMENT, message: `type ${resp.typeUrl} is not supported by Trellis` };
-      return {
-        requests: [
-          {
-            type: 'cluster',
-            typeUrl: resp.typeUrl,
-            versionInfo: '',
-            responseNonce: resp.nonce,
-            resourceNames: [],
-            errorDetail: detail,
-          },
-        ],
-        changed: false,
-      };
+      const message = `type ${resp.typeUrl} is not supported by Trellis`;
+      const spec = { typeUrl: resp.typeUrl, versionInfo: '', responseNonce: resp.nonce, resourceNames: [] };
+      return { requests: [{ ...spec, errorDetail: { code: INVALID_ARGUMENT, message } }], changed: false };
     }
     const st = this.types[type];
     st.nonce = resp.nonce;
-    const opts = this.options.decode;
-    let outcome: { ok: Decoded<unknown>[]; errors: ResourceErrors[] };
-    switch (type) {
-      case 'cluster':
-        outcome = this.decodeAll(
-          type,
-          resp.resources,
-          (m) => decodeCluster(m as ClusterMsg, opts),
-          (m) => (m as ClusterMsg).name,
-        );
-        break;
-      case 'endpoint':
-        outcome = this.decodeAll(
-          type,
-          resp.resources,
-          (m) => decodeClusterLoadAssignment(m as ClaMsg, opts),
-          (m) => (m as ClaMsg).clusterName,
-        );
-        break;
-      case 'listener':
-        outcome = this.decodeAll(
-          type,
-          resp.resources,
-          (m) => decodeListener(m as ListenerMsg, opts),
-          (m) => (m as ListenerMsg).name,
-        );
-        break;
-      case 'route':
-        outcome = this.decodeAll(
-          type,
-          resp.resources,
-          (m) => decodeRouteConfiguration(m as RouteMsg, opts),
-          (m) => (m as RouteMsg).name,
-        );
-        break;
-    }
+    const outcome = this.decodeAll<unknown>(type, resp.resources, CODECS[type] as Codec<unknown>);
     if (outcome.errors.length > 0) {
       const nack: NackInfo = {
         versionInfo: resp.versionInfo,
@@ -368,7 +339,7 @@ export class AdsState {
         .join('\n');
       return { requests: [this.request(type, { code: INVALID_ARGUMENT, message })], changed: false, nack };
     }
-    // Accepted: remember the raw resources for config_dump, then apply in type-specific ways.
+    // Accepted: remember the raw resources for config_dump, then apply.
     const wildcard = st.names === undefined;
     if (wildcard) st.raw.clear();
     for (const d of outcome.ok) {
@@ -379,115 +350,58 @@ export class AdsState {
     st.lastUpdatedMs = nowMs;
     // As Envoy's error_state: a rejected update is reported until the next accepted one.
     st.lastNack = undefined;
-    const before: RequestSpec[] = [];
-    const after: RequestSpec[] = [];
+    const entries = outcome.ok.map((d) => [d.name, d.value] as [string, unknown]);
+    const subscribed = st.names ?? [];
     switch (type) {
       case 'cluster':
-        before.push(...this.applyClusters(outcome.ok as Decoded<Cluster>[]));
-        after.push(...this.maybeStartLds());
-        break;
-      case 'endpoint':
-        this.applyEndpoints(outcome.ok as Decoded<ClusterLoadAssignment>[]);
-        after.push(...this.maybeStartLds());
+        this.served.setClusters(new Map(entries as [string, Cluster][]));
         break;
       case 'listener':
-        before.push(...this.applyListeners(outcome.ok as Decoded<Listener>[]));
+        this.served.setListeners(new Map(entries as [string, Listener][]));
+        break;
+      case 'endpoint':
+        this.served.putEndpoints(entries as [string, ClusterLoadAssignment][], subscribed);
         break;
       case 'route':
-        this.applyRoutes(outcome.ok as Decoded<RouteConfiguration>[]);
+        this.served.putRoutes(entries as [string, RouteConfiguration][], subscribed);
+        break;
+      case 'secret':
+        this.served.putSecrets(entries as [string, StaticSecret][], subscribed);
         break;
     }
-    return { requests: [...before, this.request(type), ...after], changed: true };
+    const before = this.resubscribeAll();
+    return { requests: [...before, this.request(type), ...this.maybeStartLds()], changed: true };
   }
 
-  /** Updates a named subscription (EDS/RDS); returns the request when the name set changed. */
-  private resubscribe(type: 'endpoint' | 'route', names: string[]): RequestSpec[] {
+  /** Brings the EDS, RDS and SDS name lists in line with what clusters and listeners need. */
+  private resubscribeAll(): RequestSpec[] {
+    return [
+      ...this.resubscribe('endpoint', this.served.neededEdsNames()),
+      ...this.resubscribe('route', this.served.neededRouteNames()),
+      ...this.resubscribe('secret', this.served.neededSecretNames()),
+    ];
+  }
+
+  private resubscribe(type: 'endpoint' | 'route' | 'secret', names: string[]): RequestSpec[] {
     const st = this.types[type];
     const sorted = [...new Set(names)].sort();
     if (sameNames(st.names, sorted)) return [];
     st.names = sorted;
-    for (const name of st.raw.keys()) if (!sorted.includes(name)) st.raw.delete(name);
-    const held = type === 'endpoint' ? this.endpoints : this.routes;
-    for (const name of held.keys()) if (!sorted.includes(name)) held.delete(name);
+    for (const name of [...st.raw.keys()]) if (!sorted.includes(name)) st.raw.delete(name);
+    this.served.retain(type, sorted);
     // A name list that was never non-empty is not sent: in SotW an empty first request means "everything".
     if (sorted.length === 0 && !st.requested) return [];
     return [this.request(type)];
   }
 
-  private applyClusters(decoded: Decoded<Cluster>[]): RequestSpec[] {
-    const names = new Set(decoded.map((d) => d.name));
-    for (const name of [...this.activeClusters.keys()])
-      if (!names.has(name)) this.activeClusters.delete(name);
-    for (const name of [...this.warmingClusters.keys()])
-      if (!names.has(name)) this.warmingClusters.delete(name);
-    for (const { name, value } of decoded) {
-      // An EDS cluster warms until its endpoints arrive; a cluster it replaces keeps serving meanwhile.
-      if (value.type === 'EDS' && !this.endpoints.has(edsName(value))) this.warmingClusters.set(name, value);
-      else {
-        this.warmingClusters.delete(name);
-        this.activeClusters.set(name, value);
-      }
-    }
-    const eds = decoded.filter((d) => d.value.type === 'EDS').map((d) => edsName(d.value));
-    return this.resubscribe('endpoint', eds);
-  }
-
-  private applyEndpoints(decoded: Decoded<ClusterLoadAssignment>[]): void {
-    const subscribed = this.types.endpoint.names ?? [];
-    for (const { name, value } of decoded) if (subscribed.includes(name)) this.endpoints.set(name, value);
-    for (const [name, c] of [...this.warmingClusters]) {
-      if (this.endpoints.has(edsName(c))) {
-        this.warmingClusters.delete(name);
-        this.activeClusters.set(name, c);
-      }
-    }
-  }
-
-  private applyListeners(decoded: Decoded<Listener>[]): RequestSpec[] {
-    const names = new Set(decoded.map((d) => d.name));
-    for (const name of [...this.activeListeners.keys()])
-      if (!names.has(name)) this.activeListeners.delete(name);
-    for (const name of [...this.warmingListeners.keys()])
-      if (!names.has(name)) this.warmingListeners.delete(name);
-    for (const { name, value } of decoded) {
-      if (rdsNames(value).every((r) => this.routes.has(r))) {
-        this.warmingListeners.delete(name);
-        this.activeListeners.set(name, value);
-      } else this.warmingListeners.set(name, value);
-    }
-    const wanted = [...this.activeListeners.values(), ...this.warmingListeners.values()].flatMap(rdsNames);
-    return this.resubscribe('route', wanted);
-  }
-
-  private applyRoutes(decoded: Decoded<RouteConfiguration>[]): void {
-    const subscribed = this.types.route.names ?? [];
-    for (const { name, value } of decoded) if (subscribed.includes(name)) this.routes.set(name, value);
-    for (const [name, l] of [...this.warmingListeners]) {
-      if (rdsNames(l).every((r) => this.routes.has(r))) {
-        this.warmingListeners.delete(name);
-        this.activeListeners.set(name, l);
-      }
-    }
-  }
-
-  /** A fresh snapshot of what the proxy serves: active clusters and listeners, held endpoints and routes. */
+  /** A fresh snapshot of what the proxy serves: active clusters and listeners, held endpoints, routes, secrets. */
   resources(): ProxyResources {
-    return {
-      listeners: new Map(this.activeListeners),
-      routes: new Map(this.routes),
-      clusters: new Map(this.activeClusters),
-      endpoints: new Map(this.endpoints),
-    };
+    return this.served.snapshot();
   }
 
   status(type: XdsType): XdsTypeStatus {
     const st = this.types[type];
-    const warming =
-      type === 'cluster'
-        ? [...this.warmingClusters.keys()]
-        : type === 'listener'
-          ? [...this.warmingListeners.keys()]
-          : [];
+    const warming = type === 'cluster' || type === 'listener' ? this.served.warmingNames(type) : [];
     const out: XdsTypeStatus = {
       typeUrl: st.typeUrl,
       versionInfo: st.versionInfo,
@@ -499,7 +413,7 @@ export class AdsState {
         resource: safeJson(st.schema, r.message) ?? { '@type': st.typeUrl, name },
         state: warming.includes(name) ? ('warming' as const) : ('active' as const),
       })),
-      warming: warming.sort(),
+      warming,
     };
     if (st.names !== undefined) out.resourceNames = [...st.names];
     if (st.lastUpdatedMs !== undefined) out.lastUpdatedMs = st.lastUpdatedMs;

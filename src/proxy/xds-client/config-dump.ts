@@ -9,6 +9,7 @@ const KIND_OF: Record<XdsType, ResourceKind> = {
   endpoint: 'endpoints',
   listener: 'listeners',
   route: 'routes',
+  secret: 'secrets',
 };
 
 function isObject(v: unknown): v is JsonObject {
@@ -45,7 +46,7 @@ export function dynamicResourceDumps(status: XdsTypeStatus): DynamicResourceDump
   return [...out.values()];
 }
 
-/** The four xDS sections of config_dump (static parts left empty: the bootstrap's are added by the caller). */
+/** The xDS sections of config_dump (static parts left empty: the bootstrap's are added by the caller). */
 export function adsConfigDumpSections(status: AdsStatus): ConfigDumpSection[] {
   return (Object.keys(KIND_OF) as XdsType[]).map((t) => ({
     kind: KIND_OF[t],

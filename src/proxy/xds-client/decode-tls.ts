@@ -1,6 +1,6 @@
 // Decodes Envoy's TLS transport sockets (Downstream/UpstreamTlsContext, CommonTlsContext) and SDS Secrets
 // into the proxy's TLS settings: inline or file PEM is read here, SDS secrets stay names.
-import { childPath } from '../../common/result.js';
+import { childPath, type Result } from '../../common/result.js';
 import type { TransportSocket } from '../../generated/envoy/config/core/v3/base_pb.js';
 import { TransportSocketSchema } from '../../generated/envoy/config/core/v3/base_pb.js';
 import { RawBufferSchema } from '../../generated/envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer_pb.js';
@@ -39,7 +39,7 @@ import type {
   ValidationSource,
 } from '../config/tls.js';
 import { decodeDataSource, decodeStringMatcher } from './decode-common.js';
-import { type DecodeContext, NOT_SUPPORTED, supportedEnum } from './decode-context.js';
+import { DecodeContext, type DecodeOptions, NOT_SUPPORTED, supportedEnum } from './decode-context.js';
 
 const TLS_SOCKET = 'envoy.transport_sockets.tls';
 const RAW_BUFFER_SOCKET = 'envoy.transport_sockets.raw_buffer';
@@ -293,4 +293,11 @@ export function decodeSecretInto(ctx: DecodeContext, s: Secret, path: string): S
     ctx.error(path, 'one of tls_certificate or validation_context is required');
   }
   return out;
+}
+
+/** Decodes one SDS resource. */
+export function decodeSecret(s: Secret, options?: DecodeOptions): Result<StaticSecret> {
+  const ctx = new DecodeContext(options);
+  const value = decodeSecretInto(ctx, s, '');
+  return ctx.result(value);
 }
