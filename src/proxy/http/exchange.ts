@@ -330,8 +330,8 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
 
   onUpstreamHead(head: MessageHead): void {
     const cluster = this.cluster!;
-    cluster.stats.response(head.status);
     this.serviceTimeMs = this.hcm.services.now() - this.upstreamStartMs;
+    cluster.stats.response(head.status, this.serviceTimeMs);
     const h = head.headers;
     removeHeader(h, 'connection');
     removeHeader(h, 'keep-alive');
@@ -346,7 +346,6 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     if (this.route !== undefined) applyHeaderOps(h, this.route.responseOps);
     this.status = head.status;
     this.responseStarted = true;
-    this.hcm.stats.responseClass(head.status);
     const length = head.bodyMode === 1 ? head.contentLength : head.bodyMode === 0 ? 0 : -1;
     this.sendHead(head.status, h, length, head.bodyMode === 0);
   }
@@ -462,7 +461,6 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     applyHeaderOps(h, ops);
     this.status = status;
     this.responseStarted = true;
-    this.hcm.stats.responseClass(status);
     const bytes = body === '' ? null : Buffer.from(body, 'utf8');
     this.sendHead(status, h, bytes === null ? 0 : bytes.length, bytes === null);
     if (bytes !== null) {
@@ -483,7 +481,8 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     }
     const st = this.hcm.stats;
     st.rqActive.dec();
-    st.rqCompleted.inc();
+    if (this.status > 0) st.set.recordResponse(this.status, this.hcm.services.now() - this.startMs);
+    else st.rqCompleted.inc();
     if (this.host !== undefined) {
       this.host.activeRequests--;
       this.cluster!.stats.upstreamRqActive.dec();

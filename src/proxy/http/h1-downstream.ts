@@ -403,10 +403,9 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
   onUpstreamUpgrade(head: MessageHead, upstream: Socket, rest: Buffer | null): void {
     const down = this.socket;
     const cluster = this.cluster;
-    cluster?.stats.response(101);
+    cluster?.stats.response(101, this.hcm.services.now() - this.upstreamStartMs);
     this.status = 101;
     this.responseStarted = true;
-    this.hcm.stats.responseClass(101);
     this.hcm.stats.cxUpgradesTotal.inc();
     this.hcm.stats.cxUpgradesActive.inc();
     let s = `HTTP/1.1 101 ${head.reason || 'Switching Protocols'}\r\n`;

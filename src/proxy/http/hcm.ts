@@ -3,6 +3,7 @@
 // place on updates), and the shared services (cluster manager, clock, random, access log sink).
 import type { HttpConnectionManager } from '../config/listener.js';
 import { CompiledRouteTable } from '../router/route-table.js';
+import { HttpConnManagerStats } from '../stats/http-stats.js';
 import type { Counter, Gauge, StatsStore } from '../stats/store.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { AccessLogSink } from './access-log-entry.js';
@@ -23,10 +24,11 @@ export interface ProxyServices {
   routeSlot(name: string): RouteSlot;
 }
 
+/** Named fields over the stats module's `http.<stat_prefix>.*` set, created once per connection manager. */
 export class HcmStats {
+  readonly set: HttpConnManagerStats;
   readonly rqTotal: Counter;
   readonly rqActive: Gauge;
-  readonly rqByClass: Counter[];
   readonly rqHttp1Total: Counter;
   readonly rqHttp2Total: Counter;
   readonly cxTotal: Counter;
@@ -50,38 +52,33 @@ export class HcmStats {
   readonly rqTimeout: Counter;
 
   constructor(store: StatsStore, statPrefix: string) {
-    const p = `http.${statPrefix}.`;
-    const c = (n: string) => store.counter(p + n);
-    const g = (n: string) => store.gauge(p + n);
-    this.rqTotal = c('downstream_rq_total');
-    this.rqActive = g('downstream_rq_active');
-    this.rqByClass = [1, 2, 3, 4, 5].map((k) => c(`downstream_rq_${k}xx`));
-    this.rqHttp1Total = c('downstream_rq_http1_total');
-    this.rqHttp2Total = c('downstream_rq_http2_total');
-    this.cxTotal = c('downstream_cx_total');
-    this.cxActive = g('downstream_cx_active');
-    this.cxHttp1Total = c('downstream_cx_http1_total');
-    this.cxHttp1Active = g('downstream_cx_http1_active');
-    this.cxHttp2Total = c('downstream_cx_http2_total');
-    this.cxHttp2Active = g('downstream_cx_http2_active');
-    this.cxProtocolError = c('downstream_cx_protocol_error');
-    this.cxDestroy = c('downstream_cx_destroy');
-    this.cxUpgradesTotal = c('downstream_cx_upgrades_total');
-    this.cxUpgradesActive = g('downstream_cx_upgrades_active');
-    this.rqRxReset = c('downstream_rq_rx_reset');
-    this.rqTxReset = c('downstream_rq_tx_reset');
-    this.rqCompleted = c('downstream_rq_completed');
-    this.noRoute = c('no_route');
-    this.noCluster = c('no_cluster');
-    this.rqDirectResponse = c('rq_direct_response');
-    this.rqRedirect = c('rq_redirect');
-    this.rqWsOnNonWsRoute = c('downstream_rq_ws_on_non_ws_route');
-    this.rqTimeout = c('downstream_rq_timeout');
-  }
-
-  responseClass(status: number): void {
-    const k = (status / 100) | 0;
-    if (k >= 1 && k <= 5) this.rqByClass[k - 1].inc();
+    const set = new HttpConnManagerStats(store, statPrefix);
+    this.set = set;
+    const c = set.counter;
+    const g = set.gauge;
+    this.rqTotal = c.downstream_rq_total;
+    this.rqActive = g.downstream_rq_active;
+    this.rqHttp1Total = c.downstream_rq_http1_total;
+    this.rqHttp2Total = c.downstream_rq_http2_total;
+    this.cxTotal = c.downstream_cx_total;
+    this.cxActive = g.downstream_cx_active;
+    this.cxHttp1Total = c.downstream_cx_http1_total;
+    this.cxHttp1Active = g.downstream_cx_http1_active;
+    this.cxHttp2Total = c.downstream_cx_http2_total;
+    this.cxHttp2Active = g.downstream_cx_http2_active;
+    this.cxProtocolError = c.downstream_cx_protocol_error;
+    this.cxDestroy = c.downstream_cx_destroy;
+    this.cxUpgradesTotal = c.downstream_cx_upgrades_total;
+    this.cxUpgradesActive = g.downstream_cx_upgrades_active;
+    this.rqRxReset = c.downstream_rq_rx_reset;
+    this.rqTxReset = c.downstream_rq_tx_reset;
+    this.rqCompleted = c.downstream_rq_completed;
+    this.noRoute = c.no_route;
+    this.noCluster = c.no_cluster;
+    this.rqDirectResponse = c.rq_direct_response;
+    this.rqRedirect = c.rq_redirect;
+    this.rqWsOnNonWsRoute = c.downstream_rq_ws_on_non_ws_route;
+    this.rqTimeout = c.downstream_rq_timeout;
   }
 }
 

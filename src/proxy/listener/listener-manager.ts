@@ -9,6 +9,7 @@ import type { FilterChain, Listener } from '../config/listener.js';
 import { H1DownstreamConnection } from '../http/h1-downstream.js';
 import { createH2Server } from '../http/h2-downstream.js';
 import { HcmRuntime, type ProxyServices } from '../http/hcm.js';
+import { ListenerStats, listenerStatAddress } from '../stats/http-stats.js';
 import type { Counter, Gauge } from '../stats/store.js';
 import { buildChainTls, type ChainTls, type SecretLookup } from './downstream-tls.js';
 import { type ConnectionFacts, selectFilterChain } from './filter-chain-match.js';
@@ -128,11 +129,11 @@ export class ActiveListener {
   ) {
     this.gen = new ListenerGeneration(config, services, secrets, this.onSecure);
     const a = config.address;
-    const p = `listener.${a.host}_${a.port}.`;
-    this.cxTotal = services.stats.counter(`${p}downstream_cx_total`);
-    this.cxActive = services.stats.gauge(`${p}downstream_cx_active`);
-    this.cxDestroy = services.stats.counter(`${p}downstream_cx_destroy`);
-    this.noFilterChainMatch = services.stats.counter(`${p}no_filter_chain_match`);
+    const ls = new ListenerStats(services.stats, listenerStatAddress(a.host, a.port));
+    this.cxTotal = ls.counter.downstream_cx_total;
+    this.cxActive = ls.gauge.downstream_cx_active;
+    this.cxDestroy = ls.counter.downstream_cx_destroy;
+    this.noFilterChainMatch = ls.counter.no_filter_chain_match;
     if (!config.bindToPort) {
       this.ready = Promise.resolve();
       return;

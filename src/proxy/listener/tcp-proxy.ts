@@ -6,6 +6,7 @@ import type { TcpProxy } from '../config/listener.js';
 import type { AccessLogEntry } from '../http/access-log-entry.js';
 import type { ProxyServices } from '../http/hcm.js';
 import { Flag } from '../http/local-reply.js';
+import { TcpProxyStats } from '../stats/http-stats.js';
 import type { Counter, Gauge } from '../stats/store.js';
 
 export class TcpProxyRuntime {
@@ -21,14 +22,14 @@ export class TcpProxyRuntime {
     readonly config: TcpProxy,
     private readonly services: ProxyServices,
   ) {
-    const p = `tcp.${config.statPrefix}.`;
-    const s = services.stats;
-    this.cxTotal = s.counter(`${p}downstream_cx_total`);
-    this.cxActive = s.gauge(`${p}downstream_cx_active`);
-    this.noRoute = s.counter(`${p}downstream_cx_no_route`);
-    this.idleTimeout = s.counter(`${p}idle_timeout`);
-    this.rxBytes = s.counter(`${p}downstream_cx_rx_bytes_total`);
-    this.txBytes = s.counter(`${p}downstream_cx_tx_bytes_total`);
+    const set = new TcpProxyStats(services.stats, config.statPrefix);
+    this.cxTotal = set.counter.downstream_cx_total;
+    // Envoy has no tcp.<prefix>.downstream_cx_active; the gauge sits beside the set's stats.
+    this.cxActive = services.stats.gauge(`${set.prefix}downstream_cx_active`);
+    this.noRoute = set.counter.downstream_cx_no_route;
+    this.idleTimeout = set.counter.idle_timeout;
+    this.rxBytes = set.counter.downstream_cx_rx_bytes_total;
+    this.txBytes = set.counter.downstream_cx_tx_bytes_total;
     const t = config.target;
     this.totalWeight = t.kind === 'weighted' ? t.clusters.reduce((a, c) => a + c.weight, 0) : 0;
   }

@@ -42,7 +42,7 @@ export class ClusterEntry {
     random: () => number,
     private readonly now: () => number,
   ) {
-    this.stats = new ClusterStats(store, `cluster.${cluster.altStatName ?? cluster.name}`);
+    this.stats = new ClusterStats(store, cluster.altStatName ?? cluster.name);
     const isDns = cluster.type === 'STRICT_DNS' || cluster.type === 'LOGICAL_DNS';
     this.hostSet = new HostSet(cluster, isDns ? undefined : assignment);
     this.lb = createLoadBalancer(cluster, this.hostSet, random);
