@@ -18,7 +18,9 @@ export class AggregateRegistry implements ServiceRegistry {
     );
   }
 
+  /** Reading it first lets each registry apply pending changes (their notifications bump this one). */
   get revision(): number {
+    for (const r of this.registries) void r.revision;
     return this.currentRevision;
   }
 

@@ -1,12 +1,12 @@
-// Runs the ServiceRegistry conformance suite over the embedded registry (config store + proxy registrations).
-
+// Runs the ServiceRegistry conformance suite over the embedded registry, alone and inside an aggregate.
 import { VirtualClock } from '../common/clock.js';
 import { MemoryConfigStore } from '../config/memory-store.js';
+import { AggregateRegistry } from './aggregate.js';
 import { ConfigRegistry } from './config-registry.js';
-import { runServiceRegistryConformance } from './conformance.js';
+import { type RegistryFixture, runServiceRegistryConformance } from './conformance.js';
 import { LocalRegistry } from './local.js';
 
-runServiceRegistryConformance('embedded (config store + local registrations)', async () => {
+async function embedded(): Promise<RegistryFixture> {
   const store = new MemoryConfigStore();
   const timers = new VirtualClock();
   const graceMs = 1000;
@@ -52,6 +52,24 @@ runServiceRegistryConformance('embedded (config store + local registrations)', a
       registry.close();
       local.close();
       await store.close();
+    },
+  };
+}
+
+runServiceRegistryConformance('embedded (config store + local registrations)', embedded);
+
+// An aggregate of the embedded registry and an empty one must behave exactly like the embedded one alone.
+runServiceRegistryConformance('aggregate of embedded + empty', async () => {
+  const inner = await embedded();
+  const empty = new ConfigRegistry(new MemoryConfigStore(), new LocalRegistry({ clock: new VirtualClock() }));
+  const registry = new AggregateRegistry([empty, inner.registry]);
+  return {
+    ...inner,
+    registry,
+    async cleanup() {
+      registry.close();
+      empty.close();
+      await inner.cleanup();
     },
   };
 });
