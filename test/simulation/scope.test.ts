@@ -155,3 +155,41 @@ spec: { address: 10.0.0.9, labels: { app: productpage } }
     port: 19080,
   });
 });
+
+test('local inbound listener: the port in Host picks the served port, anything else the first HTTP port', async () => {
+  const { fromBinary, toBinary } = await import('@bufbuild/protobuf');
+  const { ListenerSchema } = await import('../../src/generated/envoy/config/listener/v3/listener_pb.js');
+  const { decodeListener } = await import('../../src/proxy/xds-client/decode-listener.js');
+  const { CompiledRouteTable } = await import('../../src/proxy/router/route-table.js');
+  const yaml = `${SERVICES}
+---
+apiVersion: v1
+kind: Service
+metadata: { name: multi, namespace: default }
+spec: { selector: { app: multi }, ports: [{ name: http-a, port: 8001 }, { name: http-b, port: 8002 }] }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: multi, namespace: default }
+spec: { address: 10.0.7.1, labels: { app: multi } }
+`;
+  const proxy = proxyFromNode('sidecar~10.0.7.1~multi-1.default~default.svc.cluster.local', {
+    LABELS: { app: 'multi' },
+    TRELLIS_OUTBOUND_PORT: 15001,
+    TRELLIS_INBOUND_PORT: 15006,
+  });
+  const inbound = listenersFor(new TranslateContext(snapshotFromYaml(yaml), proxy)).find(
+    (l) => l.name === 'virtualInbound',
+  );
+  assert.ok(inbound);
+  const decoded = decodeListener(fromBinary(ListenerSchema, toBinary(ListenerSchema, inbound)));
+  assert.ok(decoded.ok, JSON.stringify(!decoded.ok && decoded.errors));
+  const filter = decoded.value.filterChains[0].filter;
+  assert.ok(filter.kind === 'http' && filter.routes.kind === 'inline');
+  const table = new CompiledRouteTable(filter.routes.config, () => 0);
+  const clusterFor = (authority: string) =>
+    table.match({ authority, path: '/', method: 'GET', scheme: 'http', headers: [] })?.cluster;
+  assert.equal(clusterFor('multi:8002'), 'inbound|8002||');
+  assert.equal(clusterFor('multi.default.svc.cluster.local:8001'), 'inbound|8001||');
+  assert.equal(clusterFor('10.0.7.1'), 'inbound|8001||');
+});
