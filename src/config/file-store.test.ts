@@ -230,6 +230,20 @@ describe('FileConfigStore on disk', () => {
     const file = join(dir, 'prod', 'virtualservice-reviews.yaml');
     assert.match(await readFile(file, 'utf8'), /kind: VirtualService[\s\S]*namespace: prod/);
     assert.equal(s.get('vs', 'prod', 'reviews')?.source.file, file);
+    // Gateway API's Gateway is not the bare `Gateway` (Istio's): its file name carries its group.
+    const [gw] = await s.apply([
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'prod', labels: {}, annotations: {} },
+        spec: { gatewayClassName: 'trellis', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+        source: { file: 'gw.yaml', line: 1 },
+      },
+    ]);
+    assert.equal(gw.action, 'created', JSON.stringify(gw.diagnostics));
+    assert.ok((await readdir(join(dir, 'prod'))).includes('gateway.gateway.networking.k8s.io-gw.yaml'));
+    assert.ok(s.get('gateway.networking.k8s.io/Gateway', 'prod', 'gw'));
+    assert.equal(s.get('Gateway', 'prod', 'gw'), undefined);
     const reopened = await FileConfigStore.open(dir, { watch: false });
     assert.deepEqual(hostsOf(reopened.get('vs', 'prod', 'reviews')), ['reviews']);
     await reopened.close();
