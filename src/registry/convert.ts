@@ -46,11 +46,11 @@ export function fromKubeService(r: Resource<ServiceSpec>, domain: string): Selec
     exportTo: exportToOf(r.metadata.annotations?.['networking.istio.io/exportTo']),
     origin: originOf(KUBE_SERVICE_KIND, r),
   };
-  // A Service without a selector has no endpoints here (Kubernetes would take them from an Endpoints object).
   if (external !== undefined) {
     const target = workloadFromEntry({}, r.metadata.name, r.metadata.namespace, service.origin, external);
     return { service, instances: [target] };
   }
+  // A Service without a selector has no endpoints here (Kubernetes would take them from an Endpoints object).
   return { service, ...(spec.selector ? { selector: spec.selector } : {}), instances: [] };
 }
 
