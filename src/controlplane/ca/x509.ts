@@ -86,10 +86,12 @@ export async function isSignedBy(cert: x509.X509Certificate, issuer: x509.X509Ce
   return cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
 }
 
-/** A random positive 128-bit serial in hex (RFC 5280 allows up to 20 octets; the top bit stays clear). */
+/**
+ * A random positive serial of 16 octets in hex (RFC 5280 allows up to 20). The first octet is 0x40–0x7f:
+ * the sign bit stays clear and no leading zero nibble appears, so every tool prints the same 32 digits.
+ */
 export function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  bytes[0] &= 0x7f;
-  if (bytes[0] === 0) bytes[0] = 0x01;
+  bytes[0] = (bytes[0] & 0x3f) | 0x40;
   return Buffer.from(bytes).toString('hex');
 }
