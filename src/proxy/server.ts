@@ -3,7 +3,7 @@
 // exposes read accessors for the admin API.
 import type { ProxyResources, StaticSecret } from './config/bootstrap.js';
 import type { Cluster } from './config/cluster.js';
-import type { Listener } from './config/listener.js';
+import type { AccessLog, Listener } from './config/listener.js';
 import type { AccessLogSink } from './http/access-log-entry.js';
 import type { ProxyServices, RouteSlot } from './http/hcm.js';
 import type { SecretLookup } from './listener/downstream-tls.js';
@@ -15,7 +15,10 @@ import type { Host } from './upstream/lb/types.js';
 
 export interface ProxyServerOptions {
   stats: StatsStore;
+  /** Receives every finished request/connection unless its connection manager configures its own logs. */
   accessLog?: AccessLogSink;
+  /** Builds the sink for a listener filter's access_log list (e.g. AccessLogManager-backed); optional. */
+  accessLogFor?: (configs: AccessLog[]) => AccessLogSink | undefined;
   /** Epoch milliseconds; Date.now by default. */
   clock?: () => number;
   /** [0, 1); Math.random by default. */
@@ -61,6 +64,7 @@ export class ProxyServer {
       now,
       random,
       accessLog: opts.accessLog,
+      accessLogFor: opts.accessLogFor,
       routeSlot: (name) => this.slot(name),
     };
     const staticSecrets: SecretLookup = () => undefined;

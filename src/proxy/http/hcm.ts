@@ -1,7 +1,7 @@
 // The HTTP connection manager's runtime config, built once per listener filter chain: compiled settings,
 // Envoy's `http.<stat_prefix>.*` stats, where routes come from (inline table or an RDS slot swapped in
 // place on updates), and the shared services (cluster manager, clock, random, access log sink).
-import type { HttpConnectionManager } from '../config/listener.js';
+import type { AccessLog, HttpConnectionManager } from '../config/listener.js';
 import { CompiledRouteTable } from '../router/route-table.js';
 import { HttpConnManagerStats } from '../stats/http-stats.js';
 import type { Counter, Gauge, StatsStore } from '../stats/store.js';
@@ -20,6 +20,8 @@ export interface ProxyServices {
   now: () => number;
   random: () => number;
   accessLog: AccessLogSink | undefined;
+  /** Builds the sink for a connection manager's own access_log list (undefined: use `accessLog`). */
+  accessLogFor: ((configs: AccessLog[]) => AccessLogSink | undefined) | undefined;
   /** Looks up (creating if needed) the slot of an RDS route configuration. */
   routeSlot(name: string): RouteSlot;
 }
@@ -110,6 +112,9 @@ export class HcmRuntime {
     this.maxHeadBytes = Math.max(1, config.maxRequestHeadersKb) * 1024;
     this.upgrades = new Set(config.upgrades.map((u) => u.toLowerCase()));
     this.serverName = config.serverName || 'envoy';
-    this.accessLog = services.accessLog;
+    this.accessLog =
+      config.accessLogs.length > 0 && services.accessLogFor !== undefined
+        ? (services.accessLogFor(config.accessLogs) ?? services.accessLog)
+        : services.accessLog;
   }
 }

@@ -3,7 +3,7 @@
 // an idle timeout and one access log entry per connection.
 import net from 'node:net';
 import type { TcpProxy } from '../config/listener.js';
-import type { AccessLogEntry } from '../http/access-log-entry.js';
+import type { AccessLogEntry, AccessLogSink } from '../http/access-log-entry.js';
 import type { ProxyServices } from '../http/hcm.js';
 import { Flag } from '../http/local-reply.js';
 import { TcpProxyStats } from '../stats/http-stats.js';
@@ -17,6 +17,7 @@ export class TcpProxyRuntime {
   private readonly rxBytes: Counter;
   private readonly txBytes: Counter;
   private readonly totalWeight: number;
+  private readonly accessLog: AccessLogSink | undefined;
 
   constructor(
     readonly config: TcpProxy,
@@ -30,6 +31,10 @@ export class TcpProxyRuntime {
     this.idleTimeout = set.counter.idle_timeout;
     this.rxBytes = set.counter.downstream_cx_rx_bytes_total;
     this.txBytes = set.counter.downstream_cx_tx_bytes_total;
+    this.accessLog =
+      config.accessLogs.length > 0 && services.accessLogFor !== undefined
+        ? (services.accessLogFor(config.accessLogs) ?? services.accessLog)
+        : services.accessLog;
     const t = config.target;
     this.totalWeight = t.kind === 'weighted' ? t.clusters.reduce((a, c) => a + c.weight, 0) : 0;
   }
@@ -62,7 +67,7 @@ export class TcpProxyRuntime {
       this.rxBytes.inc(rx);
       this.txBytes.inc(tx);
       onClose();
-      const sink = svc.accessLog;
+      const sink = this.accessLog;
       if (sink !== undefined) sink.log(this.entry(down, start, flags, upstreamHost, clusterName, rx, tx));
     };
     down.on('error', () => {});

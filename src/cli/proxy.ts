@@ -1,0 +1,145 @@
+// `trellis proxy`: runs the Trellis data plane from an Envoy bootstrap file (static resources, and ADS when
+// the bootstrap or --xds names a management server), with the admin API when the bootstrap configures one.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { AdminServer } from '../proxy/admin/server.js';
+import type { ServerState } from '../proxy/admin/source.js';
+import type { Bootstrap, ProxyResources } from '../proxy/config/bootstrap.js';
+import type { AccessLog } from '../proxy/config/listener.js';
+import type { AccessLogEntry, AccessLogSink } from '../proxy/http/access-log-entry.js';
+import { ProxyServer } from '../proxy/server.js';
+import { AccessLogManager } from '../proxy/stats/access-log/manager.js';
+import { StatsStore } from '../proxy/stats/store.js';
+import { AdsClient, adsTargetOf, decodeBootstrapDetailed } from '../proxy/xds-client/index.js';
+import { proxyAdminSource } from './proxy-admin-source.js';
+
+interface ProxyCliOptions {
+  config: string;
+  xds?: string;
+  adminPort?: string;
+}
+
+/** The bootstrap's static resources as a resource set. */
+export function staticResources(b: Bootstrap): ProxyResources {
+  return {
+    listeners: new Map(b.listeners.map((l) => [l.name, l])),
+    clusters: new Map(b.clusters.map((c) => [c.name, c])),
+    routes: new Map(b.routes.map((r) => [r.name, r])),
+    endpoints: new Map(b.endpoints.map((e) => [e.clusterName, e])),
+  };
+}
+
+/** Static resources with the dynamic ones layered on top (dynamic names never replace static ones). */
+export function mergeResources(base: ProxyResources, dyn: ProxyResources): ProxyResources {
+  const merge = <T>(a: Map<string, T>, b: Map<string, T>) => new Map([...b, ...a]);
+  return {
+    listeners: merge(base.listeners, dyn.listeners),
+    clusters: merge(base.clusters, dyn.clusters),
+    routes: merge(base.routes, dyn.routes),
+    endpoints: merge(base.endpoints, dyn.endpoints),
+  };
+}
+
+export function registerProxy(program: Command): void {
+  program
+    .command('proxy')
+    .description('run the Trellis proxy (the sidecar/gateway data plane) from an Envoy bootstrap')
+    .requiredOption('--config <file>', 'Envoy v3 bootstrap, YAML or JSON')
+    .option('--xds <host:port>', 'management server for ADS (overrides the bootstrap ads_config)')
+    .option('--admin-port <port>', "admin API port (overrides the bootstrap's; 0 = any free port)")
+    .action(async (o: ProxyCliOptions) => {
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      const decoded = decodeBootstrapDetailed(readFileSync(o.config, 'utf8'), o.config);
+      if (!decoded.ok) {
+        for (const e of decoded.errors)
+          process.stderr.write(`${o.config}: ${e.path ? `${e.path}: ` : ''}${e.message}\n`);
+        process.exit(2);
+      }
+      const { bootstrap, json } = decoded.value;
+      const stats = new StatsStore();
+      const logs = new AccessLogManager({ stats });
+      const accessLogFor = (configs: AccessLog[]): AccessLogSink | undefined => {
+        const sinks: AccessLogSink[] = [];
+        for (const c of configs) {
+          const r = logs.create(c);
+          if (r.ok) sinks.push(r.value);
+          else log(`access log ${c.path}: ${r.errors.map((e) => e.message).join('; ')}`);
+        }
+        if (sinks.length === 0) return undefined;
+        return sinks.length === 1 ? sinks[0] : { log: (e: AccessLogEntry) => sinks.forEach((s) => s.log(e)) };
+      };
+      const secrets = new Map(bootstrap.secrets.map((s) => [s.name, s]));
+      const proxy = new ProxyServer({ stats, accessLogFor, secrets: (n) => secrets.get(n) });
+      const base = staticResources(bootstrap);
+      let state: ServerState = 'INITIALIZING';
+      proxy.apply(base);
+      const target = o.xds ?? adsTargetOf(bootstrap);
+      let ads: AdsClient | undefined;
+      if (target !== undefined) {
+        ads = new AdsClient({
+          target,
+          node: bootstrap.node,
+          cds: o.xds !== undefined || bootstrap.dynamicCds,
+          lds: o.xds !== undefined || bootstrap.dynamicLds,
+          onUpdate: (r) => {
+            proxy.apply(mergeResources(base, r));
+            proxy.ready().then(
+              () => {
+                state = 'LIVE';
+              },
+              (err: unknown) =>
+                log(`listener bind failed: ${err instanceof Error ? err.message : String(err)}`),
+            );
+          },
+          onEvent: (e) => {
+            if (e.kind === 'nack')
+              log(`xDS NACK ${e.typeUrl}: ${e.nack.errors.map((x) => x.errors[0]?.message).join('; ')}`);
+            if (e.kind === 'disconnected') log(`xDS disconnected: ${e.error}; retrying in ${e.retryInMs} ms`);
+          },
+        });
+        ads.start();
+      } else {
+        await proxy.ready();
+        state = 'LIVE';
+      }
+      let admin: AdminServer | undefined;
+      const shutdown = async () => {
+        state = 'DRAINING';
+        ads?.stop();
+        await proxy.close();
+        await admin?.close();
+      };
+      const adminPort = o.adminPort !== undefined ? Number(o.adminPort) : bootstrap.admin?.port;
+      if (adminPort !== undefined) {
+        admin = new AdminServer({
+          source: proxyAdminSource({
+            node: bootstrap.node,
+            bootstrapJson: json,
+            proxy,
+            ads,
+            state: () => state,
+            shutdown,
+          }),
+          stats,
+          host: bootstrap.admin?.host ?? '127.0.0.1',
+          port: adminPort,
+        });
+        const a = await admin.start();
+        log(`admin API on http://${a.host}:${a.port}`);
+      }
+      for (const l of proxy.listenerViews()) {
+        if (l.boundAddress) log(`listener ${l.name} on ${l.boundAddress.host}:${l.boundAddress.port}`);
+      }
+      log(
+        `proxy ${bootstrap.node.id || '(no node id)'} ${target ? `using xDS at ${target}` : 'serving static config'}`,
+      );
+      const stop = () => {
+        shutdown().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
