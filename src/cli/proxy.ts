@@ -66,7 +66,13 @@ export function registerProxy(program: Command): void {
           else log(`access log ${c.path}: ${r.errors.map((e) => e.message).join('; ')}`);
         }
         if (sinks.length === 0) return undefined;
-        return sinks.length === 1 ? sinks[0] : { log: (e: AccessLogEntry) => sinks.forEach((s) => s.log(e)) };
+        return sinks.length === 1
+          ? sinks[0]
+          : {
+              log: (e: AccessLogEntry) => {
+                for (const s of sinks) s.log(e);
+              },
+            };
       };
       const secrets = new Map(bootstrap.secrets.map((s) => [s.name, s]));
       const proxy = new ProxyServer({ stats, accessLogFor, secrets: (n) => secrets.get(n) });
