@@ -204,5 +204,5 @@ spec:
 test('paths that are not the API are left to the server; wrong methods get 405', async () => {
   assert.equal((await fetch(`${base}/healthz`)).status, 418);
   assert.equal((await fetch(`${base}/apis/apply`)).status, 405);
-  assert.equal((await fetch(`${base}/debug/registryz`)).status, 404);
+  assert.equal((await fetch(`${base}/debug/registryz`)).status, 418);
 });

@@ -105,3 +105,6 @@ export class ControlPlaneClient {
     return (await this.call('GET', '/debug/push_status')).body as PushStatus;
   }
 }
+
+/** Help text of every CLI command's --controlplane flag. */
+export const CONTROLPLANE_FLAG_HELP = `control plane API URL (default: $TRELLIS_CONTROLPLANE or ${DEFAULT_CONTROLPLANE})`;
