@@ -7,6 +7,7 @@ import { registerGet } from './get.js';
 import { registerProxyConfig } from './proxy-config.js';
 import { registerProxyStatus } from './proxy-status.js';
 import { registerControlplane } from './controlplane.js';
+import { registerProxy } from './proxy.js';
 import { registerRun } from './run.js';
 import { registerUp } from './up.js';
 import { registerValidate } from './validate.js';
@@ -29,6 +30,7 @@ registerDelete(program);
 registerProxyStatus(program);
 registerProxyConfig(program);
 registerControlplane(program);
+registerProxy(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`trellis: ${err instanceof Error ? err.message : String(err)}\n`);
