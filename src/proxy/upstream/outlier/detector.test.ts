@@ -91,7 +91,7 @@ test('5 consecutive 5xx eject a host; it receives nothing for base_ejection_time
     s.events.map((e) => [e.action, e.host, e.type, e.timeMs]),
     [
       ['eject', bad.key, 'consecutive_5xx', 0],
-      ['uneject', bad.key, undefined, 30_000],
+      ['uneject', bad.key, 'consecutive_5xx', 30_000],
     ],
   );
 });
@@ -272,4 +272,36 @@ test('hosts leaving the cluster are forgotten; stop() returns ejected hosts', ()
   assert.equal(a.healthy, true);
   assert.equal(s.active(), 0);
   assert.equal(s.clock.pendingTimers, 0);
+});
+
+test('events format as Envoy outlier event log lines', async () => {
+  const { formatOutlierEvent } = await import('./event-log.js');
+  const s = setup(5, { baseEjectionTimeMs: 2000 });
+  const h = s.hosts[0];
+  for (let i = 0; i < 5; i++) s.detector.reportResult(h, 500);
+  s.clock.advance(2000);
+  assert.deepEqual(
+    s.events.map((e) => JSON.parse(formatOutlierEvent(e))),
+    [
+      {
+        type: 'CONSECUTIVE_5XX',
+        timestamp: '1970-01-01T00:00:00.000Z',
+        cluster_name: 'c',
+        upstream_url: h.key,
+        action: 'EJECT',
+        num_ejections: 1,
+        enforced: true,
+        eject_consecutive_event: {},
+      },
+      {
+        type: 'CONSECUTIVE_5XX',
+        timestamp: '1970-01-01T00:00:02.000Z',
+        cluster_name: 'c',
+        upstream_url: h.key,
+        action: 'UNEJECT',
+        num_ejections: 1,
+        enforced: true,
+      },
+    ],
+  );
 });

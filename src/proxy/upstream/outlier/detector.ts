@@ -223,6 +223,7 @@ export class OutlierDetector {
     m.ejected = true;
     m.numEjections++;
     m.ejectedAtMs = this.opts.clock.now();
+    m.lastEjectionType = type;
     this.#setEjectedCount(this.#ejectedCount + 1);
     st.enforcedTotal?.inc();
     st.enforced.get(type)?.inc();
@@ -242,7 +243,14 @@ export class OutlierDetector {
     m.resetConsecutive();
     this.#setEjectedCount(this.#ejectedCount - 1);
     this.hostSet.setHealthFailure(host, 'outlier', false);
-    this.#emit({ action: 'uneject', host: host.key, enforced: true, numEjections: m.numEjections });
+    const event: Omit<OutlierEvent, 'cluster' | 'timeMs'> = {
+      action: 'uneject',
+      host: host.key,
+      enforced: true,
+      numEjections: m.numEjections,
+    };
+    if (m.lastEjectionType !== undefined) event.type = m.lastEjectionType;
+    this.#emit(event);
   }
 
   #setEjectedCount(n: number): void {

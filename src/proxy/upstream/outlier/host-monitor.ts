@@ -1,5 +1,6 @@
 // Per-host outlier state: consecutive error counters, success/failure counts of the current and last
 // interval (external and local origin kept apart), and the ejection record (when, how many times).
+import type { EjectionType } from './types.js';
 
 /** Success and total request counts of one interval, for success-rate and failure-percentage detection. */
 export class SuccessRateBuckets {
@@ -38,6 +39,8 @@ export class HostMonitor {
   /** The ejection time multiplier: times ejected, decaying while the host stays in service. */
   numEjections = 0;
   ejectedAtMs = 0;
+  /** Why the host was last ejected (reported again when it returns). */
+  lastEjectionType: EjectionType | undefined;
 
   resetConsecutive(): void {
     this.consecutive5xx = 0;
