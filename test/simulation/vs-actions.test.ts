@@ -263,3 +263,39 @@ test('a destination without a port on a one-port service uses that port; short n
   );
   assert.deepEqual(sim.call({ host: 'reviews', port: 9080 }).endpoints, ['10.0.2.1:9080']);
 });
+
+test('tcp routes: weighted TCP proxy targets for a TCP service port', async () => {
+  const { fromBinary, toBinary } = await import('@bufbuild/protobuf');
+  const { ListenerSchema } = await import('../../src/generated/envoy/config/listener/v3/listener_pb.js');
+  const { decodeListener } = await import('../../src/proxy/xds-client/decode-listener.js');
+  const { TranslateContext } = await import('../../src/controlplane/translate/context.js');
+  const { listenersFor } = await import('../../src/controlplane/translate/listener/index.js');
+  const yaml = `${SERVICES}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: db, namespace: data }
+spec:
+  hosts: [db]
+  tcp:
+  - match: [{ port: 5432 }]
+    route:
+    - { destination: { host: db, subset: primary }, weight: 80 }
+    - { destination: { host: db, subset: replica }, weight: 20 }
+`;
+  const l = listenersFor(new TranslateContext(snapshotFromYaml(yaml), sidecar())).find(
+    (x) => x.name === '0.0.0.0_5432',
+  );
+  assert.ok(l);
+  const decoded = decodeListener(fromBinary(ListenerSchema, toBinary(ListenerSchema, l)));
+  assert.ok(decoded.ok);
+  const filter = decoded.value.filterChains[0].filter;
+  assert.ok(filter.kind === 'tcp');
+  assert.deepEqual(filter.target, {
+    kind: 'weighted',
+    clusters: [
+      { name: 'outbound|5432|primary|db.data.svc.cluster.local', weight: 80 },
+      { name: 'outbound|5432|replica|db.data.svc.cluster.local', weight: 20 },
+    ],
+  });
+});

@@ -15,7 +15,10 @@ import {
   HttpFilterSchema,
   RdsSchema,
 } from '../../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import { TcpProxySchema } from '../../../generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
+import {
+  type TcpProxy,
+  TcpProxySchema,
+} from '../../../generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import { adsConfigSource, pack } from '../pb.js';
 import { FAULT_FILTER } from '../route/fault.js';
 
@@ -65,8 +68,10 @@ export function httpConnectionManager(o: HcmOptions): Filter {
   });
 }
 
-export function tcpProxy(statPrefix: string, cluster: string): Filter {
+/** A TCP proxy to `cluster`; `configure` may replace the target (VirtualService tcp routes). */
+export function tcpProxy(statPrefix: string, cluster: string, configure?: (tp: TcpProxy) => void): Filter {
   const tp = create(TcpProxySchema, { statPrefix, clusterSpecifier: { case: 'cluster', value: cluster } });
+  configure?.(tp);
   return create(FilterSchema, {
     name: TCP_PROXY_FILTER,
     configType: { case: 'typedConfig', value: pack(TcpProxySchema, tp) },

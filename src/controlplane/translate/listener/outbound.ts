@@ -16,6 +16,7 @@ import {
   VIRTUAL_OUTBOUND,
 } from '../names.js';
 import { socketAddress } from '../pb.js';
+import { applyTcpRoute } from '../route/tcp.js';
 import { httpConnectionManager, tcpProxy } from './filters.js';
 
 /** Istio's outbound capture port. */
@@ -60,7 +61,12 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
             address: socketAddress(address, sp.port),
             bindToPort: false,
             trafficDirection: TrafficDirection.OUTBOUND,
-            filterChains: [create(FilterChainSchema, { name, filters: [tcpProxy(cluster, cluster)] })],
+            filterChains: [
+              create(FilterChainSchema, {
+                name,
+                filters: [tcpProxy(cluster, cluster, (tp) => applyTcpRoute(tp, ctx, svc, sp.port))],
+              }),
+            ],
           }),
         );
       }
