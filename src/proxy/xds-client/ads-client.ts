@@ -52,7 +52,9 @@ export type AdsEvent =
       nack: boolean;
     }
   | { kind: 'ack'; typeUrl: string; versionInfo: string }
-  | { kind: 'nack'; typeUrl: string; nack: NackInfo };
+  | { kind: 'nack'; typeUrl: string; nack: NackInfo }
+  /** onUpdate threw: the resources were accepted (and ACKed) but the runtime failed to apply them. */
+  | { kind: 'update-failed'; error: string };
 
 export interface AdsClientOptions {
   /** Management server as `host:port`. */
@@ -217,7 +219,12 @@ export class AdsClient {
   }
 
   private publish(): void {
-    this.options.onUpdate(this.state.resources());
+    try {
+      this.options.onUpdate(this.state.resources());
+    } catch (err) {
+      // The stream must survive a runtime bug; the event makes it visible.
+      this.emit({ kind: 'update-failed', error: err instanceof Error ? err.message : String(err) });
+    }
     this.resolveFirstUpdate();
   }
 
