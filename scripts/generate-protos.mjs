@@ -106,7 +106,9 @@ const pluginPkg = require.resolve('@bufbuild/protoc-gen-es/package.json');
 const thisScript = new URL(import.meta.url).pathname;
 const inputsMtime = newestMtimeMs([...files.values(), pluginPkg, thisScript]);
 const force = process.argv.includes('--force');
-if (!force && existsSync(stampFile) && statSync(stampFile).mtimeMs >= inputsMtime) {
+// A key output file must exist too, in case part of the tree was deleted by hand.
+const keyOutput = join(outDir, 'envoy/config/bootstrap/v3/bootstrap_pb.ts');
+if (!force && existsSync(stampFile) && existsSync(keyOutput) && statSync(stampFile).mtimeMs >= inputsMtime) {
   process.exit(0);
 }
 
