@@ -198,3 +198,40 @@ test('a DestinationRule exported only to its own namespace does not apply elsewh
 test('the reviews subset clusters exist for the existing rule', () => {
   assert.ok(sim('').clusterNames().includes(reviews('v3')));
 });
+
+test('ServiceEntry with DNS resolution: a STRICT_DNS cluster over its endpoints (or its own host)', () => {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: external, namespace: default }
+spec:
+  hosts: [api.example.com]
+  ports: [{ number: 443, name: https, protocol: HTTPS }]
+  resolution: DNS
+  endpoints: [{ address: a.example.net }, { address: b.example.net }]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: plain, namespace: default }
+spec:
+  hosts: [plain.example.com]
+  ports: [{ number: 80, name: http, protocol: HTTP }]
+  resolution: DNS
+`;
+  const s = new Simulation(snapshotFromYaml(yaml), sidecar());
+  const c = s.cluster('outbound|443||api.example.com');
+  assert.equal(c.type, 'STRICT_DNS');
+  assert.deepEqual(
+    c.loadAssignment?.localities[0].endpoints.map((e) => e.address),
+    [
+      { host: 'a.example.net', port: 443 },
+      { host: 'b.example.net', port: 443 },
+    ],
+  );
+  const plain = s.cluster('outbound|80||plain.example.com');
+  assert.deepEqual(
+    plain.loadAssignment?.localities[0].endpoints.map((e) => e.address),
+    [{ host: 'plain.example.com', port: 80 }],
+  );
+  assert.equal(s.call({ host: 'plain.example.com', port: 80 }).cluster, 'outbound|80||plain.example.com');
+});

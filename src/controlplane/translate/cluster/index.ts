@@ -25,7 +25,7 @@ function serviceClusters(
 ): { messages: Cluster[]; packed: PackedCluster[] } {
   const dr = ctx.destinationRule(svc.hostname);
   return memo(ctx.snapshot, `cds|${svc.hostname}|${resourceKey(dr)}`, () => {
-    const messages = outboundClusters(svc, dr?.spec);
+    const messages = outboundClusters(svc, dr?.spec, (port) => ctx.snapshot.instancesOf(svc.hostname, port));
     return { messages, packed: messages.map((c) => ({ name: c.name, resource: anyPack(ClusterSchema, c) })) };
   });
 }

@@ -28,12 +28,19 @@ import { applyConnectionPool, poolIdleTimeoutMs } from './pool.js';
 import { applyUpstreamProtocol } from './protocol.js';
 import { upstreamTls } from './tls.js';
 
+/** Endpoints of a DNS-resolved service port (ServiceEntry endpoints), as `address:port` pairs. */
+export type DnsEndpoints = (port: number) => readonly { address: string; port: number }[];
+
 /** Every outbound cluster of `service` under its DestinationRule (if any). */
-export function outboundClusters(service: Service, dr: DestinationRuleSpec | undefined): Cluster[] {
+export function outboundClusters(
+  service: Service,
+  dr: DestinationRuleSpec | undefined,
+  dns?: DnsEndpoints,
+): Cluster[] {
   const out: Cluster[] = [];
   for (const port of service.ports) {
-    out.push(outboundCluster(service, port, dr, undefined));
-    for (const subset of dr?.subsets ?? []) out.push(outboundCluster(service, port, dr, subset));
+    out.push(outboundCluster(service, port, dr, undefined, dns));
+    for (const subset of dr?.subsets ?? []) out.push(outboundCluster(service, port, dr, subset, dns));
   }
   return out;
 }
@@ -43,6 +50,7 @@ export function outboundCluster(
   port: ServicePort,
   dr: DestinationRuleSpec | undefined,
   subset: Subset | undefined,
+  dns?: DnsEndpoints,
 ): Cluster {
   const name = outboundClusterName(port.port, subset?.name ?? '', service.hostname);
   const policy = effectivePolicy(dr, port.port, subset);
@@ -53,20 +61,22 @@ export function outboundCluster(
   } else if (service.resolution === 'DNS') {
     cluster.clusterDiscoveryType = { case: 'type', value: Cluster_DiscoveryType.STRICT_DNS };
     applyLoadBalancer(cluster, policy.loadBalancer);
+    // STRICT_DNS resolves each endpoint name; a ServiceEntry without endpoints resolves its own host.
+    const given = dns?.(port.port) ?? [];
+    const targets =
+      given.length > 0 ? given : [{ address: service.hostname, port: port.targetPort ?? port.port }];
     cluster.loadAssignment = create(ClusterLoadAssignmentSchema, {
       clusterName: name,
       endpoints: [
         create(LocalityLbEndpointsSchema, {
-          lbEndpoints: [
+          lbEndpoints: targets.map((t) =>
             create(LbEndpointSchema, {
               hostIdentifier: {
                 case: 'endpoint',
-                value: create(EndpointSchema, {
-                  address: socketAddress(service.hostname, port.targetPort ?? port.port),
-                }),
+                value: create(EndpointSchema, { address: socketAddress(t.address, t.port) }),
               },
             }),
-          ],
+          ),
         }),
       ],
     });
