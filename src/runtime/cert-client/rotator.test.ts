@@ -6,7 +6,12 @@ import { VirtualClock } from '../../common/clock.js';
 import { CertificateAuthority } from '../../controlplane/ca/authority.js';
 import type { SignedChain } from './ca-client.js';
 import { type CertificateRequester, CertificateRotator, type WorkloadCertificate } from './rotator.js';
-import { rootCaSecret, summarizeCertificates, workloadCertificateSecret } from './sds-secrets.js';
+import {
+  describeSecret,
+  rootCaSecret,
+  summarizeCertificates,
+  workloadCertificateSecret,
+} from './sds-secrets.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const HOUR = 3600 * 1000;
@@ -132,4 +137,22 @@ test('the emitted certificate becomes SDS default and ROOTCA secrets that summar
   assert.equal(leaf.notAfter, new Date(T0 + 24 * HOUR).toISOString());
   assert.equal(leaf.isCa, false);
   assert.equal(summarizeCertificates(cert.rootsPem)[0].isCa, true);
+
+  const [row] = describeSecret(secret, T0 + HOUR);
+  assert.deepEqual(
+    { ...row, serial: row.serial === cert.serial },
+    {
+      resourceName: 'default',
+      type: 'Cert Chain',
+      validCert: true,
+      serial: true,
+      notBefore: new Date(T0).toISOString(),
+      notAfter: new Date(T0 + 24 * HOUR).toISOString(),
+      identity: 'spiffe://cluster.local/ns/default/sa/reviews',
+    },
+  );
+  assert.equal(describeSecret(secret, T0 + 25 * HOUR)[0].validCert, false, 'expired');
+  const [rootRow] = describeSecret(roots, T0);
+  assert.equal(rootRow.type, 'CA');
+  assert.equal(rootRow.identity, '');
 });

@@ -58,3 +58,51 @@ export function summarizeCertificates(pem: string): CertificateSummary[] {
     };
   });
 }
+
+/** One row of `trellis proxy-config secret`, in istioctl's columns plus the identity. */
+export interface SecretRow {
+  resourceName: string;
+  type: 'Cert Chain' | 'CA';
+  /** True when `nowMs` lies inside the certificate's validity window. */
+  validCert: boolean;
+  serial: string;
+  notAfter: string;
+  notBefore: string;
+  identity: string;
+}
+
+function inlineText(
+  source: { specifier: { case: string | undefined; value?: unknown } } | undefined,
+): string {
+  const spec = source?.specifier;
+  if (spec?.case === 'inlineString' && typeof spec.value === 'string') return spec.value;
+  if (spec?.case === 'inlineBytes' && spec.value instanceof Uint8Array)
+    return Buffer.from(spec.value).toString('utf8');
+  return '';
+}
+
+/** Rows for a Secret resource: the leaf of a certificate chain, or every root of a validation context. */
+export function describeSecret(secret: Secret, nowMs: number): SecretRow[] {
+  let pem = '';
+  let type: SecretRow['type'];
+  if (secret.type.case === 'tlsCertificate') {
+    pem = inlineText(secret.type.value.certificateChain);
+    type = 'Cert Chain';
+  } else if (secret.type.case === 'validationContext') {
+    pem = inlineText(secret.type.value.trustedCa);
+    type = 'CA';
+  } else {
+    return [];
+  }
+  const certs = summarizeCertificates(pem);
+  const shown = type === 'Cert Chain' ? certs.slice(0, 1) : certs;
+  return shown.map((c) => ({
+    resourceName: secret.name,
+    type,
+    validCert: Date.parse(c.notBefore) <= nowMs && nowMs <= Date.parse(c.notAfter),
+    serial: c.serial,
+    notAfter: c.notAfter,
+    notBefore: c.notBefore,
+    identity: c.identity,
+  }));
+}
