@@ -193,3 +193,23 @@ spec: { address: 10.0.7.1, labels: { app: multi } }
   assert.equal(clusterFor('multi.default.svc.cluster.local:8001'), 'inbound|8001||');
   assert.equal(clusterFor('10.0.7.1'), 'inbound|8001||');
 });
+
+test('gateway server hosts `namespace/host` admit VirtualServices from that namespace only', () => {
+  const yaml = `${SERVICES}${GATEWAY.replace('hosts: ["bookinfo.example.com"]', 'hosts: ["other/bookinfo.example.com"]')}`;
+  const gw = new Simulation(snapshotFromYaml(yaml), ingress());
+  assert.equal(
+    gw.call({ host: 'bookinfo.example.com', port: 8080 }).status,
+    404,
+    'the VirtualService is in default, not other',
+  );
+  const ok = new Simulation(
+    snapshotFromYaml(
+      `${SERVICES}${GATEWAY.replace('hosts: ["bookinfo.example.com"]', 'hosts: ["default/*"]')}`,
+    ),
+    ingress(),
+  );
+  assert.equal(
+    ok.call({ host: 'bookinfo.example.com', port: 8080, path: '/x' }).cluster,
+    'outbound|9080||details.default.svc.cluster.local',
+  );
+});

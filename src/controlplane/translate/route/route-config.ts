@@ -127,9 +127,20 @@ export function gatewayServers(ctx: TranslateContext, port?: number) {
   return out;
 }
 
-function serverHostMatches(serverHost: string, vsHost: string): boolean {
+/**
+ * Whether a Gateway server host (`host` or `namespace/host`; namespace `*`, `.` = the gateway's own, or a
+ * name) admits a VirtualService host from `vsNamespace`.
+ */
+function serverHostMatches(
+  serverHost: string,
+  vsHost: string,
+  vsNamespace: string,
+  gatewayNamespace: string,
+): boolean {
   const slash = serverHost.indexOf('/');
+  const ns = slash < 0 ? '*' : serverHost.slice(0, slash);
   const host = slash < 0 ? serverHost : serverHost.slice(slash + 1);
+  if (ns !== '*' && (ns === '.' ? gatewayNamespace : ns) !== vsNamespace) return false;
   return hostMatches(host, vsHost) || hostMatches(vsHost, host);
 }
 
@@ -138,7 +149,9 @@ export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteCo
   for (const server of gatewayServers(ctx, port)) {
     for (const vs of ctx.snapshot.virtualServices(server.key, ctx.proxy.namespace)) {
       const hosts = vs.resource.spec.hosts ?? [];
-      const matching = hosts.filter((h) => server.hosts.some((sh) => serverHostMatches(sh, h)));
+      const vsNs = vs.resource.metadata.namespace;
+      const gwNs = server.key.slice(0, server.key.indexOf('/'));
+      const matching = hosts.filter((h) => server.hosts.some((sh) => serverHostMatches(sh, h, vsNs, gwNs)));
       if (matching.length === 0) continue;
       const routes = virtualServiceRoutes(ctx, vs, server.key, port);
       for (const host of matching) {
