@@ -294,7 +294,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       head += `${name}: ${h[i + 1]}\r\n`;
     }
     if (this.upChunkEncode) head += 'transfer-encoding: chunked\r\n';
-    conn.write(`${head}\r\n`);
+    conn.writeHead(`${head}\r\n`);
     this.onUpstreamReady();
   }
 

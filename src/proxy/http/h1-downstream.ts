@@ -23,6 +23,10 @@ enum St {
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 function reasonPhrase(status: number): string {
   return STATUS_CODES[status] ?? 'Unknown';
 }
@@ -350,6 +354,9 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
       s += 'connection: close\r\n';
       this.closeAfter = true;
     } else if (this.head.versionMinor === 0) s += 'connection: keep-alive\r\n';
+    // Head and the body bytes that usually follow in the same tick leave in one write (one syscall).
+    this.socket.cork();
+    process.nextTick(uncork, this.socket);
     this.socket.write(`${s}\r\n`, 'latin1');
   }
 
