@@ -119,6 +119,8 @@ export class AdsClient {
     this.client = new grpc.Client(
       this.options.target,
       this.options.credentials ?? grpc.credentials.createInsecure(),
+      // A large mesh's CDS or EDS response easily passes gRPC's 4 MiB default; Envoy sets no limit either.
+      { 'grpc.max_receive_message_length': -1 },
     );
     this.openStream();
   }
