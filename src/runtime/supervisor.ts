@@ -104,7 +104,12 @@ export class Supervisor {
     await waitForPort(this.xdsPort, 15_000, () => cpGone);
     opts.log(`control plane: xDS on 127.0.0.1:${this.xdsPort}, API on http://127.0.0.1:${this.httpPort}`);
 
-    await Promise.all([this.startGateway(), ...opts.workloads.map((w) => this.keepRunning(w))]);
+    // A few at a time: every start loads the proxy and the app at once, and 2 cores thrash beyond that.
+    const queue = [...opts.workloads];
+    const worker = async () => {
+      for (let w = queue.shift(); w; w = queue.shift()) await this.keepRunning(w);
+    };
+    await Promise.all([this.startGateway(), worker(), worker()]);
     writeFileSync(join(opts.stateDir, 'up.pid'), String(process.pid));
   }
 
@@ -139,7 +144,7 @@ export class Supervisor {
     gw.once('exit', (code, signal) => {
       gone = `the ingress gateway exited (${signal ?? code})`;
     });
-    await waitReady(this.gatewayAdminPort, { timeoutMs: 15_000, aborted: () => gone });
+    await waitReady(this.gatewayAdminPort, { timeoutMs: 60_000, aborted: () => gone });
   }
 
   /** Starts a workload and restarts it with back-off whenever it exits, until the mesh stops. */

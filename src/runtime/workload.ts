@@ -76,7 +76,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
     metadata: {
       TRELLIS_OUTBOUND_PORT: String(outboundPort),
       TRELLIS_INBOUND_PORT: String(inboundPort),
-      TRELLIS_APP_PORTS: JSON.stringify(appPorts),
+      TRELLIS_APP_PORTS: appPorts,
       // Every named port is reached through the one inbound listener, which picks the port from Host.
       POD_PORTS: JSON.stringify(opts.ports.map((p) => ({ name: p.name, containerPort: inboundPort }))),
     },
@@ -94,7 +94,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
     sidecarGone = `sidecar exited (${signal ?? code}) before it was ready`;
   });
   try {
-    await waitReady(adminPort, { timeoutMs: opts.readyTimeoutMs ?? 15_000, aborted: () => sidecarGone });
+    await waitReady(adminPort, { timeoutMs: opts.readyTimeoutMs ?? 60_000, aborted: () => sidecarGone });
   } catch (err) {
     terminate(sidecar);
     rmSync(dir, { recursive: true, force: true });
