@@ -194,3 +194,52 @@ test('verification refuses an expired certificate and one from a foreign root', 
   assert.ok(!refused.ok);
   assert.match(refused.errors[0].message, /no trusted root/);
 });
+
+test('a staged rotation trusts the next root first and signs with it only after the activation delay', async () => {
+  const clock = new VirtualClock(T0);
+  const ca = await CertificateAuthority.selfSigned({ clock });
+  const oldRoot = ca.root.serialNumber;
+  const bundles: string[][] = [];
+  ca.onTrustBundleChange((b) => bundles.push(b));
+  await ca.rotateRoot({ activationDelayMs: 60_000 });
+  assert.equal(ca.rotationPending, true);
+  assert.equal(bundles.length, 1);
+  assert.equal(bundles[0].length, 2, 'the next root is distributed before it signs');
+  const stillOld = await issueWorkload(ca, 'default', 'reviews');
+  assert.equal(parseCertificates(stillOld.certChainPem[1])[0].serialNumber, oldRoot);
+  await assert.rejects(ca.rotateRoot(), /already staged/);
+
+  const activated = new Promise<string[]>((resolve) => ca.onTrustBundleChange(resolve));
+  clock.advance(60_000);
+  const bundle = await activated;
+  assert.equal(ca.rotationPending, false);
+  assert.notEqual(ca.root.serialNumber, oldRoot);
+  assert.equal(bundle.length, 2, 'new root signs, old root stays for its leaves');
+  assert.equal(bundle[0], bundles[0][1], 'the staged root is now first');
+  const fresh = await issueWorkload(ca, 'default', 'reviews');
+  assert.ok(
+    (await verifyWorkloadChain(fresh.certChainPem[0], bundles[0].join(''), clock.now())).ok,
+    'a peer holding the staged bundle already trusts the new leaves',
+  );
+  ca.close();
+});
+
+test('a rotated root and its retired predecessor survive a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'trellis-ca-'));
+  try {
+    const clock = new VirtualClock(T0);
+    const ca = await CertificateAuthority.selfSigned({ stateDir: dir, clock });
+    const oldRoot = ca.root.serialNumber;
+    await ca.rotateRoot();
+    ca.close();
+    const restarted = await CertificateAuthority.selfSigned({ stateDir: dir, clock });
+    assert.equal(restarted.root.serialNumber, ca.root.serialNumber);
+    const bundle = restarted.trustBundlePem().map((p) => parseCertificates(p)[0].serialNumber);
+    assert.deepEqual(bundle, [ca.root.serialNumber, oldRoot]);
+    clock.advance(25 * HOUR);
+    assert.equal(restarted.trustBundlePem().length, 1, 'the overlap ends on schedule after the restart');
+    restarted.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,12 +1,10 @@
 // The certificate authority: signs workload CSRs with the identity the caller proved, keeps the trust
-// bundle (current root plus retired roots during their overlap), and rotates its own self-signed root.
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// bundle (signing root, a staged next root, retired roots in their overlap), and rotates its own root.
 import { type Clock, systemClock, type TimerHandle } from '../../common/clock.js';
 import { checkRequestedIdentity, issueLeaf, parseAndCheckCsr } from './leaf.js';
+import { RetiredRoots } from './retired-roots.js';
 import {
   type CaFiles,
-  caDir,
   createSelfSignedRoot,
   loadCaFiles,
   loadOrCreateSelfSignedRoot,
@@ -15,14 +13,12 @@ import {
 } from './root.js';
 import { DEFAULT_TRUST_DOMAIN, spiffeUri, type WorkloadIdentity } from './spiffe.js';
 import type { CallerIdentity } from './token.js';
-import { DEFAULT_KEY_TYPE, type KeyType, parseCertificates, toPem, type x509 } from './x509.js';
+import { DEFAULT_KEY_TYPE, type KeyType, toPem, type x509 } from './x509.js';
 
 /** Workload certificate lifetime when the caller asks for none: 24 h (ms). */
 export const DEFAULT_CERT_TTL_MS = 24 * 3600 * 1000;
 /** Longest lifetime a caller may get: 90 days (ms); longer requests are shortened to it. */
 export const DEFAULT_MAX_CERT_TTL_MS = 90 * 24 * 3600 * 1000;
-// setTimeout holds at most 2^31−1 ms (~24.8 days); longer waits re-arm.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CertificateAuthorityOptions {
   trustDomain?: string;
@@ -46,24 +42,17 @@ export interface IssuedCertificate {
   spiffeId: string;
 }
 
-interface RetiredRoot {
-  cert: x509.X509Certificate;
-  keepUntilMs: number;
-}
-
-const RETIRED_FILE = 'retired-roots.json';
-
 export class CertificateAuthority {
   readonly trustDomain: string;
   private readonly clock: Clock;
   private readonly defaultTtlMs: number;
   private readonly maxTtlMs: number;
   private readonly rootOverlapMs: number;
-  private retired: RetiredRoot[] = [];
+  private readonly retired: RetiredRoots;
+  private staged: { material: SigningMaterial; timer: TimerHandle } | undefined;
   /** Latest notAfter of any leaf signed under the current root (ms), so a rotation keeps it trusted. */
   private latestLeafExpiryMs = 0;
   private readonly listeners = new Set<(rootsPem: string[]) => void>();
-  private retireTimer: TimerHandle | undefined;
 
   private constructor(
     private material: SigningMaterial,
@@ -74,6 +63,7 @@ export class CertificateAuthority {
     this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_CERT_TTL_MS;
     this.maxTtlMs = options.maxTtlMs ?? DEFAULT_MAX_CERT_TTL_MS;
     this.rootOverlapMs = options.rootOverlapMs ?? this.defaultTtlMs;
+    this.retired = new RetiredRoots(this.clock, options.stateDir, () => this.emit());
   }
 
   /** Trellis's own root: loaded from `<stateDir>/ca/` or created there on first start (memory only without). */
@@ -88,7 +78,7 @@ export class CertificateAuthority {
       ? (await loadOrCreateSelfSignedRoot(options.stateDir, rootOptions)).material
       : await createSelfSignedRoot(rootOptions);
     const ca = new CertificateAuthority(material, options);
-    await ca.loadRetiredRoots();
+    await ca.retired.load();
     return ca;
   }
 
@@ -108,12 +98,18 @@ export class CertificateAuthority {
     return this.material.keyType;
   }
 
-  /** PEMs of every root a peer must trust now: the current root first, then retired roots in overlap. */
+  /**
+   * PEMs of every root a peer must trust now: the signing root first, then a staged next root (trusted
+   * before it signs), then retired roots still inside their overlap.
+   */
   trustBundlePem(): string[] {
-    const now = this.clock.now();
-    return [this.material.root, ...this.retired.filter((r) => r.keepUntilMs > now).map((r) => r.cert)].map(
-      toPem,
-    );
+    const staged = this.staged ? [this.staged.material.root] : [];
+    return [this.material.root, ...staged, ...this.retired.live()].map(toPem);
+  }
+
+  /** True while a staged root waits for its activation. */
+  get rotationPending(): boolean {
+    return this.staged !== undefined;
   }
 
   /** Called with the new bundle whenever it changes (root rotation, end of an overlap). Returns unsubscribe. */
@@ -160,94 +156,57 @@ export class CertificateAuthority {
   }
 
   /**
-   * Replaces the self-signed root with a new one. New leaves are signed by the new root at once; the old
-   * root stays in the trust bundle until every leaf it signed has expired (at least `rootOverlapMs`), so
-   * peers holding either generation keep verifying each other while rotators renew.
+   * Replaces the self-signed root, in up to three steps so that no peer ever meets a leaf it cannot verify:
+   * the new root joins the trust bundle at once; after `activationDelayMs` (long enough for the bundle to
+   * reach every proxy; 0 = at once) it signs all new leaves; the old root stays trusted until every leaf it
+   * signed has expired (at least `rootOverlapMs`). A staged root lives in memory only: a restart cancels it.
    */
-  async rotateRoot(): Promise<void> {
-    if (!this.material.selfSigned)
+  async rotateRoot(options: { activationDelayMs?: number } = {}): Promise<void> {
+    if (!this.material.selfSigned) {
       throw new Error('only a self-signed root is rotated here; replace the supplied CA files instead');
-    const now = this.clock.now();
+    }
+    if (this.staged) throw new Error('a root rotation is already staged');
     const next = await createSelfSignedRoot({
       keyType: this.material.keyType,
       organization: this.trustDomain,
-      nowMs: now,
+      nowMs: this.clock.now(),
     });
-    const keepUntilMs = Math.max(now + this.rootOverlapMs, this.latestLeafExpiryMs);
-    this.retired = [
-      ...this.retired.filter((r) => r.keepUntilMs > now),
-      { cert: this.material.root, keepUntilMs },
-    ];
-    this.material = next;
-    this.latestLeafExpiryMs = 0;
-    if (this.options.stateDir) {
-      await this.saveRetiredRoots();
-      await saveSelfSignedRoot(this.options.stateDir, next);
+    const delay = options.activationDelayMs ?? 0;
+    if (delay <= 0) {
+      await this.activate(next);
+      return;
     }
-    this.scheduleRetirement();
+    const timer = this.clock.setTimeout(() => {
+      if (this.staged?.material !== next) return;
+      void this.activate(next).catch(() => {});
+    }, delay);
+    this.staged = { material: next, timer };
     this.emit();
   }
 
-  /** Stops the retirement timer (the CA keeps working; bundles are still filtered by time). */
+  /** Makes `next` the signing root and retires the current one with its overlap. */
+  private async activate(next: SigningMaterial): Promise<void> {
+    if (this.staged?.material === next) this.staged = undefined;
+    const now = this.clock.now();
+    const old = this.material;
+    this.material = next;
+    const keepUntilMs = Math.max(now + this.rootOverlapMs, this.latestLeafExpiryMs);
+    this.latestLeafExpiryMs = 0;
+    // Retire before replacing on disk: a crash in between leaves the old root trusted, never lost.
+    await this.retired.add(old.root, keepUntilMs);
+    if (this.options.stateDir) await saveSelfSignedRoot(this.options.stateDir, next);
+    this.emit();
+  }
+
+  /** Stops the CA's timers (retirement, staged activation); signing keeps working. */
   close(): void {
-    if (this.retireTimer !== undefined) this.clock.clearTimeout(this.retireTimer);
-    this.retireTimer = undefined;
+    this.retired.close();
+    if (this.staged) this.clock.clearTimeout(this.staged.timer);
+    this.staged = undefined;
   }
 
   private emit(): void {
     const bundle = this.trustBundlePem();
     for (const listener of this.listeners) listener(bundle);
-  }
-
-  /** Fires at the next retired root's end of overlap, drops it and tells listeners. */
-  private scheduleRetirement(): void {
-    this.close();
-    const now = this.clock.now();
-    const live = this.retired.filter((r) => r.keepUntilMs > now);
-    if (live.length === 0) return;
-    const next = Math.min(...live.map((r) => r.keepUntilMs));
-    this.retireTimer = this.clock.setTimeout(
-      () => {
-        this.retireTimer = undefined;
-        const t = this.clock.now();
-        const before = this.retired.length;
-        this.retired = this.retired.filter((r) => r.keepUntilMs > t);
-        if (this.retired.length !== before) {
-          if (this.options.stateDir) void this.saveRetiredRoots().catch(() => {});
-          this.emit();
-        }
-        this.scheduleRetirement();
-      },
-      Math.min(next - now, MAX_TIMER_MS),
-    );
-  }
-
-  private async saveRetiredRoots(): Promise<void> {
-    if (!this.options.stateDir) return;
-    const data = this.retired.map((r) => ({
-      certPem: toPem(r.cert),
-      keepUntil: new Date(r.keepUntilMs).toISOString(),
-    }));
-    await writeFile(join(caDir(this.options.stateDir), RETIRED_FILE), JSON.stringify(data, null, 2) + '\n');
-  }
-
-  private async loadRetiredRoots(): Promise<void> {
-    if (!this.options.stateDir) return;
-    let text: string;
-    try {
-      text = await readFile(join(caDir(this.options.stateDir), RETIRED_FILE), 'utf8');
-    } catch {
-      return; // none retired yet
-    }
-    const data: unknown = JSON.parse(text);
-    if (!Array.isArray(data)) return;
-    for (const entry of data as unknown[]) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      const { certPem, keepUntil } = entry as { certPem?: unknown; keepUntil?: unknown };
-      if (typeof certPem !== 'string' || typeof keepUntil !== 'string') continue;
-      const [cert] = parseCertificates(certPem);
-      if (cert) this.retired.push({ cert, keepUntilMs: Date.parse(keepUntil) });
-    }
-    this.scheduleRetirement();
   }
 }
