@@ -168,6 +168,33 @@ describe('proxy local replies and bad input', () => {
     assert.match(endless, /^HTTP\/1\.1 431 /);
   });
 
+  it('survives 200 randomly mutated requests over real sockets', async () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const base =
+      'POST /ok HTTP/1.1\r\nhost: app.local\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+    const inputs = Array.from({ length: 200 }, () => {
+      let t = base;
+      for (let k = 0; k < 3; k++) {
+        const pos = Math.floor(rnd() * t.length);
+        t =
+          t.slice(0, pos) +
+          String.fromCharCode(Math.floor(rnd() * 256)) +
+          t.slice(pos + (rnd() < 0.5 ? 1 : 0));
+      }
+      return t;
+    });
+    for (let i = 0; i < inputs.length; i += 20) {
+      const outs = await Promise.all(
+        inputs.slice(i, i + 20).map((t) => rawExchange(port, Buffer.from(t, 'latin1'), 500)),
+      );
+      for (const out of outs) assert.ok(out === '' || /^HTTP\/1\.1 [1-5]\d\d /.test(out), out.slice(0, 80));
+    }
+  });
+
   it('still serves after bad input', async () => {
     const res = await request(port, { path: '/ok', headers: { host: 'app.local' } });
     assert.equal(res.status, 200);
