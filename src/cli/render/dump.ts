@@ -34,6 +34,16 @@ export function section(dump: unknown, name: string): Json | undefined {
   return arr(at(dump, 'configs')).find((c) => str(c['@type']).endsWith(`.${name}`));
 }
 
+/**
+ * The bootstrap's static resources of one kind that the kind's own section does not list, so a dump that
+ * only carries them inside the bootstrap still shows them (Envoy lists them in both places).
+ */
+function bootstrapStatics(dump: unknown, field: 'listeners' | 'clusters', listed: readonly Json[]): Json[] {
+  const names = new Set(listed.map((r) => str(r.name)));
+  const statics = arr(at(section(dump, 'BootstrapConfigDump'), 'bootstrap', 'static_resources', field));
+  return statics.filter((r) => !names.has(str(r.name)));
+}
+
 /** Every listener: static ones, then dynamic ones in their active (else warming, draining) state. */
 export function listenersOf(dump: unknown): Json[] {
   const s = section(dump, 'ListenersConfigDump');
@@ -42,17 +52,18 @@ export function listenersOf(dump: unknown): Json[] {
     const state = d.active_state ?? d.warming_state ?? d.draining_state;
     if (isObject(state) && isObject(state.listener)) out.push(state.listener);
   }
-  return out;
+  return [...bootstrapStatics(dump, 'listeners', out), ...out];
 }
 
 /** Every cluster: static, then dynamic active, then warming. */
 export function clustersOf(dump: unknown): Json[] {
   const s = section(dump, 'ClustersConfigDump');
-  return [
+  const listed = [
     ...arr(s?.static_clusters),
     ...arr(s?.dynamic_active_clusters),
     ...arr(s?.dynamic_warming_clusters),
   ].map((c) => obj(c.cluster));
+  return [...bootstrapStatics(dump, 'clusters', listed), ...listed];
 }
 
 /** Every route configuration: static, then dynamic. */
