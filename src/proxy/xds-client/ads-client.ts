@@ -53,7 +53,7 @@ export type AdsEvent =
     }
   | { kind: 'ack'; typeUrl: string; versionInfo: string }
   | { kind: 'nack'; typeUrl: string; nack: NackInfo }
-  /** onUpdate threw: the resources were accepted (and ACKed) but the runtime failed to apply them. */
+  /** onUpdate (or the client itself) threw while handling a response. */
   | { kind: 'update-failed'; error: string };
 
 export interface AdsClientOptions {
@@ -183,7 +183,15 @@ export class AdsClient {
       if (this.call !== call) return;
       this.connected = true;
       this.backoff.reset();
-      this.onResponse(resp);
+      try {
+        this.onResponse(resp);
+      } catch (err) {
+        // A decoder bug must not take the process down; the response stays unanswered and visible.
+        this.emit({
+          kind: 'update-failed',
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+      }
     });
     call.on('error', (err: grpc.ServiceError) =>
       onEnd(`${grpc.status[err.code] ?? err.code}: ${err.details || err.message}`),
