@@ -57,7 +57,8 @@ export class ProxyServer {
   constructor(opts: ProxyServerOptions) {
     const now = opts.clock ?? Date.now;
     const random = opts.random ?? Math.random;
-    this.clusters = new ClusterManager(opts.stats, random, now);
+    const secrets: SecretLookup = opts.secrets ?? (() => undefined);
+    this.clusters = new ClusterManager(opts.stats, random, now, secrets);
     this.services = {
       clusters: this.clusters,
       stats: opts.stats,
@@ -67,8 +68,7 @@ export class ProxyServer {
       accessLogFor: opts.accessLogFor,
       routeSlot: (name) => this.slot(name),
     };
-    const staticSecrets: SecretLookup = () => undefined;
-    this.listeners = new ListenerManager(this.services, opts.secrets ?? staticSecrets);
+    this.listeners = new ListenerManager(this.services, secrets);
   }
 
   private slot(name: string): RouteSlot {

@@ -291,7 +291,7 @@ export function closeServer(s: net.Server): Promise<void> {
 }
 
 /** A self-signed certificate for `name` (also its SAN), made with the openssl CLI in a temp dir. */
-export function selfSignedCert(name: string): { cert: string; key: string } {
+export function selfSignedCert(name: string, san = `DNS:${name}`): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'trellis-cert-'));
   try {
     execFileSync(
@@ -313,7 +313,7 @@ export function selfSignedCert(name: string): { cert: string; key: string } {
         '-subj',
         `/CN=${name}`,
         '-addext',
-        `subjectAltName=DNS:${name}`,
+        `subjectAltName=${san}`,
       ],
       { stdio: 'ignore' },
     );

@@ -14,6 +14,7 @@ import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from 
 import type { ClusterEntry } from '../upstream/cluster-manager.js';
 import type { Host } from '../upstream/lb/types.js';
 import type { H1UpstreamConnection } from '../upstream/pool/h1-connection.js';
+import type { H2Pool } from '../upstream/pool/h2-pool.js';
 import type { PoolWaiter, ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
 import type { AccessLogEntry } from './access-log-entry.js';
 import { getHeader, type MessageHead } from './h1-head.js';
@@ -260,7 +261,14 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       this.startH2(cluster, host);
     } else {
       this.rawBody = this.downstreamIsH1;
-      const pool = cluster.h1Pool(host);
+      let pool: ReturnType<ClusterEntry['h1Pool']>;
+      try {
+        pool = cluster.h1Pool(host);
+      } catch {
+        // Upstream TLS secrets not available yet: nothing can connect.
+        this.onUpstreamReset('connection failure', '');
+        return;
+      }
       const conn = pool.acquire(this);
       if (conn !== null) this.onPoolReady(conn);
       else if (!this.exchangeDone) this.waitingPool = pool;
@@ -268,7 +276,12 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   }
 
   private startH2(cluster: ClusterEntry, host: Host): void {
-    const session = cluster.h2Pool(host).get();
+    let session: ReturnType<H2Pool['get']>;
+    try {
+      session = cluster.h2Pool(host).get();
+    } catch {
+      session = undefined;
+    }
     if (session === undefined) {
       this.onUpstreamReset('connection failure', '');
       return;

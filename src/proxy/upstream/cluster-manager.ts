@@ -4,6 +4,7 @@
 // state (hosts, pools) of clusters whose definition did not change.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import type tls from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster, ClusterLoadAssignment, LbEndpoint } from '../config/cluster.js';
 import { DEFAULT_CIRCUIT_BREAKERS } from '../config/cluster.js';
@@ -13,6 +14,7 @@ import { HostSet } from './host-set.js';
 import { createLoadBalancer, type Host, type LbContext, type LoadBalancer } from './lb/index.js';
 import { type ClusterLimits, H1Pool } from './pool/h1-pool.js';
 import { H2Pool } from './pool/h2-pool.js';
+import { buildUpstreamTls, type SecretLookup } from './upstream-tls.js';
 
 /** Sweep period for idle upstream connections, ms. */
 const IDLE_SWEEP_MS = 10_000;
@@ -41,6 +43,7 @@ export class ClusterEntry {
     store: StatsStore,
     random: () => number,
     private readonly now: () => number,
+    private readonly secrets: SecretLookup = () => undefined,
   ) {
     this.stats = new ClusterStats(store, cluster.altStatName ?? cluster.name);
     const isDns = cluster.type === 'STRICT_DNS' || cluster.type === 'LOGICAL_DNS';
@@ -70,7 +73,14 @@ export class ClusterEntry {
       p = {};
       this.pools.set(host, p);
     }
-    p.h1 ??= new H1Pool(host, this.cluster.connectTimeoutMs, this.stats, this.limits, this.now);
+    p.h1 ??= new H1Pool(
+      host,
+      this.cluster.connectTimeoutMs,
+      this.stats,
+      this.limits,
+      this.now,
+      this.tlsOptions(false),
+    );
     return p.h1;
   }
 
@@ -80,8 +90,18 @@ export class ClusterEntry {
       p = {};
       this.pools.set(host, p);
     }
-    p.h2 ??= new H2Pool(host, this.cluster.connectTimeoutMs, this.stats);
+    p.h2 ??= new H2Pool(host, this.cluster.connectTimeoutMs, this.stats, this.tlsOptions(true));
     return p.h2;
+  }
+
+  /**
+   * tls.connect options for this cluster's upstream TLS context (undefined for plain text). A missing SDS
+   * secret throws; the caller turns that into a connection failure.
+   */
+  tlsOptions(h2: boolean): tls.ConnectionOptions | undefined {
+    const t = this.cluster.tls;
+    if (t === undefined) return undefined;
+    return buildUpstreamTls(t, this.secrets, h2 ? ['h2'] : []);
   }
 
   updateAssignment(assignment: ClusterLoadAssignment): void {
@@ -181,6 +201,7 @@ export class ClusterManager {
     private readonly store: StatsStore,
     private readonly random: () => number,
     private readonly now: () => number,
+    private readonly secrets: SecretLookup = () => undefined,
   ) {
     this.sweepTimer = setInterval(() => {
       for (const c of this.clusters.values()) c.sweepIdle();
@@ -215,7 +236,7 @@ export class ClusterManager {
         }
         continue;
       }
-      const entry = new ClusterEntry(cluster, assignment, this.store, this.random, this.now);
+      const entry = new ClusterEntry(cluster, assignment, this.store, this.random, this.now, this.secrets);
       entry.hostSetSource = assignment;
       this.clusters.set(name, entry);
     }

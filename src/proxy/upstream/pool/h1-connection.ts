@@ -2,6 +2,7 @@
 // through, parses the response head strictly and forwards the body (raw or de-chunked) to the sink. All
 // per-request state lives in fields; socket listeners are bound once per connection.
 import net from 'node:net';
+import tls from 'node:tls';
 import { type ChunkDataSink, ChunkedScanner, SCAN_ERROR, SCAN_MORE } from '../../http/chunked.js';
 import { BodyMode, findHeadEnd, type MessageHead, newHead, parseResponseHead } from '../../http/h1-head.js';
 import type { H1Pool } from './h1-pool.js';
@@ -41,8 +42,13 @@ export class H1UpstreamConnection implements ChunkDataSink {
 
   constructor(readonly pool: H1Pool) {
     const a = pool.host.address;
-    this.socket = net.connect({ host: a.host, port: a.port, noDelay: true });
-    this.socket.on('connect', this.onConnect);
+    const t = pool.tls;
+    this.socket =
+      t === undefined
+        ? net.connect({ host: a.host, port: a.port, noDelay: true })
+        : tls.connect({ ...t, host: a.host, port: a.port });
+    this.socket.setNoDelay(true);
+    this.socket.on(t === undefined ? 'connect' : 'secureConnect', this.onConnect);
     this.socket.on('data', this.onData);
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
@@ -253,6 +259,7 @@ export class H1UpstreamConnection implements ChunkDataSink {
     this.socket.removeListener('error', this.onError);
     this.socket.removeListener('drain', this.onDrain);
     this.socket.removeListener('connect', this.onConnect);
+    this.socket.removeListener('secureConnect', this.onConnect);
   }
 
   private complete(extraBytes: boolean): void {

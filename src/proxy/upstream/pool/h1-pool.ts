@@ -2,6 +2,7 @@
 // socket is the warmest and least likely to have been closed by the server), new connections opened on
 // demand up to the cluster's max_connections, then requests wait (up to max_pending_requests) or overflow.
 
+import type tls from 'node:tls';
 import type { ClusterStats } from '../cluster-stats.js';
 import type { Host } from '../lb/types.js';
 import { H1UpstreamConnection } from './h1-connection.js';
@@ -30,6 +31,8 @@ export class H1Pool {
     readonly stats: ClusterStats,
     private readonly limits: ClusterLimits,
     private readonly now: () => number,
+    /** tls.connect options when the cluster has an upstream TLS context. */
+    readonly tls: tls.ConnectionOptions | undefined = undefined,
   ) {}
 
   /**

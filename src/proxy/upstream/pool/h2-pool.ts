@@ -1,6 +1,7 @@
 // The HTTP/2 pool of one upstream host: one multiplexed client session (h2c), replaced when it closes or
 // receives GOAWAY. Requests open streams on it; a session that does not connect in time fails its streams.
 import http2 from 'node:http2';
+import type tls from 'node:tls';
 import type { ClusterStats } from '../cluster-stats.js';
 import type { Host } from '../lb/types.js';
 import type { ResetReason } from './types.js';
@@ -17,6 +18,7 @@ export class H2Pool {
     readonly host: Host,
     private readonly connectTimeoutMs: number,
     private readonly stats: ClusterStats,
+    private readonly tls: tls.ConnectionOptions | undefined = undefined,
   ) {}
 
   /** The live session, opening one when needed; undefined after drain. */
@@ -29,12 +31,15 @@ export class H2Pool {
 
   private open(): http2.ClientHttp2Session {
     const a = this.host.address;
-    const authority = a.host.includes(':') ? `http://[${a.host}]:${a.port}` : `http://${a.host}:${a.port}`;
+    const scheme = this.tls === undefined ? 'http' : 'https';
+    const authority = a.host.includes(':')
+      ? `${scheme}://[${a.host}]:${a.port}`
+      : `${scheme}://${a.host}:${a.port}`;
     const stats = this.stats;
     stats.upstreamCxTotal.inc();
     stats.upstreamCxHttp2Total.inc();
     stats.upstreamCxActive.inc();
-    const session = http2.connect(authority, { peerMaxConcurrentStreams: 1000 });
+    const session = http2.connect(authority, { ...this.tls, peerMaxConcurrentStreams: 1000 });
     this.session = session;
     this.failure = undefined;
     let connected = false;
