@@ -13,7 +13,14 @@ import {
 } from './root.js';
 import { DEFAULT_TRUST_DOMAIN, spiffeUri, type WorkloadIdentity } from './spiffe.js';
 import type { CallerIdentity } from './token.js';
-import { DEFAULT_KEY_TYPE, type KeyType, toPem, type x509 } from './x509.js';
+import {
+  DEFAULT_KEY_TYPE,
+  generateKeyPair,
+  type KeyType,
+  privateKeyToPem,
+  toPem,
+  type x509,
+} from './x509.js';
 
 /** Workload certificate lifetime when the caller asks for none: 24 h (ms). */
 export const DEFAULT_CERT_TTL_MS = 24 * 3600 * 1000;
@@ -139,7 +146,22 @@ export class CertificateAuthority {
         : this.defaultTtlMs;
     // A leaf never outlives its signer, whose expiry would invalidate it anyway.
     const notAfterMs = Math.min(now + ttlMs, signer.signingCert.notAfter.getTime());
-    const leaf = await issueLeaf({ csr, identity, notBeforeMs: now, notAfterMs, signer });
+    const leaf = await issueLeaf({
+      publicKey: csr.publicKey,
+      identity,
+      notBeforeMs: now,
+      notAfterMs,
+      signer,
+    });
+    return this.issued(leaf, identity, signer);
+  }
+
+  /** The response for a fresh leaf: chain up to the root, and what rotation needs to remember. */
+  private issued(
+    leaf: x509.X509Certificate,
+    identity: WorkloadIdentity,
+    signer: SigningMaterial,
+  ): IssuedCertificate {
     this.latestLeafExpiryMs = Math.max(this.latestLeafExpiryMs, leaf.notAfter.getTime());
     const chain = [
       leaf,
@@ -153,6 +175,36 @@ export class CertificateAuthority {
       notAfter: leaf.notAfter,
       spiffeId: spiffeUri(identity),
     };
+  }
+
+  /**
+   * A certificate and key for the control plane's own gRPC server (not reachable over the CSR service):
+   * its SPIFFE identity plus the host names and addresses proxies dial, e.g. `localhost`, `127.0.0.1`.
+   */
+  async issueServingCertificate(params: {
+    identity: CallerIdentity;
+    dnsNames?: string[];
+    ipAddresses?: string[];
+    ttlMs?: number;
+  }): Promise<IssuedCertificate & { privateKeyPem: string }> {
+    const identity: WorkloadIdentity = { trustDomain: this.trustDomain, ...params.identity };
+    const keys = await generateKeyPair(DEFAULT_KEY_TYPE);
+    const signer = this.material;
+    const now = this.clock.now();
+    const notAfterMs = Math.min(
+      now + (params.ttlMs ?? this.defaultTtlMs),
+      signer.signingCert.notAfter.getTime(),
+    );
+    const leaf = await issueLeaf({
+      publicKey: keys.publicKey,
+      identity,
+      dnsNames: params.dnsNames,
+      ipAddresses: params.ipAddresses,
+      notBeforeMs: now,
+      notAfterMs,
+      signer,
+    });
+    return { ...this.issued(leaf, identity, signer), privateKeyPem: await privateKeyToPem(keys.privateKey) };
   }
 
   /**

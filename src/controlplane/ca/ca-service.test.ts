@@ -87,3 +87,51 @@ test('a CSR asking for another identity is denied; a malformed CSR is invalid', 
     grpc.status.INVALID_ARGUMENT,
   );
 });
+
+test('the CSR service runs over TLS with a serving certificate the CA issued to the control plane', async () => {
+  const serving = await ca.issueServingCertificate({
+    identity: { namespace: 'trellis-system', serviceAccount: 'controlplane' },
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
+  assert.equal(serving.spiffeId, 'spiffe://cluster.local/ns/trellis-system/sa/controlplane');
+  const tlsServer = new grpc.Server();
+  registerCaService(tlsServer, ca, new JwtAuthenticator((await generateTokenKey()).publicKey));
+  const key = Buffer.from(serving.privateKeyPem);
+  const chain = Buffer.from(serving.certChainPem.slice(0, -1).join(''));
+  const port = await new Promise<number>((resolve, reject) =>
+    tlsServer.bindAsync(
+      '127.0.0.1:0',
+      grpc.ServerCredentials.createSsl(null, [{ private_key: key, cert_chain: chain }]),
+      (e, p) => (e ? reject(e) : resolve(p)),
+    ),
+  );
+  const roots = Buffer.from(ca.trustBundlePem().join(''));
+  const trusted = new CaClient({
+    address: `127.0.0.1:${port}`,
+    credentials: grpc.credentials.createSsl(roots),
+  });
+  const foreignRoots = Buffer.from((await CertificateAuthority.selfSigned()).trustBundlePem().join(''));
+  const distrustful = new CaClient({
+    address: `127.0.0.1:${port}`,
+    credentials: grpc.credentials.createSsl(foreignRoots),
+    timeoutMs: 2000,
+  });
+  try {
+    const { csrPem } = await createKeyAndCsr();
+    // The TLS handshake succeeds; the token (signed by another key) is what gets refused.
+    assert.equal(
+      await code(trusted.createCertificate(csrPem, await issuer.issue('default', 'reviews'))),
+      grpc.status.UNAUTHENTICATED,
+    );
+    assert.equal(
+      await code(distrustful.createCertificate(csrPem, 'x')),
+      grpc.status.UNAVAILABLE,
+      'a client that does not trust the CA root never connects',
+    );
+  } finally {
+    trusted.close();
+    distrustful.close();
+    tlsServer.forceShutdown();
+  }
+});

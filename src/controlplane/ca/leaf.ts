@@ -3,7 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import type { SigningMaterial } from './root.js';
 import { spiffeUri, type WorkloadIdentity } from './spiffe.js';
-import { keyAlgorithm, randomSerial, x509 } from './x509.js';
+import { type CryptoKey, keyAlgorithm, randomSerial, x509 } from './x509.js';
 
 /** The CSR cannot be read, its signature does not verify, or its key type is not accepted. */
 export class CsrError extends Error {
@@ -55,16 +55,20 @@ export function checkRequestedIdentity(csr: x509.Pkcs10CertificateRequest, prove
 }
 
 export interface LeafParams {
-  csr: x509.Pkcs10CertificateRequest;
+  /** The certified key: a CSR's, or one the CA generated for its own server. */
+  publicKey: x509.PublicKey | CryptoKey;
   identity: WorkloadIdentity;
+  /** Host names and IP addresses besides the SPIFFE URI (only for the control plane's serving cert). */
+  dnsNames?: string[];
+  ipAddresses?: string[];
   notBeforeMs: number;
   notAfterMs: number;
   signer: SigningMaterial;
 }
 
 export async function issueLeaf(params: LeafParams): Promise<x509.X509Certificate> {
-  const { csr, signer } = params;
-  const rsaLeaf = csr.publicKey.algorithm.name.startsWith('RSA');
+  const { signer } = params;
+  const rsaLeaf = params.publicKey.algorithm.name.startsWith('RSA');
   const usages = x509.KeyUsageFlags.digitalSignature | (rsaLeaf ? x509.KeyUsageFlags.keyEncipherment : 0);
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
@@ -73,7 +77,7 @@ export async function issueLeaf(params: LeafParams): Promise<x509.X509Certificat
     issuer: signer.signingCert.subject,
     notBefore: new Date(params.notBeforeMs),
     notAfter: new Date(params.notAfterMs),
-    publicKey: csr.publicKey,
+    publicKey: params.publicKey,
     signingKey: signer.signingKey,
     signingAlgorithm: keyAlgorithm(signer.keyType),
     extensions: [
@@ -84,7 +88,14 @@ export async function issueLeaf(params: LeafParams): Promise<x509.X509Certificat
         x509.ExtendedKeyUsage.clientAuth,
       ]),
       await x509.AuthorityKeyIdentifierExtension.create(signer.signingCert.publicKey),
-      new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeUri(params.identity) }], true),
+      new x509.SubjectAlternativeNameExtension(
+        [
+          { type: 'url', value: spiffeUri(params.identity) },
+          ...(params.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+          ...(params.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+        ],
+        true,
+      ),
     ],
   });
 }
