@@ -1,11 +1,14 @@
 // Every cluster a proxy gets: outbound clusters of the services it may see, inbound clusters of its own
 // ports (sidecars), and Istio's BlackHoleCluster / PassthroughCluster.
-import { type Any, anyPack } from '@bufbuild/protobuf/wkt';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { type Any, AnySchema, anyPack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import type { Service } from '../../model/service.js';
 import { memo, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
+import { encodeMetadata } from '../struct-wire.js';
+import { concat, lengthDelimited } from '../wire.js';
 import { inboundCluster } from './inbound.js';
 import { outboundClusters } from './outbound.js';
 import { blackHoleCluster, passthroughCluster } from './special.js';
@@ -26,8 +29,27 @@ function serviceClusters(
   const dr = ctx.destinationRule(svc.hostname);
   return memo(ctx.snapshot, `cds|${svc.hostname}|${resourceKey(dr)}`, () => {
     const messages = outboundClusters(svc, dr?.spec, (port) => ctx.snapshot.instancesOf(svc.hostname, port));
-    return { messages, packed: messages.map((c) => ({ name: c.name, resource: anyPack(ClusterSchema, c) })) };
+    return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
   });
+}
+
+const CLUSTER_TYPE_URL = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+/** Cluster.metadata's field number. */
+const METADATA_FIELD = 25;
+
+/**
+ * Packs a cluster as Any, writing its Struct metadata with the hand encoder (field order does not matter in
+ * protobuf, so the metadata bytes are appended to the rest of the cluster's).
+ */
+export function packCluster(c: Cluster): Any {
+  const fm = c.metadata?.filterMetadata;
+  if (!fm || Object.keys(c.metadata?.typedFilterMetadata ?? {}).length > 0) return anyPack(ClusterSchema, c);
+  const rest = toBinary(ClusterSchema, { ...c, metadata: undefined });
+  const value = concat([
+    rest,
+    ...lengthDelimited(METADATA_FIELD, encodeMetadata(fm as Parameters<typeof encodeMetadata>[0])),
+  ]);
+  return create(AnySchema, { typeUrl: CLUSTER_TYPE_URL, value });
 }
 
 function localClusters(ctx: TranslateContext): Cluster[] {

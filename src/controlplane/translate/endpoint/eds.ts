@@ -2,7 +2,7 @@
 // grouped by locality, with failover priorities or distribute weights from the DestinationRule.
 import { create } from '@bufbuild/protobuf';
 import { labelsMatch } from '../../../api/labels.js';
-import { LocalitySchema, MetadataSchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
+import { LocalitySchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
 import { HealthStatus } from '../../../generated/envoy/config/core/v3/health_check_pb.js';
 import {
   EndpointSchema,
@@ -50,11 +50,8 @@ export function loadAssignment(
       },
       healthStatus: inst.healthy === false ? HealthStatus.UNHEALTHY : HealthStatus.HEALTHY,
       loadBalancingWeight: inst.weight ?? 1,
-      metadata: create(MetadataSchema, {
-        filterMetadata: {
-          istio: { workload: `${inst.namespace};${inst.serviceAccount}`, labels: { ...inst.labels } },
-        },
-      }),
+      // No per-endpoint metadata: peers learn each other's labels through peer metadata exchange, and a
+      // Struct per endpoint would double the cost of encoding endpoints.
     });
     const list = groups.get(locality);
     if (list) list.push(endpoint);
