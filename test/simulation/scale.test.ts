@@ -3,6 +3,7 @@
 // after others on the same snapshot (shared pieces cached, as in a push to many proxies); the cold first
 // proxy of a new snapshot is reported and bounded too.
 import assert from 'node:assert/strict';
+import { availableParallelism, loadavg } from 'node:os';
 import { test } from 'node:test';
 import { Snapshot } from '../../src/controlplane/model/snapshot.js';
 import { clustersFor } from '../../src/controlplane/translate/cluster/index.js';
