@@ -11,6 +11,7 @@ import { VirtualClock } from '../../src/common/clock.js';
 import { CertificateAuthority } from '../../src/controlplane/ca/authority.js';
 import { issueWorkload } from '../../src/controlplane/ca/ca-fixtures.test-util.js';
 import { registerCaService } from '../../src/controlplane/ca/ca-service.js';
+import { spiffeIdFromSubjectAltName } from '../../src/controlplane/ca/spiffe.js';
 import { BootstrapTokenIssuer, generateTokenKey, JwtAuthenticator } from '../../src/controlplane/ca/token.js';
 import { CaClient, caRequester } from '../../src/runtime/cert-client/ca-client.js';
 import { CertificateRotator, type WorkloadCertificate } from '../../src/runtime/cert-client/rotator.js';
@@ -58,7 +59,7 @@ function tlsOptions(cert: Pick<WorkloadCertificate, 'certChainPem' | 'privateKey
 }
 
 function spiffeOf(peer: tls.PeerCertificate): string | undefined {
-  return /URI:(spiffe:\/\/[^,\s]+)/.exec(peer.subjectaltname ?? '')?.[1];
+  return spiffeIdFromSubjectAltName(peer.subjectaltname);
 }
 
 /** A server that answers each line with the client's SPIFFE ID and records TLS errors. */

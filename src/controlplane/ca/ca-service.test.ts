@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CaCallError, CaClient } from '../../runtime/cert-client/ca-client.js';
 import { createKeyAndCsr } from '../../runtime/cert-client/csr.js';
 import { CertificateAuthority } from './authority.js';
-import { registerCaService } from './ca-service.js';
+import { caServiceDefinition, registerCaService } from './ca-service.js';
 import { BootstrapTokenIssuer, generateTokenKey, JwtAuthenticator } from './token.js';
 import { verifyWorkloadChain } from './verify.js';
 
@@ -14,6 +14,7 @@ let server: grpc.Server;
 let client: CaClient;
 let ca: CertificateAuthority;
 let issuer: BootstrapTokenIssuer;
+let boundPort: number;
 
 before(async () => {
   ca = await CertificateAuthority.selfSigned();
@@ -26,6 +27,7 @@ before(async () => {
       err ? reject(err) : resolve(p),
     ),
   );
+  boundPort = port;
   client = new CaClient({ address: `127.0.0.1:${port}` });
 });
 
@@ -134,4 +136,24 @@ test('the CSR service runs over TLS with a serving certificate the CA issued to 
     distrustful.close();
     tlsServer.forceShutdown();
   }
+});
+
+test('a request asking to impersonate another identity through its metadata Struct is denied', async () => {
+  const raw = new grpc.Client(`127.0.0.1:${boundPort}`, grpc.credentials.createInsecure());
+  const { csrPem } = await createKeyAndCsr();
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${await issuer.issue('default', 'reviews')}`);
+  const def = caServiceDefinition.CreateCertificate;
+  const request = {
+    csr: csrPem,
+    validityDurationSeconds: 0,
+    metadata: { ImpersonatedIdentity: 'spiffe://cluster.local/ns/prod/sa/payments' },
+  };
+  const status = await new Promise<grpc.status>((resolve) =>
+    raw.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request, md, (err) =>
+      resolve(err?.code ?? grpc.status.OK),
+    ),
+  );
+  raw.close();
+  assert.equal(status, grpc.status.PERMISSION_DENIED);
 });

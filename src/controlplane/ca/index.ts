@@ -19,7 +19,13 @@ export {
   setUpCertificateAuthority,
   writeTokenFile,
 } from './setup.js';
-export { DEFAULT_TRUST_DOMAIN, parseSpiffeUri, spiffeUri, type WorkloadIdentity } from './spiffe.js';
+export {
+  DEFAULT_TRUST_DOMAIN,
+  parseSpiffeUri,
+  spiffeIdFromSubjectAltName,
+  spiffeUri,
+  type WorkloadIdentity,
+} from './spiffe.js';
 export {
   AuthenticationError,
   type Authenticator,

@@ -1,7 +1,13 @@
 // Tests SPIFFE ID formatting and the strict parsing of IDs and service-account subjects.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseServiceAccountSubject, parseSpiffeUri, serviceAccountSubject, spiffeUri } from './spiffe.js';
+import {
+  parseServiceAccountSubject,
+  parseSpiffeUri,
+  serviceAccountSubject,
+  spiffeIdFromSubjectAltName,
+  spiffeUri,
+} from './spiffe.js';
 
 test('a SPIFFE ID round-trips through its URI', () => {
   const id = { trustDomain: 'cluster.local', namespace: 'default', serviceAccount: 'reviews' };
@@ -30,4 +36,18 @@ test('service-account subjects parse like Kubernetes token subjects', () => {
   });
   assert.equal(parseServiceAccountSubject('system:node:worker-1'), undefined);
   assert.equal(parseServiceAccountSubject('system:serviceaccount:prod:ratings:x'), undefined);
+});
+
+test("the SPIFFE ID is read from Node's subjectaltname text", () => {
+  const id = 'spiffe://cluster.local/ns/default/sa/reviews';
+  assert.equal(spiffeIdFromSubjectAltName(`URI:${id}`), id);
+  assert.equal(spiffeIdFromSubjectAltName(`DNS:localhost, URI:${id}, IP Address:127.0.0.1`), id);
+  assert.equal(spiffeIdFromSubjectAltName(`URI:${JSON.stringify(id)}`), id);
+  assert.equal(spiffeIdFromSubjectAltName('URI:https://example.com/'), undefined);
+  assert.equal(
+    spiffeIdFromSubjectAltName(`URI:${id}, URI:${id}x`),
+    undefined,
+    'two identities are ambiguous',
+  );
+  assert.equal(spiffeIdFromSubjectAltName(undefined), undefined);
 });

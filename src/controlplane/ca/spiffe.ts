@@ -48,3 +48,24 @@ export function parseServiceAccountSubject(
   if (!m || !isValidK8sName(m[1]) || !isValidK8sName(m[2])) return undefined;
   return { namespace: m[1], serviceAccount: m[2] };
 }
+
+/**
+ * The SPIFFE ID in a peer certificate's `subjectaltname` as Node's TLS prints it (`URI:spiffe://…, DNS:…`;
+ * values with special characters come JSON-quoted). Undefined when there is none or more than one.
+ */
+export function spiffeIdFromSubjectAltName(subjectAltName: string | undefined): string | undefined {
+  if (!subjectAltName) return undefined;
+  const ids: string[] = [];
+  for (const m of subjectAltName.matchAll(/(?:^|,\s*)URI:("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
+    let value = m[1];
+    if (value.startsWith('"')) {
+      try {
+        value = JSON.parse(value) as string;
+      } catch {
+        continue;
+      }
+    }
+    if (value.startsWith('spiffe://')) ids.push(value);
+  }
+  return ids.length === 1 ? ids[0] : undefined;
+}
