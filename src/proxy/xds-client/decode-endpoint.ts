@@ -1,5 +1,6 @@
 // Decodes Envoy's ClusterLoadAssignment (localities, priorities, endpoints with health and weight) into the
 // cluster manager's form.
+import { isIP } from 'node:net';
 import { childPath, type Result } from '../../common/result.js';
 import { LocalitySchema } from '../../generated/envoy/config/core/v3/base_pb.js';
 import { HealthStatusSchema } from '../../generated/envoy/config/core/v3/health_check_pb.js';
@@ -120,5 +121,14 @@ export function decodeClusterLoadAssignment(
   const ctx = new DecodeContext(options);
   if (cla.clusterName === '') ctx.error('cluster_name', 'required');
   const value = decodeClusterLoadAssignmentInto(ctx, cla, '');
+  // EDS endpoints are addresses, not names to resolve (DNS clusters carry names in their own load_assignment).
+  value.localities.forEach((l, i) => {
+    l.endpoints.forEach((e, j) => {
+      if (e.address.host !== '' && isIP(e.address.host) === 0) {
+        const p = `endpoints[${i}].lb_endpoints[${j}].endpoint.address.socket_address.address`;
+        ctx.error(p, `"${e.address.host}" is not an IP address`);
+      }
+    });
+  });
   return ctx.result(value);
 }

@@ -1,5 +1,6 @@
 // Decodes Envoy's Listener (address, filter chains with their match and downstream TLS, listener filters)
 // into the listener manager's Listener; exactly one terminal network filter per chain.
+import { isIP } from 'node:net';
 import { childPath, type Result } from '../../common/result.js';
 import { type CidrRange, CidrRangeSchema } from '../../generated/envoy/config/core/v3/address_pb.js';
 import { TrafficDirectionSchema } from '../../generated/envoy/config/core/v3/base_pb.js';
@@ -52,6 +53,15 @@ const LISTENER_FILTERS = new Map<string, string>([
   [HttpInspectorSchema.typeName, 'envoy.filters.listener.http_inspector'],
   [OriginalDstSchema.typeName, 'envoy.filters.listener.original_dst'],
 ]);
+
+/** Listeners bind to an IP address, never a name (Envoy: "malformed IP address"). */
+function decodeListenerAddress(ctx: DecodeContext, l: Listener, path: string) {
+  const addr = decodeAddress(ctx, l.address, path);
+  if (addr.host !== '' && isIP(addr.host) === 0) {
+    ctx.error(childPath(path, 'socket_address.address'), `"${addr.host}" is not an IP address`);
+  }
+  return addr;
+}
 
 function decodeCidrs(ctx: DecodeContext, ranges: CidrRange[], path: string): string[] {
   return ranges.map((r, i) => {
@@ -233,7 +243,7 @@ export function decodeListenerInto(ctx: DecodeContext, l: Listener, path: string
   }
   const listener: DomainListener = {
     name: l.name,
-    address: decodeAddress(ctx, l.address, childPath(path, 'address')),
+    address: decodeListenerAddress(ctx, l, childPath(path, 'address')),
     filterChains,
     listenerFilters: decodeListenerFilters(ctx, l, childPath(path, 'listener_filters')),
     useOriginalDst: l.useOriginalDst ?? false,

@@ -326,3 +326,45 @@ test('Listener from binary: HCM over RDS, filters keep their config; unknown net
     'filter_chains[0].filters[0].typed_config.@type: network filter type type.googleapis.com/stats.PluginConfig not supported by Trellis',
   ]);
 });
+
+test('addresses: listeners bind IPs only, and EDS endpoints are IPs (names belong to DNS clusters)', () => {
+  const l = create(ListenerSchema, {
+    name: 'l',
+    address: socket('localhost', 8080),
+    filterChains: [
+      {
+        filters: [
+          {
+            name: 'tcp',
+            configType: {
+              case: 'typedConfig',
+              value: anyPack(
+                TcpProxySchema,
+                create(TcpProxySchema, {
+                  statPrefix: 't',
+                  clusterSpecifier: { case: 'cluster', value: 'c' },
+                }),
+              ),
+            },
+          },
+        ],
+      },
+    ],
+  });
+  assert.deepEqual(errorsOf(decodeListener(l)), [
+    'address.socket_address.address: "localhost" is not an IP address',
+  ]);
+  const cla = create(ClusterLoadAssignmentSchema, {
+    clusterName: 'c',
+    endpoints: [
+      {
+        lbEndpoints: [
+          { hostIdentifier: { case: 'endpoint', value: { address: socket('db.internal', 5432) } } },
+        ],
+      },
+    ],
+  });
+  assert.deepEqual(errorsOf(decodeClusterLoadAssignment(cla)), [
+    'endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address: "db.internal" is not an IP address',
+  ]);
+});
