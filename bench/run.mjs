@@ -11,6 +11,7 @@ import { BODY_BYTES } from './lib/nginx.mjs';
 import { killAllSync, sleep, stopAll } from './lib/procs.mjs';
 import { markdown, summarize } from './lib/report.mjs';
 import { startScenario, startUpstream } from './lib/scenarios.mjs';
+import { summarizeProfileFile } from './profile-summary.mjs';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const resultsDir = path.join(benchDir, 'results');
@@ -134,11 +135,18 @@ async function main() {
       const written = existsSync(ctx.profileDir)
         ? readdirSync(ctx.profileDir).filter((f) => f.includes(stamp))
         : [];
-      process.stdout.write(
-        written.length > 0
-          ? `CPU profiles: ${written.map((f) => path.relative(process.cwd(), path.join(ctx.profileDir, f))).join(', ')}\n`
-          : 'CPU profiles: none written (Node writes one only when the proxy exits normally on SIGTERM)\n',
-      );
+      if (written.length === 0) {
+        process.stdout.write(
+          'CPU profiles: none written (Node writes one only when the proxy exits on SIGTERM)\n',
+        );
+      }
+      for (const file of written) {
+        const full = path.join(ctx.profileDir, file);
+        process.stdout.write(
+          `\nCPU profile ${path.relative(process.cwd(), full)} (open in Chrome DevTools), ` +
+            `top self time of the busy time:\n${summarizeProfileFile(full, 12)}\n`,
+        );
+      }
     }
   } catch (err) {
     if (interrupted) return; // The signal handler is already stopping everything.
