@@ -78,7 +78,9 @@ describe('proxy upgrades and TCP', () => {
         'all',
         ['*'],
         [
-          route('ws', forward('ws', { upgrades: ['websocket'] }), { path: { kind: 'prefix', value: '/ws' } }),
+          route('ws', forward('ws', { upgrades: ['websocket'], timeoutMs: 150 }), {
+            path: { kind: 'prefix', value: '/ws' },
+          }),
           route('plain', forward('ws')),
         ],
       ),
@@ -106,6 +108,8 @@ describe('proxy upgrades and TCP', () => {
     const { socket, head } = await wsConnect(proxy.listenerPort('http')!, '/ws/chat');
     assert.match(head, /^HTTP\/1\.1 101 /);
     assert.match(head, /sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/i);
+    // Outlive the route timeout: it covers the handshake, not the tunnel.
+    await new Promise((r) => setTimeout(r, 300));
     const echoed = await new Promise<string>((resolve) => {
       let got = '';
       socket.on('data', (d) => {

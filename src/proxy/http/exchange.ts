@@ -103,6 +103,9 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   /** Body bytes pass through exactly as framed (HTTP/1.1 on both sides). */
   rawBody = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Route deadline of the running exchange (epoch ms), 0 when none. */
+  private deadlineMs = 0;
+  private timerDueMs = 0;
   private waitingPool: { cancel(w: PoolWaiter<H1UpstreamConnection>): void } | null = null;
   failureReason = '';
 
@@ -152,18 +155,59 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     st.rqActive.inc();
     const cfg = hcm.config;
     const h = this.headers;
+    // One pass over the request headers: drop hop-by-hop ones, note the few the manager reads.
+    let rid: string | undefined;
+    let xfp = false;
+    let xffAt = -1;
+    const keepUpgrade = this.upgrade !== '';
+    for (let i = 0; i < h.length; i += 2) {
+      switch (h[i]) {
+        case 'connection':
+        case 'keep-alive':
+        case 'proxy-connection':
+        case 'expect':
+        case 'x-envoy-expected-rq-timeout-ms':
+          h[i] = '';
+          h[i + 1] = '';
+          break;
+        case 'upgrade':
+          if (!keepUpgrade) {
+            h[i] = '';
+            h[i + 1] = '';
+          }
+          break;
+        case 'x-request-id':
+          rid = h[i + 1];
+          break;
+        case 'x-forwarded-proto':
+          xfp = true;
+          break;
+        case 'x-forwarded-for':
+          xffAt = i + 1;
+          break;
+      }
+    }
     // Request id: keep the caller's unless this is an edge request from outside and not preserved.
-    let rid = getHeader(h, 'x-request-id');
     if (cfg.generateRequestId) {
-      const regenerate =
-        rid === undefined ||
-        (cfg.useRemoteAddress && !cfg.preserveExternalRequestId && !isInternalAddress(this.remoteAddress));
-      if (regenerate) {
+      if (rid === undefined) {
+        rid = uuidV4();
+        h.push('x-request-id', rid);
+      } else if (
+        cfg.useRemoteAddress &&
+        !cfg.preserveExternalRequestId &&
+        !isInternalAddress(this.remoteAddress)
+      ) {
         rid = uuidV4();
         setHeader(h, 'x-request-id', rid);
       }
     }
     this.requestId = rid ?? '';
+    if (cfg.useRemoteAddress) {
+      if (xffAt >= 0) h[xffAt] = `${h[xffAt]},${this.remoteAddress}`;
+      else h.push('x-forwarded-for', this.remoteAddress);
+      if (xfp) setHeader(h, 'x-forwarded-proto', this.scheme);
+      else h.push('x-forwarded-proto', this.scheme);
+    } else if (!xfp) h.push('x-forwarded-proto', this.scheme);
     if (cfg.stripAnyHostPort) {
       const c = this.authority.lastIndexOf(':');
       if (c > 0 && this.authority.indexOf(']', c) < 0) this.authority = this.authority.slice(0, c);
@@ -214,22 +258,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       return;
     }
     this.host = host;
-    // Request header edits (Envoy's connection manager, then the router).
-    removeHeader(h, 'connection');
-    removeHeader(h, 'keep-alive');
-    removeHeader(h, 'proxy-connection');
-    removeHeader(h, 'expect');
-    if (this.upgrade === '') removeHeader(h, 'upgrade');
-    else if (this.downstreamIsH1) h.push('connection', 'upgrade');
-    if (cfg.useRemoteAddress) {
-      const xff = getHeader(h, 'x-forwarded-for');
-      setHeader(
-        h,
-        'x-forwarded-for',
-        xff === undefined ? this.remoteAddress : `${xff},${this.remoteAddress}`,
-      );
-      setHeader(h, 'x-forwarded-proto', this.scheme);
-    } else if (getHeader(h, 'x-forwarded-proto') === undefined) h.push('x-forwarded-proto', this.scheme);
+    if (keepUpgrade && this.downstreamIsH1) h.push('connection', 'upgrade');
     let timeoutMs = route.timeoutMs;
     if (route.grpcTimeoutHeaderMaxMs !== undefined && this.isGrpc) {
       const gt = getHeader(h, 'grpc-timeout');
@@ -239,7 +268,11 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
         timeoutMs = max > 0 ? Math.min(t, max) : t;
       }
     }
-    if (timeoutMs > 0) setHeader(h, 'x-envoy-expected-rq-timeout-ms', String(timeoutMs));
+    if (timeoutMs > 0)
+      h.push(
+        'x-envoy-expected-rq-timeout-ms',
+        timeoutMs === route.timeoutMs ? route.timeoutText : String(timeoutMs),
+      );
     const rewritten = rewritePath(route, this.path);
     if (rewritten !== undefined) {
       this.originalPath = this.path;
@@ -255,7 +288,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     cluster.stats.upstreamRqActive.inc();
     host.activeRequests++;
     this.upstreamStartMs = this.startMs;
-    if (timeoutMs > 0) this.timer = setTimeout(this.onTimeout, timeoutMs);
+    if (timeoutMs > 0) this.armDeadline(this.startMs + timeoutMs);
     if ((cluster.http2 || this.isGrpc) && this.upgrade === '') {
       this.rawBody = false;
       this.startH2(cluster, host);
@@ -407,8 +440,41 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     );
   }
 
-  private readonly onTimeout = (): void => {
+  /**
+   * Arms the route deadline (epoch ms). The timer object outlives exchanges: a pending timer that fires no
+   * later than the new deadline is kept and re-armed when it fires early, so steady traffic on a
+   * connection creates a timer about once per timeout period rather than once per request.
+   */
+  private armDeadline(deadline: number): void {
+    this.deadlineMs = deadline;
+    if (this.timer !== null && this.timerDueMs <= deadline) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerDueMs = deadline;
+    this.timer = setTimeout(this.onTimer, Math.max(1, deadline - this.hcm.services.now()));
+  }
+
+  /** Drops the deadline timer (the connection or stream is gone). */
+  disposeTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private readonly onTimer = (): void => {
     this.timer = null;
+    const deadline = this.deadlineMs;
+    if (deadline === 0 || this.exchangeDone) return;
+    const now = this.hcm.services.now();
+    if (now < deadline) {
+      this.timerDueMs = deadline;
+      this.timer = setTimeout(this.onTimer, deadline - now);
+      return;
+    }
+    this.onTimeout();
+  };
+
+  private onTimeout(): void {
     if (this.exchangeDone) return;
     this.cluster?.stats.upstreamRqTimeout.inc();
     this.abortUpstream();
@@ -419,7 +485,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       return;
     }
     this.localReply(504, BODY_UPSTREAM_TIMEOUT, Flag.UpstreamRequestTimeout, 'upstream_response_timeout');
-  };
+  }
 
   /** Drops the upstream side (downstream went away, timeout). */
   abortUpstream(): void {
@@ -488,10 +554,8 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   private finish(): void {
     if (this.exchangeDone) return;
     this.exchangeDone = true;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.deadlineMs = 0;
+    if (!this.downstreamIsH1) this.disposeTimer();
     const st = this.hcm.stats;
     st.rqActive.dec();
     if (this.status > 0) st.set.recordResponse(this.status, this.hcm.services.now() - this.startMs);

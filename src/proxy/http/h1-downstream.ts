@@ -101,6 +101,7 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     const wasTunnel = this.state === St.Tunnel;
     this.state = St.Closed;
     if (!wasTunnel) this.downstreamReset();
+    this.disposeTimer();
   };
 
   private readonly onDownstreamDrain = (): void => {
@@ -413,6 +414,8 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     cluster?.stats.response(101, this.hcm.services.now() - this.upstreamStartMs);
     this.status = 101;
     this.responseStarted = true;
+    // The route timeout covers the handshake, not the life of the tunnel.
+    this.disposeTimer();
     this.hcm.stats.cxUpgradesTotal.inc();
     this.hcm.stats.cxUpgradesActive.inc();
     let s = `HTTP/1.1 101 ${head.reason || 'Switching Protocols'}\r\n`;

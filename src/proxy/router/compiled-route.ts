@@ -38,6 +38,8 @@ export interface CompiledRoute {
   weighted: WeightedTarget[];
   totalWeight: number;
   timeoutMs: number;
+  /** timeoutMs as header text, made once. */
+  timeoutText: string;
   grpcTimeoutHeaderMaxMs: number | undefined;
   prefixRewrite: string | undefined;
   regexRewrite: { re: RE2; substitution: string } | undefined;
@@ -108,6 +110,7 @@ export function compileRoute(route: Route, vh: VirtualHost, rc: RouteConfigurati
     weighted: [],
     totalWeight: 0,
     timeoutMs: 0,
+    timeoutText: '0',
     grpcTimeoutHeaderMaxMs: undefined,
     prefixRewrite: undefined,
     regexRewrite: undefined,
@@ -138,6 +141,7 @@ export function compileRoute(route: Route, vh: VirtualHost, rc: RouteConfigurati
       out.totalWeight = cum;
     }
     out.timeoutMs = a.timeoutMs;
+    out.timeoutText = String(a.timeoutMs);
     out.grpcTimeoutHeaderMaxMs = a.grpcTimeoutHeaderMaxMs;
     out.prefixRewrite = a.prefixRewrite;
     if (a.regexRewrite) {
