@@ -106,7 +106,7 @@ export class HttpResilienceFilters {
     routes: RouteConfiguration | undefined,
     cluster: string,
     random: Random,
-    connection: object | undefined,
+    connection: object | string | undefined,
     faults: ActiveFault[],
   ): FilterOutcome {
     const vhost = routes === undefined ? undefined : this.#vhostConfig(routes, vhostName);

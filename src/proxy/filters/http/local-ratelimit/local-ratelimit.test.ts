@@ -189,6 +189,9 @@ test('per-connection buckets are independent', () => {
   assert.equal(l.decide(r, c1).reply, undefined);
   assert.equal(l.decide(r, c1).reply?.status, 429);
   assert.equal(l.decide(r, c2).reply, undefined);
+  assert.equal(l.decide(r, '10.0.0.1:5000').reply, undefined);
+  assert.equal(l.decide(r, '10.0.0.1:5000').reply?.status, 429);
+  assert.equal(l.decide(r, '10.0.0.1:5001').reply, undefined);
 });
 
 test('config errors name the field', () => {

@@ -27,6 +27,9 @@ export interface RateLimitDecision {
 
 const PASS: RateLimitDecision = {};
 
+/** Per-connection buckets kept by key before the oldest is forgotten. */
+const MAX_KEYED_CONNECTIONS = 10_000;
+
 /** Envoy's `<stat_prefix>.http_local_rate_limit.*` counters. */
 export class LocalRateLimitStats {
   readonly enabled: Counter;
@@ -47,6 +50,8 @@ export class LocalRateLimitStats {
 export class LocalRateLimiter {
   readonly #shared: TokenBucket | undefined;
   readonly #perConnection = new WeakMap<object, TokenBucket>();
+  /** Buckets of connections known by a key (`ip:port`), oldest first; bounded so departed ones age out. */
+  readonly #perConnectionKey = new Map<string, TokenBucket>();
   readonly #replyOps: CompiledHeaderOps;
   readonly #notEnforcedOps: CompiledHeaderOps;
   readonly stats: LocalRateLimitStats | undefined;
@@ -88,8 +93,11 @@ export class LocalRateLimiter {
     return this.#fallback;
   }
 
-  /** Decides one request. `connection`: the downstream connection object, for per-connection buckets. */
-  decide(random: Random, connection?: object): RateLimitDecision {
+  /**
+   * Decides one request. `connection`: the downstream connection (its object, or a key such as the peer's
+   * `ip:port`), for per-connection buckets.
+   */
+  decide(random: Random, connection?: object | string): RateLimitDecision {
     const s = this.settings;
     const bucket = this.#bucket(connection);
     if (bucket === undefined) return PASS;
