@@ -29,7 +29,9 @@ test('a packed cluster with hand-encoded metadata decodes to the same message', 
   const { packCluster } = await import('./cluster/index.js');
   const c = create(ClusterSchema, {
     name: 'outbound|9080|v1|reviews.default.svc.cluster.local',
-    metadata: create(MetadataSchema, { filterMetadata: { istio: { subset: 'v1', default_original_port: 9080 } } }),
+    metadata: create(MetadataSchema, {
+      filterMetadata: { istio: { subset: 'v1', default_original_port: 9080 } },
+    }),
   });
   const back = anyUnpack(packCluster(c), ClusterSchema);
   assert.ok(back && equals(ClusterSchema, back, c));

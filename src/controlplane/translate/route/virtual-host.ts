@@ -4,6 +4,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { hostMatches } from '../../../api/host.js';
 import type { Destination } from '../../../api/index.js';
 import {
+  type Route,
+  RouteSchema,
   type VirtualHost,
   VirtualHostSchema,
 } from '../../../generated/envoy/config/route/v3/route_components_pb.js';
@@ -14,6 +16,7 @@ import { memo, resourceKey } from '../cache.js';
 import { effectivePolicy } from '../cluster/policy.js';
 import type { TranslateContext } from '../context.js';
 import { outboundClusterName, virtualHostName } from '../names.js';
+import { concat, lengthDelimited } from '../wire.js';
 import { expandDelegates } from './delegate.js';
 import { serviceDomains } from './domains.js';
 import { defaultRoute, httpRoutes, type RouteBuild } from './http-route.js';
@@ -117,30 +120,49 @@ export function serviceVirtualHost(
 ): VhostPiece {
   const vs = virtualServiceFor(meshVirtualServices, service.hostname);
   const labels = vs && dependsOnCallerLabels(vs) ? JSON.stringify(ctx.proxy.labels) : '';
-  const key = `vh|${service.hostname}|${port}|${portQualifiedOnly}|${ctx.proxy.namespace}|${vs ? resourceKey(vs.resource) : ''}|${labels}`;
-  return memo(ctx.snapshot, key, () =>
-    vhostPiece(buildServiceVirtualHost(ctx, service, port, vs, portQualifiedOnly)),
-  );
+  const scope = `${service.hostname}|${port}|${ctx.proxy.namespace}|${vs ? resourceKey(vs.resource) : ''}|${labels}`;
+  return memo(ctx.snapshot, `vh|${scope}|${portQualifiedOnly}`, () => {
+    // The routes are the same in the per-port config and the HTTP-proxy config (only domains differ):
+    // built and encoded once, then spliced into each virtual host's bytes.
+    const routes = memo(ctx.snapshot, `routes|${scope}`, () => {
+      const list = serviceRoutes(ctx, service, port, vs);
+      return { list, bytes: list.map((r) => toBinary(RouteSchema, r)) };
+    });
+    const name = virtualHostName(service.hostname, port);
+    const domains = serviceDomains(service, port, ctx.proxy.namespace, ctx.domain, portQualifiedOnly);
+    const message = create(VirtualHostSchema, { name, domains, routes: routes.list });
+    let bytes: Uint8Array | undefined;
+    return {
+      message,
+      bytes: () => {
+        bytes ??= virtualHostBytes(name, domains, routes.bytes);
+        return bytes;
+      },
+    };
+  });
 }
 
-function buildServiceVirtualHost(
+function serviceRoutes(
   ctx: TranslateContext,
   service: Service,
   port: number,
   vs: IndexedVirtualService | undefined,
-  portQualifiedOnly: boolean,
-): VirtualHost {
-  const routes = vs
-    ? virtualServiceRoutes(ctx, vs, 'mesh', port)
-    : [
-        defaultRoute(
-          outboundClusterName(port, '', service.hostname),
-          effectivePolicy(ctx.destinationRule(service.hostname)?.spec, port, undefined).loadBalancer,
-        ),
-      ];
-  return create(VirtualHostSchema, {
-    name: virtualHostName(service.hostname, port),
-    domains: serviceDomains(service, port, ctx.proxy.namespace, ctx.domain, portQualifiedOnly),
-    routes,
-  });
+): Route[] {
+  if (vs) return virtualServiceRoutes(ctx, vs, 'mesh', port);
+  const lb = effectivePolicy(ctx.destinationRule(service.hostname)?.spec, port, undefined).loadBalancer;
+  return [defaultRoute(outboundClusterName(port, '', service.hostname), lb)];
+}
+
+const utf8 = new TextEncoder();
+
+/** VirtualHost{name = 1, domains = 2, routes = 3} from encoded routes. */
+function virtualHostBytes(
+  name: string,
+  domains: readonly string[],
+  routes: readonly Uint8Array[],
+): Uint8Array {
+  const parts = [...lengthDelimited(1, utf8.encode(name))];
+  for (const d of domains) parts.push(...lengthDelimited(2, utf8.encode(d)));
+  for (const r of routes) parts.push(...lengthDelimited(3, r));
+  return concat(parts);
 }
