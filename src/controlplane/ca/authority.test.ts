@@ -80,6 +80,7 @@ test('requested lifetimes are honoured up to the maximum; the trust domain is co
   const capped = await issueWorkload(ca, 'ns1', 'sa1', 30 * 24 * 3600);
   assert.equal(capped.notAfter.getTime() - T0, 48 * HOUR);
   assert.equal(oneHour.spiffeId, 'spiffe://mesh.example/ns/ns1/sa/sa1');
+  await assert.rejects(CertificateAuthority.selfSigned({ trustDomain: 'Bad Domain/' }), /trust domain/);
 });
 
 test('an RSA 2048 root signs, and an RSA workload key is accepted', async () => {

@@ -11,7 +11,7 @@ import {
   type SigningMaterial,
   saveSelfSignedRoot,
 } from './root.js';
-import { DEFAULT_TRUST_DOMAIN, spiffeUri, type WorkloadIdentity } from './spiffe.js';
+import { DEFAULT_TRUST_DOMAIN, isValidTrustDomain, spiffeUri, type WorkloadIdentity } from './spiffe.js';
 import type { CallerIdentity } from './token.js';
 import {
   DEFAULT_KEY_TYPE,
@@ -66,6 +66,9 @@ export class CertificateAuthority {
     private readonly options: CertificateAuthorityOptions,
   ) {
     this.trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    if (!isValidTrustDomain(this.trustDomain)) {
+      throw new Error(`trust domain ${JSON.stringify(this.trustDomain)} is not a lowercase DNS-like name`);
+    }
     this.clock = options.clock ?? systemClock;
     this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_CERT_TTL_MS;
     this.maxTtlMs = options.maxTtlMs ?? DEFAULT_MAX_CERT_TTL_MS;

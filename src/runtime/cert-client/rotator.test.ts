@@ -84,6 +84,9 @@ test('a certificate is renewed at half-life, with a new key and serial', async (
   const third = nextCertificate(rotator);
   clock.advance(12 * HOUR);
   assert.equal((await third).notBefore.getTime(), T0 + 24 * HOUR);
+  const [a, b] = await Promise.all([rotator.renewNow(), rotator.renewNow()]);
+  assert.equal(a, b, 'concurrent renewals share one request');
+  assert.equal(calls(), 4);
   rotator.stop();
   assert.equal(clock.pendingTimers, 0, 'stop cancels the renewal timer');
 });

@@ -70,6 +70,7 @@ export class CertificateRotator {
   private stopped = false;
   private retryMs: number;
   private latest: WorkloadCertificate | undefined;
+  private inflight: Promise<WorkloadCertificate> | undefined;
 
   constructor(private readonly options: CertificateRotatorOptions) {
     this.clock = options.clock ?? systemClock;
@@ -98,14 +99,25 @@ export class CertificateRotator {
     this.timer = undefined;
   }
 
-  /** Gets a new certificate now, announces it and schedules the next renewal. */
-  async renewNow(): Promise<WorkloadCertificate> {
-    const { csrPem, privateKeyPem } = await createKeyAndCsr({
-      keyType: this.options.keyType ?? DEFAULT_KEY_TYPE,
-      spiffeId: this.options.spiffeId,
-    });
-    const signed = await this.options.requestCertificate(csrPem, this.options.validitySeconds ?? 0);
-    const cert = describeSignedChain(signed, privateKeyPem);
+  /** Gets a new certificate now (joining a renewal already under way), announces it, schedules the next. */
+  renewNow(): Promise<WorkloadCertificate> {
+    this.inflight ??= this.renew();
+    return this.inflight;
+  }
+
+  private async renew(): Promise<WorkloadCertificate> {
+    let cert: WorkloadCertificate;
+    try {
+      const { csrPem, privateKeyPem } = await createKeyAndCsr({
+        keyType: this.options.keyType ?? DEFAULT_KEY_TYPE,
+        spiffeId: this.options.spiffeId,
+      });
+      const signed = await this.options.requestCertificate(csrPem, this.options.validitySeconds ?? 0);
+      cert = describeSignedChain(signed, privateKeyPem);
+    } finally {
+      // Cleared before listeners run, so a renewal they (or a timer) start is a new one.
+      this.inflight = undefined;
+    }
     if (this.stopped) return cert;
     this.latest = cert;
     this.retryMs = this.options.retryInitialMs ?? 1000;
