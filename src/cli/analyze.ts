@@ -2,23 +2,37 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { analyzeFiles, formatFinding } from '../analyze/index.js';
+import { CONTROLPLANE_FLAG_HELP, ControlPlaneClient, controlPlaneUrl } from '../controlplane/api/client.js';
+
+interface AnalyzeOptions {
+  filename?: string[];
+  live?: boolean;
+  controlplane?: string;
+  namespace: string;
+  domain: string;
+  output: string;
+}
 
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('find configuration problems across resources (Istio analyzer codes IST01xx)')
-    .requiredOption(
-      '-f, --filename <paths...>',
-      'files or directories of YAML/JSON resources, or - for stdin',
-    )
+    .option('-f, --filename <paths...>', 'files or directories of YAML/JSON resources, or - for stdin')
+    .option('--live', "analyze the running control plane's config instead of files")
+    .option('--controlplane <url>', `${CONTROLPLANE_FLAG_HELP}; implies --live`)
     .option('-n, --namespace <ns>', 'namespace for resources that name none', 'default')
     .option('--domain <domain>', 'cluster domain of service host names', 'cluster.local')
     .option('-o, --output <format>', 'text, json or yaml', 'text')
-    .action(async (opts: { filename: string[]; namespace: string; domain: string; output: string }) => {
-      const { findings } = await analyzeFiles(opts.filename, {
-        namespace: opts.namespace,
-        domain: opts.domain,
-      });
+    .action(async (opts: AnalyzeOptions) => {
+      const live = opts.live || opts.controlplane !== undefined;
+      if (!live && !opts.filename) {
+        process.stderr.write('trellis analyze: give -f <files> or --live\n');
+        process.exitCode = 2;
+        return;
+      }
+      const { findings } = live
+        ? { findings: await new ControlPlaneClient(controlPlaneUrl(opts.controlplane)).analyze() }
+        : await analyzeFiles(opts.filename ?? [], { namespace: opts.namespace, domain: opts.domain });
       if (opts.output === 'json') {
         process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
       } else if (opts.output === 'yaml') {

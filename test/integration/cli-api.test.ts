@@ -234,8 +234,14 @@ describe('trellis apply/get/delete and proxy-config against a running API', () =
   });
 
   it('proxy-status shows sync states and the NACK; proxy-config finds the proxy by name and reads its admin', async () => {
+    const gwVs =
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: gw-vs }\n' +
+      'spec: { hosts: [a.example.com], gateways: [missing-gw], http: [{ route: [{ destination: { host: a } }] }] }\n';
+    const applied = await fetch(`${url}/apis/apply?file=gw.yaml`, { method: 'POST', body: gwVs });
+    assert.equal(applied.status, 200);
     // Independent invocations run side by side: each CLI start costs about a second.
-    const [ps, clusters, listeners, json, log, missing] = await Promise.all([
+    const [analyze, ps, clusters, listeners, json, log, missing] = await Promise.all([
+      trellis(['analyze', '--controlplane', url]),
       trellis(['proxy-status', '--controlplane', url]),
       trellis(['proxy-config', 'cluster', 'static-proxy.default', '--controlplane', url]),
       trellis(['pc', 'listener', 'static-proxy', '--controlplane', url]),
@@ -243,6 +249,11 @@ describe('trellis apply/get/delete and proxy-config against a running API', () =
       trellis(['pc', 'log', 'static-proxy.default', '--level', 'debug', '--controlplane', url]),
       trellis(['pc', 'cluster', 'nobody', '--controlplane', url]),
     ]);
+    assert.equal(analyze.code, 1, analyze.stderr);
+    assert.match(
+      analyze.stdout,
+      /^Error \[IST0101\] \(VirtualService default\/gw-vs \S+\.yaml:\d+\) \[spec\.gateways\[0\]\]/m,
+    );
     assert.equal(ps.code, 0, ps.stderr);
     assert.match(ps.stdout, /^NAME +CDS +LDS +EDS +RDS +SDS +CONTROLPLANE$/m);
     assert.match(ps.stdout, /^static-proxy\.default +SYNCED +STALE +NOT SENT +NOT SENT +NOT SENT +cp-0$/m);
