@@ -73,11 +73,23 @@ export class LocalRateLimiter {
     this.stats = store === undefined ? undefined : new LocalRateLimitStats(store, settings.statPrefix);
   }
 
-  #bucket(connection: object | undefined): TokenBucket | undefined {
+  #bucket(connection: object | string | undefined): TokenBucket | undefined {
     const b = this.settings.tokenBucket;
     if (b === undefined) return undefined;
     if (!this.settings.perConnection || connection === undefined)
       return this.#shared ?? this.#connectionless(b);
+    if (typeof connection === 'string') {
+      let keyed = this.#perConnectionKey.get(connection);
+      if (keyed === undefined) {
+        keyed = new TokenBucket(b, this.clock);
+        this.#perConnectionKey.set(connection, keyed);
+        if (this.#perConnectionKey.size > MAX_KEYED_CONNECTIONS) {
+          const oldest = this.#perConnectionKey.keys().next().value;
+          if (oldest !== undefined) this.#perConnectionKey.delete(oldest);
+        }
+      }
+      return keyed;
+    }
     let bucket = this.#perConnection.get(connection);
     if (bucket === undefined) {
       bucket = new TokenBucket(b, this.clock);
