@@ -13,7 +13,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -112,7 +111,11 @@ if (!force && existsSync(stampFile) && existsSync(keyOutput) && statSync(stampFi
   process.exit(0);
 }
 
-const work = mkdtempSync(join(tmpdir(), 'trellis-protos-'));
+// Work under node_modules/.cache: on the project's file system, so the finished tree can be renamed into
+// place (a rename from /tmp fails across file systems), and outside what tsc and biome look at.
+const cacheDir = join(root, 'node_modules/.cache');
+mkdirSync(cacheDir, { recursive: true });
+const work = mkdtempSync(join(cacheDir, 'trellis-protos-'));
 try {
   const protoDir = join(work, 'proto');
   for (const [name, path] of files) {
