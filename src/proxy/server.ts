@@ -85,16 +85,24 @@ export class ProxyServer {
    * to a missing cluster), then listeners. In-flight requests keep the route and cluster they started with.
    */
   apply(resources: ProxyResources): void {
-    this.clusters.apply(resources.clusters, resources.endpoints);
+    // Compile every changed route table first: a table that fails to compile rejects the whole update
+    // before anything changes.
     const prev = this.resources;
+    const compiled = new Map<string, CompiledRouteTable>();
     for (const [name, rc] of resources.routes) {
-      const s = this.slot(name);
-      if (s.table !== undefined && prev?.routes.get(name) === rc) continue;
-      s.table = new CompiledRouteTable(rc, this.services.random);
+      if (this.slots.get(name)?.table !== undefined && prev?.routes.get(name) === rc) continue;
+      compiled.set(name, new CompiledRouteTable(rc, this.services.random));
     }
+    this.clusters.apply(resources.clusters, resources.endpoints);
+    for (const [name, table] of compiled) this.slot(name).table = table;
     for (const [name, s] of this.slots) if (!resources.routes.has(name)) s.table = undefined;
     this.listeners.apply(resources.listeners);
     this.resources = resources;
+  }
+
+  /** Listeners the last apply could not build (name → reason); they keep their previous config. */
+  listenerErrors(): ReadonlyMap<string, string> {
+    return this.listeners.errors;
   }
 
   /** Resolves once every listener of the last apply is bound; rejects with a bind error. */

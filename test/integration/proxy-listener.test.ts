@@ -179,6 +179,24 @@ describe('proxy listeners', () => {
     keep.destroy();
   });
 
+  it('keeps serving when a listener cannot be built (missing SDS secret) and reports it', async () => {
+    const cur = proxy.current()!;
+    const broken = listener('broken', [
+      chain(hcm(toCluster('a')), {
+        tls: {
+          common: { certificates: [{ kind: 'sds', name: 'not-yet' }], alpnProtocols: [] },
+          requireClientCertificate: false,
+        },
+      }),
+    ]);
+    proxy.apply({ ...cur, listeners: new Map([...cur.listeners, ['broken', broken]]) });
+    assert.match(proxy.listenerErrors().get('broken') ?? '', /SDS secret not-yet/);
+    assert.equal(proxy.listenerPort('broken'), undefined);
+    const r = await httpsGet(proxy.listenerPort('tls')!, 'a.test');
+    assert.equal(JSON.parse(r.body).name, 'a');
+    proxy.apply(cur);
+  });
+
   it('removes a listener: it stops accepting', async () => {
     const port = proxy.listenerPort('plain')!;
     const cur = proxy.current()!;

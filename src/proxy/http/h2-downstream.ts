@@ -83,7 +83,11 @@ class H2Exchange extends HttpExchange {
 
   private readonly onWantTrailers = (): void => {
     const t = this.trailers;
-    this.stream.sendTrailers(t === null ? { 'grpc-status': '0' } : toH2Headers(t, {}));
+    try {
+      this.stream.sendTrailers(t === null ? { 'grpc-status': '0' } : toH2Headers(t, {}));
+    } catch {
+      this.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    }
   };
 
   protected sendBody(buf: Buffer, start: number, end: number): void {

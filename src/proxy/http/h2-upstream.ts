@@ -137,7 +137,13 @@ export class H2UpstreamRequest {
     const s = this.stream;
     if (s === null) return;
     if (trailers !== null && trailers.length > 0) {
-      s.once('wantTrailers', () => s.sendTrailers(toH2Headers(trailers, {})));
+      s.once('wantTrailers', () => {
+        try {
+          s.sendTrailers(toH2Headers(trailers, {}));
+        } catch {
+          s.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        }
+      });
     }
     s.end();
   }

@@ -357,6 +357,7 @@ export class ListenerManager {
 
   /** Adds, updates and removes listeners; unchanged ones (deep-equal config) are left alone. */
   apply(next: ReadonlyMap<string, Listener>): void {
+    this.errors.clear();
     for (const [name, l] of this.listeners) {
       if (!next.has(name)) {
         this.listeners.delete(name);
@@ -366,18 +367,27 @@ export class ListenerManager {
     for (const [name, config] of next) {
       const cur = this.listeners.get(name);
       if (cur !== undefined && isDeepStrictEqual(cur.config, config)) continue;
-      if (
-        cur !== undefined &&
-        isDeepStrictEqual(cur.config.address, config.address) &&
-        cur.config.bindToPort === config.bindToPort
-      ) {
-        cur.update(config);
-        continue;
+      // A listener that cannot be built (e.g. its TLS secret is not there yet) keeps its previous version.
+      try {
+        if (
+          cur !== undefined &&
+          isDeepStrictEqual(cur.config.address, config.address) &&
+          cur.config.bindToPort === config.bindToPort
+        ) {
+          cur.update(config);
+          continue;
+        }
+        const fresh = new ActiveListener(config, this.services, this.secrets);
+        if (cur !== undefined) void cur.close(cur.config.drainTimeMs);
+        this.listeners.set(name, fresh);
+      } catch (err) {
+        this.errors.set(name, err instanceof Error ? err.message : String(err));
       }
-      if (cur !== undefined) void cur.close(cur.config.drainTimeMs);
-      this.listeners.set(name, new ActiveListener(config, this.services, this.secrets));
     }
   }
+
+  /** Listeners the last apply could not build, with the reason (they keep serving their old config). */
+  readonly errors = new Map<string, string>();
 
   /** Resolves when every listener is bound (rejects with the first bind error). */
   async ready(): Promise<void> {
