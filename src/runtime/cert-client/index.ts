@@ -25,4 +25,5 @@ export {
   summarizeCertificates,
   WORKLOAD_SECRET_NAME,
   workloadCertificateSecret,
+  workloadSecrets,
 } from './sds-secrets.js';

@@ -32,6 +32,11 @@ export function rootCaSecret(rootsPem: string, name = ROOT_SECRET_NAME): Secret 
   });
 }
 
+/** Both secrets a sidecar needs, to hand to its SDS secret store on every rotation. */
+export function workloadSecrets(cert: WorkloadCertificate): Secret[] {
+  return [workloadCertificateSecret(cert), rootCaSecret(cert.rootsPem)];
+}
+
 /** What `proxy-config secret` shows per certificate. */
 export interface CertificateSummary {
   serial: string;
