@@ -13,12 +13,12 @@ import { issueWorkload } from '../../src/controlplane/ca/ca-fixtures.test-util.j
 import { registerCaService } from '../../src/controlplane/ca/ca-service.js';
 import { spiffeIdFromSubjectAltName } from '../../src/controlplane/ca/spiffe.js';
 import { BootstrapTokenIssuer, generateTokenKey, JwtAuthenticator } from '../../src/controlplane/ca/token.js';
-import { CaClient, caRequester } from '../../src/runtime/cert-client/ca-client.js';
-import { CertificateRotator, type WorkloadCertificate } from '../../src/runtime/cert-client/rotator.js';
+import { createWorkloadCertificateAgent } from '../../src/runtime/cert-client/ca-client.js';
+import type { CertificateRotator, WorkloadCertificate } from '../../src/runtime/cert-client/rotator.js';
 
 let ca: CertificateAuthority;
 let grpcServer: grpc.Server;
-let caClient: CaClient;
+let caAddress: string;
 let issuer: BootstrapTokenIssuer;
 const open: { close(): void }[] = [];
 
@@ -33,20 +33,20 @@ before(async () => {
       e ? reject(e) : resolve(p),
     ),
   );
-  caClient = new CaClient({ address: `127.0.0.1:${port}` });
+  caAddress = `127.0.0.1:${port}`;
 });
 
 after(() => {
   for (const o of open) o.close();
-  caClient.close();
   grpcServer.forceShutdown();
 });
 
+/** A workload's certificate agent talking to the CA over gRPC with its own bootstrap token. */
 async function workload(namespace: string, serviceAccount: string): Promise<CertificateRotator> {
   const token = await issuer.issue(namespace, serviceAccount);
-  const rotator = new CertificateRotator({ requestCertificate: caRequester(caClient, () => token) });
-  open.push({ close: () => rotator.stop() });
-  return rotator;
+  const agent = createWorkloadCertificateAgent({ address: caAddress, token: () => token });
+  open.push(agent);
+  return agent.rotator;
 }
 
 function tlsOptions(cert: Pick<WorkloadCertificate, 'certChainPem' | 'privateKeyPem' | 'rootsPem'>) {

@@ -109,14 +109,18 @@ test('the CSR service runs over TLS with a serving certificate the CA issued to 
     ),
   );
   const roots = Buffer.from(ca.trustBundlePem().join(''));
+  // Dial the IP, check the DNS SAN (a server name must not be an IP address, RFC 6066).
+  const channelOptions = { 'grpc.ssl_target_name_override': 'localhost' };
   const trusted = new CaClient({
     address: `127.0.0.1:${port}`,
     credentials: grpc.credentials.createSsl(roots),
+    channelOptions,
   });
   const foreignRoots = Buffer.from((await CertificateAuthority.selfSigned()).trustBundlePem().join(''));
   const distrustful = new CaClient({
     address: `127.0.0.1:${port}`,
     credentials: grpc.credentials.createSsl(foreignRoots),
+    channelOptions,
     timeoutMs: 2000,
   });
   try {

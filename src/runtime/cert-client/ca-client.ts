@@ -2,8 +2,11 @@
 // `authorization: Bearer <jwt>`, returning the chain and the trust bundle the CA sent beside it.
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
+import type { Clock } from '../../common/clock.js';
 import type { CertificateRequest, CertificateResponse } from '../../controlplane/ca/ca-messages.js';
 import { caServiceDefinition, TRUST_BUNDLE_HEADER } from '../../controlplane/ca/ca-service.js';
+import type { KeyType } from '../../controlplane/ca/x509.js';
+import { CertificateRotator } from './rotator.js';
 
 /** What the CA answered: leaf first and root last, plus every root trusted now. */
 export interface SignedChain {
@@ -29,6 +32,8 @@ export interface CaClientOptions {
   credentials?: grpc.ChannelCredentials;
   /** Deadline of one call (ms). */
   timeoutMs?: number;
+  /** gRPC channel options, e.g. `grpc.ssl_target_name_override` to check a DNS SAN while dialing an IP. */
+  channelOptions?: grpc.ChannelOptions;
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g;
@@ -38,7 +43,11 @@ export class CaClient {
   private readonly timeoutMs: number;
 
   constructor(options: CaClientOptions) {
-    this.client = new grpc.Client(options.address, options.credentials ?? grpc.credentials.createInsecure());
+    this.client = new grpc.Client(
+      options.address,
+      options.credentials ?? grpc.credentials.createInsecure(),
+      options.channelOptions,
+    );
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -106,4 +115,38 @@ export function caRequester(
   token: TokenSource,
 ): (csrPem: string, validitySeconds: number) => Promise<SignedChain> {
   return async (csrPem, validitySeconds) => client.createCertificate(csrPem, await token(), validitySeconds);
+}
+
+export interface WorkloadCertificateAgentOptions extends CaClientOptions {
+  token: TokenSource;
+  clock?: Clock;
+  keyType?: KeyType;
+  /** Requested certificate lifetime (s); 0 lets the CA choose. */
+  validitySeconds?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * A workload's certificates in one object: a CA client and a rotator renewing through it. Call
+ * `rotator.start()` for the first certificate, subscribe with `rotator.onCertificate`, `close()` at exit.
+ */
+export function createWorkloadCertificateAgent(options: WorkloadCertificateAgentOptions): {
+  rotator: CertificateRotator;
+  close(): void;
+} {
+  const client = new CaClient(options);
+  const rotator = new CertificateRotator({
+    requestCertificate: caRequester(client, options.token),
+    clock: options.clock,
+    keyType: options.keyType,
+    validitySeconds: options.validitySeconds,
+    onError: options.onError,
+  });
+  return {
+    rotator,
+    close: () => {
+      rotator.stop();
+      client.close();
+    },
+  };
 }

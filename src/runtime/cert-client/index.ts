@@ -4,9 +4,11 @@ export {
   CaClient,
   type CaClientOptions,
   caRequester,
+  createWorkloadCertificateAgent,
   fileTokenSource,
   type SignedChain,
   type TokenSource,
+  type WorkloadCertificateAgentOptions,
 } from './ca-client.js';
 export { type CsrOptions, createKeyAndCsr, type KeyAndCsr } from './csr.js';
 export {
