@@ -12,6 +12,7 @@ import { registrationFromNode } from '../registry/node-metadata.js';
 import { debugHandler, type HttpHandler } from './debug.js';
 import { buildSnapshot } from './model/build.js';
 import { type MeshSettings, meshSettings } from './model/mesh.js';
+import { type ChangeScope, configChangeScope } from './xds/scope.js';
 import { AdsServer } from './xds/server.js';
 
 export interface ControlPlaneOptions {
@@ -33,7 +34,9 @@ export class ControlPlane {
   private readonly stops: (() => void)[] = [];
   private rebuildQueued = false;
   private pendingFull = false;
+  private pendingRouters = false;
   private readonly pendingHosts = new Set<string>();
+  private readonly pendingNamespaces = new Set<string>();
   private version = 0;
   xdsPort = 0;
   httpPort = 0;
@@ -79,8 +82,19 @@ export class ControlPlane {
     http.on('request', (req, res) => cp.serve(req, res));
     cp.handlers.push(debugHandler(store, ads));
     cp.stops.push(
-      store.watch(() => cp.queueRebuild(true, [])),
-      registry.onChange((change) => cp.queueRebuild(false, change.hostnames)),
+      store.watch((e) => {
+        const scope = configChangeScope(e, mesh.domain, mesh.rootNamespace);
+        if (!scope.none) cp.queueRebuild(scope);
+      }),
+      registry.onChange((change) =>
+        cp.queueRebuild({
+          full: false,
+          hosts: [...change.hostnames],
+          namespaces: [],
+          routers: false,
+          none: false,
+        }),
+      ),
       store.watchDiagnostics((all) => {
         for (const d of all)
           if (d.broken) log(`config ${d.source} has errors; its last good version keeps serving`);
@@ -116,9 +130,11 @@ export class ControlPlane {
   }
 
   /** Coalesces the changes of one tick into one snapshot rebuild, then hands it to the (debounced) ADS push. */
-  private queueRebuild(full: boolean, hosts: readonly string[]): void {
-    this.pendingFull ||= full;
-    for (const h of hosts) this.pendingHosts.add(h);
+  private queueRebuild(scope: ChangeScope): void {
+    this.pendingFull ||= scope.full;
+    this.pendingRouters ||= scope.routers;
+    for (const h of scope.hosts) this.pendingHosts.add(h);
+    for (const n of scope.namespaces) this.pendingNamespaces.add(n);
     if (this.rebuildQueued) return;
     this.rebuildQueued = true;
     setImmediate(() => this.rebuild());

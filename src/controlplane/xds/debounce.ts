@@ -5,16 +5,29 @@ import type { Clock, TimerHandle } from '../../common/clock.js';
 export interface PushRequest {
   /** Every proxy regenerates everything (config changes); otherwise only proxies seeing `hosts`. */
   full: boolean;
-  /** Service hostnames whose services or endpoints changed. */
+  /** Service hostnames (or host patterns) whose services, endpoints or config changed. */
   hosts: Set<string>;
+  /** Namespaces whose proxies must be pushed (a Sidecar changed). */
+  namespaces?: Set<string>;
+  /** Push every router proxy (a Gateway or gateway-bound config changed). */
+  routers?: boolean;
   reasons: string[];
   /** Clock time of the first change in the batch (ms), for convergence timings. */
   start: number;
 }
 
 export function mergePush(a: PushRequest | undefined, b: PushRequest): PushRequest {
-  if (!a) return { ...b, hosts: new Set(b.hosts), reasons: [...b.reasons] };
+  if (!a) {
+    const copy: PushRequest = { ...b, hosts: new Set(b.hosts), reasons: [...b.reasons] };
+    if (b.namespaces) copy.namespaces = new Set(b.namespaces);
+    return copy;
+  }
   for (const h of b.hosts) a.hosts.add(h);
+  if (b.namespaces) {
+    a.namespaces ??= new Set();
+    for (const n of b.namespaces) a.namespaces.add(n);
+  }
+  a.routers ||= b.routers;
   a.full ||= b.full;
   for (const r of b.reasons) if (!a.reasons.includes(r)) a.reasons.push(r);
   a.start = Math.min(a.start, b.start);

@@ -208,3 +208,22 @@ test('registry-only changes skip proxies that cannot see the changed host', asyn
   await sleep(50);
   assert.equal(server.stats.skipped, skipped, 'the proxy was not even regenerated');
 });
+
+test('scoped changes regenerate only proxies in scope (namespace, routers, wildcard hosts)', async () => {
+  const skipped = server.stats.skipped;
+  server.update(server.current, { full: false, namespaces: ['other'], routers: true });
+  timers.advance(200);
+  await sleep(30);
+  assert.equal(
+    server.stats.skipped,
+    skipped,
+    'a sidecar in default is outside namespace other and is not a router',
+  );
+  server.update(server.current, { full: false, hosts: ['*.default.svc.cluster.local'] });
+  timers.advance(200);
+  await sleep(30);
+  assert.ok(
+    server.stats.skipped > skipped,
+    'the wildcard covers reviews, which the proxy sees: regenerated (and skipped as unchanged)',
+  );
+});

@@ -3,6 +3,7 @@
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { hostMatches } from '../../api/host.js';
 import { type Clock, systemClock } from '../../common/clock.js';
 import type { Node } from '../../generated/envoy/config/core/v3/base_pb.js';
 import type {
@@ -32,6 +33,19 @@ export interface AdsServerOptions {
   log?: (message: string) => void;
   /** Called for each response sent; `delayMs` is the time since the change that caused it (pushes only). */
   onPush?: (push: { proxyId: string; typeUrl: string; delayMs?: number }) => void;
+}
+
+/** What changed between snapshots, to push only the proxies it can affect. */
+export interface SnapshotChange {
+  /** Every proxy. */
+  full: boolean;
+  /** Proxies that see one of these hosts (FQDNs or `*.` patterns). */
+  hosts?: Iterable<string>;
+  /** Proxies in these namespaces. */
+  namespaces?: Iterable<string>;
+  /** Every router (gateway) proxy. */
+  routers?: boolean;
+  reason?: string;
 }
 
 export interface PushStats {
@@ -71,14 +85,13 @@ export class AdsServer {
    * Takes a new snapshot. New streams see it at once; open streams get it after the debounce, and only the
    * proxies the change can affect (every proxy when `full`, else those that see one of `hosts`).
    */
-  update(
-    snapshot: Snapshot,
-    change: { full: boolean; hosts?: Iterable<string>; reason?: string } = { full: true },
-  ): void {
+  update(snapshot: Snapshot, change: SnapshotChange = { full: true }): void {
     this.snapshot = snapshot;
     this.debouncer.push({
       full: change.full,
       hosts: new Set(change.hosts ?? []),
+      namespaces: new Set(change.namespaces ?? []),
+      routers: change.routers ?? false,
       reasons: change.reason ? [change.reason] : [],
     });
   }
@@ -90,8 +103,14 @@ export class AdsServer {
 
   private affected(ctx: TranslateContext, req: PushRequest): boolean {
     if (req.full) return true;
-    if (ctx.visibleServices().some((s) => req.hosts.has(s.hostname))) return true;
-    return ctx.proxyInstances().some((i) => req.hosts.has(i.serviceHostname));
+    if (req.routers && ctx.proxy.type === 'router') return true;
+    if (req.namespaces?.has(ctx.proxy.namespace)) return true;
+    if (req.hosts.size === 0) return false;
+    const patterns = [...req.hosts];
+    const hit = (host: string) =>
+      req.hosts.has(host) || patterns.some((p) => p.startsWith('*') && hostMatches(p, host));
+    if (ctx.visibleServices().some((s) => hit(s.hostname))) return true;
+    return ctx.proxyInstances().some((i) => hit(i.serviceHostname));
   }
 
   private release(req: PushRequest): void {
