@@ -36,6 +36,8 @@ spec:
   - { name: v1, labels: { version: v1 } }
 `;
 
+const REVIEWS_V1 = 'outbound|9080|v1|reviews.default.svc.cluster.local';
+
 const V2_SUBSET = `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: { name: reviews }
@@ -148,7 +150,7 @@ describe('CLI against a live control plane and a proxy connected over ADS', () =
   });
 
   it('proxy-status shows the proxy SYNCED; proxy-config shows the clusters it received', async () => {
-    const [ps, clusters] = await Promise.all([
+    const [ps, clusters, endpoints, routes, listeners, bootstrap] = await Promise.all([
       trellis(['proxy-status', '--controlplane', url]),
       trellis([
         'proxy-config',
@@ -159,7 +161,25 @@ describe('CLI against a live control plane and a proxy connected over ADS', () =
         '--controlplane',
         url,
       ]),
+      trellis(['pc', 'endpoint', 'productpage-v1', '--cluster', REVIEWS_V1, '--controlplane', url]),
+      trellis(['pc', 'route', 'productpage-v1', '--controlplane', url]),
+      trellis(['pc', 'listener', 'productpage-v1', '--controlplane', url]),
+      trellis(['pc', 'bootstrap', 'productpage-v1', '--controlplane', url]),
     ]);
+    if (process.env.TRELLIS_TEST_VERBOSE) {
+      for (const r of [ps, clusters, endpoints, routes, listeners, bootstrap])
+        process.stdout.write(`${r.stdout}\n`);
+    }
+    assert.equal(
+      endpoints.stdout,
+      `ENDPOINT       STATUS  OUTLIER CHECK CLUSTER\n127.0.0.2:9080 HEALTHY OK            ${REVIEWS_V1}\n`,
+    );
+    assert.match(
+      routes.stdout,
+      /^http_proxy +reviews\.default\.svc\.cluster\.local:9080 +.*reviews.* +\/\*/m,
+    );
+    assert.match(listeners.stdout, /^127\.0\.0\.1 +\d+ +ALL +Route: http_proxy$/m);
+    assert.match(bootstrap.stdout, /^NODE ID: +sidecar~127\.0\.0\.1~productpage-v1\.default~/m);
     assert.equal(ps.code, 0, ps.stderr);
     assert.match(ps.stdout, /^productpage-v1\.default +SYNCED +SYNCED +\S+.* cp-live$/m);
     assert.equal(clusters.code, 0, `${clusters.stderr}\n${proxyOut}`);

@@ -19,10 +19,12 @@ export function describeRouteMatch(match: unknown): string {
   return '/*';
 }
 
-/** Domains without their `:port` twins; more than two are shortened to `a, b + N more...`. */
+/** Domains without their `:port` twins, shortest first; more than two become `a, b + N more...`. */
 export function describeDomains(domains: unknown): string {
   const all = Array.isArray(domains) ? domains.map(String) : [];
-  const unique = [...new Set(all.map((d) => (d.startsWith('[') ? d : d.replace(/:\d+$/, ''))))];
+  const unique = [...new Set(all.map((d) => (d.startsWith('[') ? d : d.replace(/:\d+$/, ''))))].sort(
+    (a, b) => a.length - b.length || a.localeCompare(b),
+  );
   if (unique.length <= 2) return unique.join(', ');
   return `${unique.slice(0, 2).join(', ')} + ${unique.length - 2} more...`;
 }
