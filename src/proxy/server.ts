@@ -1,6 +1,7 @@
 // The proxy runtime: owns the cluster manager, the RDS route slots and the listener manager, applies a full
 // ProxyResources set atomically (routes compiled, clusters updated, listeners added/updated/drained), and
 // exposes read accessors for the admin API.
+import type { Clock } from '../common/clock.js';
 import type { ProxyResources, StaticSecret } from './config/bootstrap.js';
 import type { Cluster } from './config/cluster.js';
 import type { AccessLog, Listener } from './config/listener.js';
@@ -23,6 +24,8 @@ export interface ProxyServerOptions {
   clock?: () => number;
   /** [0, 1); Math.random by default. */
   random?: () => number;
+  /** Timers for outlier detection sweeps and similar background work; the real clock by default. */
+  scheduler?: Clock;
   /** Resolves SDS secret names used by TLS contexts (static bootstrap secrets or the SDS store). */
   secrets?: SecretLookup;
 }
@@ -58,7 +61,7 @@ export class ProxyServer {
     const now = opts.clock ?? Date.now;
     const random = opts.random ?? Math.random;
     const secrets: SecretLookup = opts.secrets ?? (() => undefined);
-    this.clusters = new ClusterManager(opts.stats, random, now, secrets);
+    this.clusters = new ClusterManager(opts.stats, random, now, secrets, opts.scheduler);
     this.services = {
       clusters: this.clusters,
       stats: opts.stats,

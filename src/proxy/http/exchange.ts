@@ -108,6 +108,8 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   private timerDueMs = 0;
   private waitingPool: { cancel(w: PoolWaiter<H1UpstreamConnection>): void } | null = null;
   failureReason = '';
+  /** A circuit breaker refused the request (local reply carries x-envoy-overloaded). */
+  private overloaded = false;
 
   constructor(
     public hcm: HcmRuntime,
@@ -149,6 +151,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     this.host = undefined;
     this.weightedResponseOps = NO_OPS;
     this.failureReason = '';
+    this.overloaded = false;
     this.startMs = svc.now();
     this.originalPath = '';
     st.rqTotal.inc();
@@ -257,6 +260,19 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       this.localReply(503, BODY_NO_HEALTHY_UPSTREAM, Flag.NoHealthyUpstream, 'no_healthy_upstream');
       return;
     }
+    const breakers = cluster.resilience.breakers.default;
+    if (!breakers.requests.canCreate()) {
+      cluster.resilience.breakers.pendingOverflow?.inc();
+      this.overloaded = true;
+      this.localReply(
+        503,
+        upstreamResetBody('overflow'),
+        Flag.UpstreamOverflow,
+        'upstream_reset_before_response_started{overflow}',
+      );
+      return;
+    }
+    breakers.requestStarted();
     this.host = host;
     if (keepUpgrade && this.downstreamIsH1) h.push('connection', 'upgrade');
     let timeoutMs = route.timeoutMs;
@@ -346,6 +362,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
 
   onPoolFailure(reason: ResetReason): void {
     this.waitingPool = null;
+    if (reason === 'overflow') this.overloaded = true;
     this.onUpstreamReset(reason, '');
   }
 
@@ -376,6 +393,11 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
 
   onUpstreamHead(head: MessageHead): void {
     const cluster = this.cluster!;
+    const outlier = cluster.resilience.outlier;
+    if (outlier !== undefined && this.host !== undefined) {
+      outlier.reportLocalOrigin(this.host, 'success');
+      outlier.reportResult(this.host, head.status);
+    }
     this.serviceTimeMs = this.hcm.services.now() - this.upstreamStartMs;
     cluster.stats.response(head.status, this.serviceTimeMs);
     const h = head.headers;
@@ -414,6 +436,11 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     this.upstreamH2 = null;
     if (this.exchangeDone) return;
     this.failureReason = reason;
+    const outlier = this.cluster?.resilience.outlier;
+    if (outlier !== undefined && this.host !== undefined && reason !== 'overflow') {
+      const connect = reason === 'connection failure' || reason === 'connection timeout';
+      outlier.reportLocalOrigin(this.host, connect ? 'connect-failure' : 'reset');
+    }
     if (this.cluster !== undefined && reason !== 'connection failure' && reason !== 'connection timeout')
       this.cluster.stats.upstreamRqRxReset.inc();
     if (this.responseStarted) {
@@ -476,6 +503,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
 
   private onTimeout(): void {
     if (this.exchangeDone) return;
+    if (this.host !== undefined) this.cluster?.resilience.outlier?.reportLocalOrigin(this.host, 'timeout');
     this.cluster?.stats.upstreamRqTimeout.inc();
     this.abortUpstream();
     if (this.responseStarted) {
@@ -536,6 +564,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       body = '';
     } else if (body !== '') h.push('content-type', 'text/plain');
     if (location !== undefined) h.push('location', location);
+    if (this.overloaded) h.push('x-envoy-overloaded', 'true');
     if (this.hcm.config.serverHeaderTransformation !== 'PASS_THROUGH') h.push('server', this.hcm.serverName);
     applyHeaderOps(h, ops);
     this.status = status;
@@ -563,6 +592,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     if (this.host !== undefined) {
       this.host.activeRequests--;
       this.cluster!.stats.upstreamRqActive.dec();
+      this.cluster!.resilience.breakers.default.requestEnded();
     }
     const sink = this.hcm.accessLog;
     if (sink !== undefined) sink.log(this.accessLogEntry());

@@ -6,9 +6,11 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
+import { type Clock, systemClock } from '../../common/clock.js';
+import { randomFromFunction } from '../../common/random.js';
 import type { Cluster, ClusterLoadAssignment, LbEndpoint } from '../config/cluster.js';
-import { DEFAULT_CIRCUIT_BREAKERS } from '../config/cluster.js';
 import type { StatsStore } from '../stats/store.js';
+import { ClusterResilience } from './cluster-resilience.js';
 import { ClusterStats } from './cluster-stats.js';
 import { HostSet } from './host-set.js';
 import { createLoadBalancer, type Host, type LbContext, type LoadBalancer } from './lb/index.js';
@@ -29,6 +31,7 @@ export class ClusterEntry {
   readonly lb: LoadBalancer;
   readonly stats: ClusterStats;
   readonly limits: ClusterLimits;
+  readonly resilience: ClusterResilience;
   private readonly pools = new Map<Host, HostPools>();
   private dnsTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -44,19 +47,20 @@ export class ClusterEntry {
     random: () => number,
     private readonly now: () => number,
     private readonly secrets: SecretLookup = () => undefined,
+    clock: Clock = systemClock,
   ) {
     this.stats = new ClusterStats(store, cluster.altStatName ?? cluster.name);
     const isDns = cluster.type === 'STRICT_DNS' || cluster.type === 'LOGICAL_DNS';
     this.hostSet = new HostSet(cluster, isDns ? undefined : assignment);
     this.lb = createLoadBalancer(cluster, this.hostSet, random);
-    const cb = cluster.circuitBreakers.find((t) => t.priority === 'DEFAULT') ?? DEFAULT_CIRCUIT_BREAKERS;
-    this.limits = {
-      maxConnections: cb.maxConnections,
-      maxPendingRequests: cb.maxPendingRequests,
-      maxRequestsPerConnection: cluster.maxRequestsPerConnection ?? 0,
-      connections: 0,
-      pending: 0,
-    };
+    // Circuit breakers, outlier detection and retry counters; the pools count against the breakers.
+    this.resilience = new ClusterResilience(cluster, this.hostSet, {
+      store,
+      statPrefix: `cluster.${cluster.altStatName ?? cluster.name}`,
+      clock,
+      random: randomFromFunction(random),
+    });
+    this.limits = this.resilience.poolLimits;
     this.http2 = cluster.upstreamProtocol === 'http2';
     this.updateMembershipStats();
     if (isDns) void this.resolveDns();
@@ -117,6 +121,7 @@ export class ClusterEntry {
   /** Stops using this cluster: idle connections close, in-flight requests finish. */
   drain(): void {
     this.closed = true;
+    this.resilience.close();
     if (this.dnsTimer !== null) clearTimeout(this.dnsTimer);
     for (const p of this.pools.values()) {
       p.h1?.drain();
@@ -202,6 +207,7 @@ export class ClusterManager {
     private readonly random: () => number,
     private readonly now: () => number,
     private readonly secrets: SecretLookup = () => undefined,
+    private readonly clock: Clock = systemClock,
   ) {
     this.sweepTimer = setInterval(() => {
       for (const c of this.clusters.values()) c.sweepIdle();
@@ -236,7 +242,15 @@ export class ClusterManager {
         }
         continue;
       }
-      const entry = new ClusterEntry(cluster, assignment, this.store, this.random, this.now, this.secrets);
+      const entry = new ClusterEntry(
+        cluster,
+        assignment,
+        this.store,
+        this.random,
+        this.now,
+        this.secrets,
+        this.clock,
+      );
       entry.hostSetSource = assignment;
       this.clusters.set(name, entry);
     }

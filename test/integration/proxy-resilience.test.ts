@@ -1,0 +1,113 @@
+// Integration: the cluster's resilience state wired into the request path — outlier detection ejects a host
+// that keeps answering 5xx, and the max_requests circuit breaker refuses with 503 UO and x-envoy-overloaded.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ProxyServer } from '../../src/proxy/server.js';
+import { StatsStore } from '../../src/proxy/stats/store.js';
+import { defaultOutlierDetection } from '../../src/proxy/xds-client/decode-cluster-policies.js';
+import {
+  chain,
+  closeServer,
+  echoUpstream,
+  forward,
+  hcm,
+  listener,
+  request,
+  resources,
+  route,
+  routeConfig,
+  staticCluster,
+  vhost,
+} from './proxy-support.js';
+
+describe('proxy resilience wiring', () => {
+  let good: Awaited<ReturnType<typeof echoUpstream>>;
+  let bad: http.Server;
+  let slow: http.Server;
+  let proxy: ProxyServer;
+  let stats: StatsStore;
+
+  before(async () => {
+    good = await echoUpstream('good');
+    bad = http.createServer((_q, r) => {
+      r.statusCode = 503;
+      r.end('bad');
+    });
+    slow = http.createServer((_q, r) => {
+      setTimeout(() => r.end('slow'), 300).unref();
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    stats = new StatsStore();
+    proxy = new ProxyServer({ stats });
+    const rc = routeConfig('r', [
+      vhost(
+        'all',
+        ['*'],
+        [
+          route('slow', forward('slow'), { path: { kind: 'prefix', value: '/slow' } }),
+          route('mixed', forward('mixed')),
+        ],
+      ),
+    ]);
+    const outlier = { ...defaultOutlierDetection(), consecutive5xx: 2, maxEjectionPercent: 100 };
+    proxy.apply(
+      resources(
+        [listener('l', [chain(hcm(rc))])],
+        [
+          staticCluster('mixed', [good.port, (bad.address() as net.AddressInfo).port], {
+            outlierDetection: outlier,
+          }),
+          staticCluster('slow', [(slow.address() as net.AddressInfo).port], {
+            circuitBreakers: [
+              {
+                priority: 'DEFAULT',
+                maxConnections: 100,
+                maxPendingRequests: 100,
+                maxRequests: 1,
+                maxRetries: 3,
+              },
+            ],
+          }),
+        ],
+      ),
+    );
+    await proxy.ready();
+  });
+
+  after(async () => {
+    await proxy.close();
+    await closeServer(good.server);
+    await closeServer(bad);
+    await closeServer(slow);
+  });
+
+  it('ejects a host after consecutive 5xx so traffic goes to the healthy one', async () => {
+    const port = proxy.listenerPort('l')!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await request(port, { path: `/m/${i}` })).status);
+    assert.ok(statuses.slice(0, 6).includes(503), `the bad host answered first: ${statuses}`);
+    assert.deepEqual(
+      statuses.slice(10),
+      Array(10).fill(200),
+      `after ejection only the good host answers: ${statuses}`,
+    );
+    assert.ok(stats.counter('cluster.mixed.outlier_detection.ejections_enforced_total').value >= 1);
+  });
+
+  it('refuses beyond max_requests with 503 UO and x-envoy-overloaded', async () => {
+    const port = proxy.listenerPort('l')!;
+    const [a, b] = await Promise.all([
+      request(port, { path: '/slow/1' }),
+      new Promise<Awaited<ReturnType<typeof request>>>((r) =>
+        setTimeout(() => r(request(port, { path: '/slow/2' })), 50),
+      ),
+    ]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 503);
+    assert.equal(b.headers['x-envoy-overloaded'], 'true');
+    assert.match(b.body, /reset reason: overflow/);
+  });
+});
