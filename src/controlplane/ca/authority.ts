@@ -36,6 +36,8 @@ export interface CertificateAuthorityOptions {
   rootOverlapMs?: number;
   /** Key type of roots this CA creates. */
   keyType?: KeyType;
+  /** Lifetime of roots this CA creates (ms); default 10 years. */
+  rootTtlMs?: number;
   /** Where a self-signed root and retired roots are persisted (`<stateDir>/ca/`); none: memory only. */
   stateDir?: string;
 }
@@ -82,6 +84,7 @@ export class CertificateAuthority {
     const rootOptions = {
       keyType: options.keyType ?? DEFAULT_KEY_TYPE,
       organization: options.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+      ttlMs: options.rootTtlMs,
       nowMs,
     };
     const material = options.stateDir
@@ -102,6 +105,11 @@ export class CertificateAuthority {
 
   get root(): x509.X509Certificate {
     return this.material.root;
+  }
+
+  /** True for Trellis's own root, which rotateRoot may replace; false for supplied CA files. */
+  get selfSigned(): boolean {
+    return this.material.selfSigned;
   }
 
   get keyType(): KeyType {
@@ -224,6 +232,7 @@ export class CertificateAuthority {
     const next = await createSelfSignedRoot({
       keyType: this.material.keyType,
       organization: this.trustDomain,
+      ttlMs: this.options.rootTtlMs,
       nowMs: this.clock.now(),
     });
     const delay = options.activationDelayMs ?? 0;

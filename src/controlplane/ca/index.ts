@@ -10,6 +10,7 @@ export { CA_SERVICE_NAME, CREATE_CERTIFICATE_PATH } from './ca-messages.js';
 export { caServiceDefinition, registerCaService, TRUST_BUNDLE_HEADER } from './ca-service.js';
 export { CsrError, IdentityMismatchError } from './leaf.js';
 export type { CaFiles } from './root.js';
+export { type RootExpiryWatchOptions, rootNeedsRotation, watchRootExpiry } from './root-watch.js';
 export {
   type CaFlags,
   type CaSetup,
