@@ -206,3 +206,21 @@ test('paths that are not the API are left to the server; wrong methods get 405',
   assert.equal((await fetch(`${base}/apis/apply`)).status, 405);
   assert.equal((await fetch(`${base}/debug/registryz`)).status, 418);
 });
+
+test('a server without the API mounted is named as such, not taken for a missing resource', async () => {
+  const bare = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  const other = new ControlPlaneClient(`http://127.0.0.1:${(bare.address() as AddressInfo).port}`);
+  try {
+    await assert.rejects(other.list({ kind: 'vs' }), /does not serve the Trellis control plane API/);
+    await assert.rejects(
+      other.delete({ kind: 'vs', namespace: 'default', name: 'x' }),
+      /does not serve the Trellis control plane API/,
+    );
+  } finally {
+    await new Promise<void>((r) => bare.close(() => r()));
+  }
+});

@@ -42,7 +42,7 @@ export class ControlPlaneClient {
     method: string,
     path: string,
     body?: string,
-    acceptStatus: (s: number) => boolean = (s) => s < 300,
+    acceptStatus: (status: number, body: unknown) => boolean = (status) => status < 300,
   ): Promise<{ status: number; body: unknown }> {
     let res: Response;
     try {
@@ -67,8 +67,13 @@ export class ControlPlaneClient {
         // keep the raw text
       }
     }
-    if (!acceptStatus(res.status)) {
-      throw new ApiError(res.status, errorText(parsed, `${method} ${path}: HTTP ${res.status}`), parsed);
+    if (!acceptStatus(res.status, parsed)) {
+      // A plain-text 404 comes from a server without this API mounted, not from the API itself.
+      const fallback =
+        res.status === 404 && typeof parsed === 'string'
+          ? `${this.baseUrl} does not serve the Trellis control plane API (${method} ${path}: 404 ${parsed.trim()})`
+          : `${method} ${path}: HTTP ${res.status}`;
+      throw new ApiError(res.status, errorText(parsed, fallback), parsed);
     }
     return { status: res.status, body: parsed };
   }
@@ -89,7 +94,13 @@ export class ControlPlaneClient {
   /** Deletes one resource; resolves `deleted: false` when there was none. */
   async delete(ref: ResourceRef): Promise<DeleteResponse> {
     const path = [ref.kind, ref.namespace, ref.name].map(encodeURIComponent).join('/');
-    const r = await this.call('DELETE', `/apis/resources/${path}`, undefined, (s) => s < 300 || s === 404);
+    // Only the API's own (JSON) 404 means "no such resource"; anything else is an error.
+    const r = await this.call(
+      'DELETE',
+      `/apis/resources/${path}`,
+      undefined,
+      (s, body) => s < 300 || (s === 404 && typeof body === 'object'),
+    );
     return r.status === 404 ? { ...ref, deleted: false } : (r.body as DeleteResponse);
   }
 
