@@ -9,7 +9,7 @@ import { MemoryConfigStore } from '../../config/index.js';
 import { proxyFromNode } from '../model/proxy.js';
 import type { ProxyStatus } from '../xds/status.js';
 import { ControlPlaneClient } from './client.js';
-import { ConvergenceHistogram, createApiHandler } from './index.js';
+import { createApiHandler, PushRecorder } from './index.js';
 
 const VS = `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -70,7 +70,7 @@ let server: Server;
 let store: MemoryConfigStore;
 let client: ControlPlaneClient;
 let base: string;
-const convergence = new ConvergenceHistogram();
+const pushes = new PushRecorder();
 
 before(async () => {
   store = new MemoryConfigStore();
@@ -79,7 +79,7 @@ before(async () => {
     status: sampleStatus,
     proxies: () => [proxyFromNode(PROXY_ID, { TRELLIS_ADMIN_PORT: '15123' })],
     analyze: () => analyzeResources(store.all()),
-    convergence,
+    pushes,
     instance: 'cp-test',
   });
   server = createServer((req, res) => {
@@ -165,10 +165,15 @@ test('syncz joins sync status with the admin port the proxy announced', async ()
 });
 
 test('push_status counts pushes per type, current NACKs and the recorded convergence histogram', async () => {
-  convergence.observe(50);
-  convergence.observe(2500);
+  const cds = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+  const lds = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+  // One push of two types to proxy a (one observation), a request-answer without delay, a slow push to b.
+  pushes.onPush({ proxyId: 'a', typeUrl: cds, delayMs: 50 });
+  pushes.onPush({ proxyId: 'a', typeUrl: lds, delayMs: 50 });
+  pushes.onPush({ proxyId: 'a', typeUrl: lds });
+  pushes.onPush({ proxyId: 'b', typeUrl: cds, delayMs: 2500 });
   const s = await client.pushStatus();
-  assert.deepEqual(s.pushes.byType, { CDS: 2, LDS: 3 });
+  assert.deepEqual(s.pushes.byType, { CDS: 2, LDS: 2 });
   assert.equal(s.xdsErrors.current, 1);
   assert.deepEqual(s.xdsErrors.byType, { LDS: 1 });
   assert.equal(s.convergence.source, 'recorded');
@@ -179,7 +184,7 @@ test('push_status counts pushes per type, current NACKs and the recorded converg
   );
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /^pilot_proxy_convergence_time_bucket\{le="3"\} 2$/m);
-  assert.match(metrics, /^pilot_xds_pushes\{type="lds"\} 3$/m);
+  assert.match(metrics, /^pilot_xds_pushes\{type="lds"\} 2$/m);
 });
 
 test('analyze findings are served as JSON and as the CLI text lines', async () => {

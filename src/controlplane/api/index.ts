@@ -7,12 +7,12 @@ import type { ServiceRegistry } from '../../registry/index.js';
 import type { MeshProxy } from '../model/proxy.js';
 import type { ProxyStatus } from '../xds/status.js';
 import { HttpError, readBody, sendError, sendJson, sendText } from './http.js';
-import { type ConvergenceHistogram, pushStatus, renderPushMetrics } from './push-status.js';
+import { type PushRecorder, pushStatus, renderPushMetrics } from './push-status.js';
 import { registryView } from './registry-view.js';
 import { applyText, deleteResource, listResources } from './resources.js';
 import { defaultInstanceName, syncView } from './sync.js';
 
-export { ConvergenceHistogram, type PushStatus, pushStatus } from './push-status.js';
+export { ConvergenceHistogram, PushRecorder, type PushStatus, pushStatus } from './push-status.js';
 export { ADMIN_PORT_KEY } from './sync.js';
 export * from './wire.js';
 
@@ -27,8 +27,11 @@ export interface ApiDeps {
   registry?: ServiceRegistry;
   /** The xDS server's push counters (AdsServer.stats). */
   pushStats?: () => { pushes: number; skipped: number };
-  /** Fed with every push's delay by the xDS server; without it, only each proxy's last push is known. */
-  convergence?: ConvergenceHistogram;
+  /**
+   * Fed by the xDS server (AdsServerOptions.onPush = recorder.onPush): push counts since start and the
+   * convergence histogram. Without it, only each connected proxy's last push is known.
+   */
+  pushes?: PushRecorder;
   /** This control plane's name in proxy-status (default: host name and pid). */
   instance?: string;
 }
@@ -47,7 +50,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     pushStatus(deps.status(), {
       controlPlane: instance,
       serverStats: deps.pushStats?.(),
-      convergence: deps.convergence,
+      recorder: deps.pushes,
     });
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

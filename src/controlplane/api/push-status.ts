@@ -40,6 +40,39 @@ export class ConvergenceHistogram {
   }
 }
 
+/** The short type name (CDS, LDS, …) of a type URL, as ProxyStatus keys them. */
+function shortType(typeUrl: string): string {
+  const short: Record<string, string> = {
+    'envoy.config.cluster.v3.Cluster': 'CDS',
+    'envoy.config.listener.v3.Listener': 'LDS',
+    'envoy.config.endpoint.v3.ClusterLoadAssignment': 'EDS',
+    'envoy.config.route.v3.RouteConfiguration': 'RDS',
+    'envoy.extensions.transport_sockets.tls.v3.Secret': 'SDS',
+  };
+  return short[typeUrl.slice(typeUrl.lastIndexOf('/') + 1)] ?? typeUrl;
+}
+
+/**
+ * Counts every response the xDS server sends (per type, since start) and records convergence times: pass
+ * `onPush` as AdsServerOptions.onPush. The server reports one event per type of a push to a proxy, all in
+ * the same tick with the same delay, so convergence is observed once per proxy per tick, as Istio observes
+ * it once per proxy push.
+ */
+export class PushRecorder {
+  readonly convergence = new ConvergenceHistogram();
+  readonly pushesByType: Record<string, number> = {};
+  private readonly seenThisTick = new Set<string>();
+
+  readonly onPush = (push: { proxyId: string; typeUrl: string; delayMs?: number }): void => {
+    const type = shortType(push.typeUrl);
+    this.pushesByType[type] = (this.pushesByType[type] ?? 0) + 1;
+    if (push.delayMs === undefined || this.seenThisTick.has(push.proxyId)) return;
+    if (this.seenThisTick.size === 0) queueMicrotask(() => this.seenThisTick.clear());
+    this.seenThisTick.add(push.proxyId);
+    this.convergence.observe(push.delayMs);
+  };
+}
+
 export interface XdsError {
   proxyId: string;
   type: string;
@@ -60,6 +93,7 @@ export interface PushStatus {
     total: number;
     /** Pushes skipped because the generated config had not changed (when the xDS server reports it). */
     skipped?: number;
+    /** Per type: since start with a PushRecorder, else over the proxies connected now. */
     byType: Record<string, number>;
   };
   xdsErrors: { current: number; byType: Record<string, number>; nacks: XdsError[] };
@@ -81,7 +115,7 @@ export function pushStatus(
   opts: {
     controlPlane: string;
     serverStats?: { pushes: number; skipped: number };
-    convergence?: ConvergenceHistogram;
+    recorder?: PushRecorder;
   },
 ): PushStatus {
   const byType: Record<string, number> = {};
@@ -110,8 +144,8 @@ export function pushStatus(
     }
     proxies.push({ proxyId: p.proxyId, types });
   }
-  const convergence = opts.convergence
-    ? { ...opts.convergence.snapshot(), source: 'recorded' as const }
+  const convergence = opts.recorder
+    ? { ...opts.recorder.convergence.snapshot(), source: 'recorded' as const }
     : { ...derived.snapshot(), source: 'last-push-per-proxy' as const };
   return {
     controlPlane: opts.controlPlane,
@@ -119,7 +153,7 @@ export function pushStatus(
     pushes: {
       total: opts.serverStats?.pushes ?? sum,
       ...(opts.serverStats ? { skipped: opts.serverStats.skipped } : {}),
-      byType,
+      byType: opts.recorder ? { ...opts.recorder.pushesByType } : byType,
     },
     xdsErrors: {
       current: Object.values(errorsByType).reduce((a, b) => a + b, 0),
@@ -141,7 +175,7 @@ export function renderPushMetrics(s: PushStatus): string {
   out.push('# HELP pilot_xds Number of endpoints connected to this control plane using xDS.');
   out.push('# TYPE pilot_xds gauge');
   out.push(`pilot_xds{version="trellis"} ${s.connectedProxies}`);
-  out.push('# HELP pilot_xds_pushes Pushes sent per xDS type, over the proxies connected now.');
+  out.push('# HELP pilot_xds_pushes Pushes sent per xDS type.');
   out.push('# TYPE pilot_xds_pushes counter');
   for (const [type, n] of Object.entries(s.pushes.byType).sort()) {
     out.push(`pilot_xds_pushes{type="${escapeLabel(type.toLowerCase())}"} ${n}`);
