@@ -16,6 +16,7 @@ import type { Host } from '../upstream/lb/types.js';
 import type { H1UpstreamConnection } from '../upstream/pool/h1-connection.js';
 import type { H2Pool } from '../upstream/pool/h2-pool.js';
 import type { PoolWaiter, ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
+import { buildAccessLogEntry } from './access-log-build.js';
 import type { AccessLogEntry } from './access-log-entry.js';
 import { getHeader, type MessageHead } from './h1-head.js';
 import { H2UpstreamRequest } from './h2-upstream.js';
@@ -27,44 +28,9 @@ import {
   grpcStatusForHttp,
   upstreamResetBody,
 } from './local-reply.js';
-import { uuidV4 } from './request-id.js';
+import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
 
 const NO_OPS: CompiledHeaderOps = [];
-
-/** Parses a grpc-timeout header value (e.g. `100m`, `5S`) into milliseconds; undefined when malformed. */
-export function parseGrpcTimeout(v: string): number | undefined {
-  if (v.length < 2 || v.length > 9) return undefined;
-  const n = Number(v.slice(0, -1));
-  if (!Number.isInteger(n) || n < 0) return undefined;
-  switch (v.charCodeAt(v.length - 1)) {
-    case 0x48: // H
-      return n * 3_600_000;
-    case 0x4d: // M
-      return n * 60_000;
-    case 0x53: // S
-      return n * 1000;
-    case 0x6d: // m
-      return n;
-    case 0x75: // u
-      return Math.ceil(n / 1000);
-    case 0x6e: // n
-      return Math.ceil(n / 1_000_000);
-    default:
-      return undefined;
-  }
-}
-
-function isInternalAddress(ip: string): boolean {
-  return (
-    ip.startsWith('10.') ||
-    ip.startsWith('192.168.') ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(ip) ||
-    ip.startsWith('127.') ||
-    ip === '::1' ||
-    ip.startsWith('::ffff:127.') ||
-    ip.startsWith('fd')
-  );
-}
 
 export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H1UpstreamConnection> {
   // Request, filled by the codec before dispatch().
@@ -158,59 +124,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     st.rqActive.inc();
     const cfg = hcm.config;
     const h = this.headers;
-    // One pass over the request headers: drop hop-by-hop ones, note the few the manager reads.
-    let rid: string | undefined;
-    let xfp = false;
-    let xffAt = -1;
-    const keepUpgrade = this.upgrade !== '';
-    for (let i = 0; i < h.length; i += 2) {
-      switch (h[i]) {
-        case 'connection':
-        case 'keep-alive':
-        case 'proxy-connection':
-        case 'expect':
-        case 'x-envoy-expected-rq-timeout-ms':
-          h[i] = '';
-          h[i + 1] = '';
-          break;
-        case 'upgrade':
-          if (!keepUpgrade) {
-            h[i] = '';
-            h[i + 1] = '';
-          }
-          break;
-        case 'x-request-id':
-          rid = h[i + 1];
-          break;
-        case 'x-forwarded-proto':
-          xfp = true;
-          break;
-        case 'x-forwarded-for':
-          xffAt = i + 1;
-          break;
-      }
-    }
-    // Request id: keep the caller's unless this is an edge request from outside and not preserved.
-    if (cfg.generateRequestId) {
-      if (rid === undefined) {
-        rid = uuidV4();
-        h.push('x-request-id', rid);
-      } else if (
-        cfg.useRemoteAddress &&
-        !cfg.preserveExternalRequestId &&
-        !isInternalAddress(this.remoteAddress)
-      ) {
-        rid = uuidV4();
-        setHeader(h, 'x-request-id', rid);
-      }
-    }
-    this.requestId = rid ?? '';
-    if (cfg.useRemoteAddress) {
-      if (xffAt >= 0) h[xffAt] = `${h[xffAt]},${this.remoteAddress}`;
-      else h.push('x-forwarded-for', this.remoteAddress);
-      if (xfp) setHeader(h, 'x-forwarded-proto', this.scheme);
-      else h.push('x-forwarded-proto', this.scheme);
-    } else if (!xfp) h.push('x-forwarded-proto', this.scheme);
+    this.requestId = prepareRequestHeaders(h, cfg, this.upgrade !== '', this.remoteAddress, this.scheme);
     if (cfg.stripAnyHostPort) {
       const c = this.authority.lastIndexOf(':');
       if (c > 0 && this.authority.indexOf(']', c) < 0) this.authority = this.authority.slice(0, c);
@@ -274,7 +188,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     }
     breakers.requestStarted();
     this.host = host;
-    if (keepUpgrade && this.downstreamIsH1) h.push('connection', 'upgrade');
+    if (this.upgrade !== '' && this.downstreamIsH1) h.push('connection', 'upgrade');
     let timeoutMs = route.timeoutMs;
     if (route.grpcTimeoutHeaderMaxMs !== undefined && this.isGrpc) {
       const gt = getHeader(h, 'grpc-timeout');
@@ -600,30 +514,6 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   }
 
   accessLogEntry(): AccessLogEntry {
-    const h = this.headers;
-    return {
-      startTimeMs: this.startMs,
-      method: this.method,
-      path: this.originalPath !== '' ? this.originalPath : this.path,
-      protocol: this.protocol,
-      status: this.status,
-      responseFlags: this.flags === '' ? '-' : this.flags,
-      responseCodeDetails: this.details === '' ? 'via_upstream' : this.details,
-      bytesReceived: this.bytesIn,
-      bytesSent: this.bytesOut,
-      durationMs: this.hcm.services.now() - this.startMs,
-      upstreamServiceTimeMs: this.serviceTimeMs,
-      upstreamHost: this.host?.key ?? '',
-      upstreamCluster: this.cluster?.cluster.name ?? '',
-      downstreamRemoteAddress: `${this.remoteAddress}:${this.remotePort}`,
-      downstreamLocalAddress: this.localAddress,
-      xForwardedFor: getHeader(h, 'x-forwarded-for') ?? '',
-      userAgent: getHeader(h, 'user-agent') ?? '',
-      requestId: this.requestId,
-      authority: this.authority,
-      routeName: this.route?.name ?? '',
-      upstreamTransportFailureReason: this.failureReason,
-      requestedServerName: '',
-    };
+    return buildAccessLogEntry(this);
   }
 }
