@@ -1,0 +1,120 @@
+// BookInfo through the whole mesh, as a newcomer runs it: `trellis up` (control plane, six workloads with
+// sidecars, ingress gateway), then the Istio YAML applied live with `trellis apply`, driven through the gateway.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type LocalMesh, startSampleMesh } from '../helpers/local-mesh.js';
+
+let mesh: LocalMesh;
+let page: string;
+
+before(async () => {
+  mesh = await startSampleMesh('bookinfo', ['networking/bookinfo-gateway.yaml']);
+  page = `http://127.0.0.1:${mesh.gatewayPorts[0]}/productpage`;
+});
+after(async () => {
+  await mesh?.stop();
+});
+
+/** Which reviews version served one page load, and how many stars of which colour it shows. */
+async function load(
+  headers: Record<string, string> = {},
+): Promise<{ version: string; red: number; black: number }> {
+  const res = await fetch(page, { headers, signal: AbortSignal.timeout(20_000) });
+  const html = await res.text();
+  assert.equal(res.status, 200, html.slice(0, 300));
+  const version = /Reviews served by: <span id="served-by">reviews-(v\d)/.exec(html)?.[1] ?? 'none';
+  return {
+    version,
+    red: (html.match(/class="stars stars-red"/g) ?? []).length,
+    black: (html.match(/class="stars stars-black"/g) ?? []).length,
+  };
+}
+
+async function tally(n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const r = await load(headers);
+    counts[r.version] = (counts[r.version] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function apply(file: string): void {
+  const r = mesh.trellis('apply', '-f', join(mesh.dir, 'networking', file));
+  assert.equal(r.status, 0, `apply ${file}: ${r.stdout}${r.stderr}`);
+}
+
+/** Polls until `check` passes on fresh page loads (config reaches every proxy asynchronously). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('default routing: the page shows reviews from v1, v2 and v3 in turn, each with its stars', async () => {
+  const seen = new Map<string, { red: number; black: number }>();
+  for (let i = 0; i < 60 && seen.size < 3; i++) {
+    const r = await load();
+    seen.set(r.version, r);
+  }
+  assert.deepEqual([...seen.keys()].sort(), ['v1', 'v2', 'v3']);
+  assert.deepEqual(seen.get('v1'), { version: 'v1', red: 0, black: 0 });
+  assert.equal(seen.get('v2')?.black, 2);
+  assert.equal(seen.get('v3')?.red, 2);
+});
+
+test('all traffic to v1: no stars in 100 requests', async () => {
+  apply('virtual-service-all-v1.yaml');
+  await eventually(async () => (await load()).version === 'v1' && (await load()).version === 'v1');
+  const counts = await tally(100);
+  assert.deepEqual(counts, { v1: 100 });
+});
+
+test('50/50 between v1 and v3 over 400 requests, within ±10 points', async () => {
+  apply('virtual-service-reviews-50-v3.yaml');
+  await eventually(async () => (await load()).version === 'v3');
+  const counts = await tally(400);
+  assert.equal((counts.v1 ?? 0) + (counts.v3 ?? 0), 400, JSON.stringify(counts));
+  const share = (counts.v3 ?? 0) / 400;
+  assert.ok(share > 0.4 && share < 0.6, `v3 share ${share}`);
+});
+
+test('jason (end-user header from the sign-in cookie) sees v2 only; others see v1', async () => {
+  apply('virtual-service-reviews-test-v2.yaml');
+  await eventually(async () => (await load({ cookie: 'user=jason' })).version === 'v2');
+  assert.deepEqual(await tally(20, { cookie: 'user=jason' }), { v2: 20 });
+  assert.deepEqual(await tally(20), { v1: 20 });
+});
+
+test('stopping the mesh leaves no process behind', async () => {
+  const descendants = (pid: number): number[] => {
+    const children: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === pid) children.push(Number(entry), ...descendants(Number(entry)));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return children;
+  };
+  const pids = descendants(mesh.process.pid!);
+  assert.ok(pids.length >= 13, `expected control plane, gateway and 6 × (sidecar + app), got ${pids.length}`);
+  await mesh.stop();
+  const alive = pids.filter((p) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(alive, []);
+});
