@@ -1,5 +1,9 @@
-// One ADS stream: the proxy on the other end, its watches per type URL, and the send function.
-import type { DiscoveryResponse } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
+// One ADS stream: the proxy on the other end, its watches per type URL, and the send function (State of the
+// World or delta, fixed by the RPC the proxy opened).
+import type {
+  DeltaDiscoveryResponse,
+  DiscoveryResponse,
+} from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { MeshProxy } from '../model/proxy.js';
 import type { WatchState } from './watch.js';
 
@@ -15,9 +19,19 @@ export class AdsConnection {
     readonly proxy: MeshProxy,
     readonly connectedAt: number,
     private readonly write: (r: DiscoveryResponse) => void,
+    private readonly writeDelta?: (r: DeltaDiscoveryResponse) => void,
   ) {}
+
+  /** True for DeltaAggregatedResources streams. */
+  get delta(): boolean {
+    return this.writeDelta !== undefined;
+  }
 
   send(r: DiscoveryResponse): void {
     if (!this.closed) this.write(r);
+  }
+
+  sendDelta(r: DeltaDiscoveryResponse): void {
+    if (!this.closed) this.writeDelta?.(r);
   }
 }

@@ -7,6 +7,8 @@ import { hostMatches } from '../../api/host.js';
 import { type Clock, systemClock } from '../../common/clock.js';
 import type { Node } from '../../generated/envoy/config/core/v3/base_pb.js';
 import type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
   DiscoveryRequest,
   DiscoveryResponse,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
@@ -17,6 +19,7 @@ import { TYPE_URLS } from '../translate/generators.js';
 import { adsServiceDefinition } from './ads-service.js';
 import { AdsConnection } from './connection.js';
 import { Debouncer, type PushRequest } from './debounce.js';
+import { applyDeltaSubscription, pushDeltaType } from './delta.js';
 import { pushType } from './push.js';
 import { connectionStatus, type ProxyStatus } from './status.js';
 import { newWatch, sameNames } from './watch.js';
@@ -135,7 +138,9 @@ export class AdsServer {
     ];
     for (const typeUrl of order) {
       if (!conn.watches.has(typeUrl)) continue;
-      const outcome = pushType(conn, ctx, typeUrl, force, now, start);
+      const outcome = conn.delta
+        ? pushDeltaType(conn, ctx, typeUrl, force, now, start)
+        : pushType(conn, ctx, typeUrl, force, now, start);
       if (outcome.sent) {
         this.stats.pushes++;
         this.options.onPush?.({
@@ -188,18 +193,57 @@ export class AdsServer {
     return c;
   }
 
+  /** Handles one request of a delta stream: ACK/NACK by nonce, then subscription changes (answered at once). */
+  handleDeltaRequest(
+    conn: AdsConnection | undefined,
+    req: DeltaDiscoveryRequest,
+    open: (node: Node) => AdsConnection,
+  ): AdsConnection {
+    const c = conn ?? open(req.node ?? ({ id: 'unknown' } as Node));
+    const now = this.timers.now();
+    const w = c.watches.get(req.typeUrl);
+    if (w?.delta && req.responseNonce !== '' && req.responseNonce === w.sentNonce) {
+      if (req.errorDetail) {
+        w.lastNack = {
+          message: req.errorDetail.message,
+          version: w.sentVersion ?? '',
+          nonce: req.responseNonce,
+          at: now,
+        };
+        this.options.log?.(`NACK from ${c.proxy.id} for ${req.typeUrl}: ${req.errorDetail.message}`);
+      } else {
+        w.ackedVersion = w.sentVersion;
+        w.ackedNonce = req.responseNonce;
+        w.ackedAt = now;
+        if (w.sentAt !== undefined) w.lastAckLatencyMs = now - w.sentAt;
+      }
+    }
+    const first = !w?.delta;
+    const changed = applyDeltaSubscription(c, req);
+    if (first || changed) {
+      const ctx = new TranslateContext(this.snapshot, c.proxy);
+      if (pushDeltaType(c, ctx, req.typeUrl, first, now).sent) this.sentOnRequest(c, req.typeUrl);
+    }
+    return c;
+  }
+
   private sentOnRequest(c: AdsConnection, typeUrl: string): void {
     this.stats.pushes++;
     this.options.onPush?.({ proxyId: c.proxy.id, typeUrl });
   }
 
-  private openConnection(node: Node, write: (r: DiscoveryResponse) => void): AdsConnection {
+  private openConnection(
+    node: Node,
+    write: (r: DiscoveryResponse) => void,
+    writeDelta?: (r: DeltaDiscoveryResponse) => void,
+  ): AdsConnection {
     const proxy = proxyFromNode(node.id, (node.metadata ?? {}) as JsonObject, node.locality ?? {});
     const conn = new AdsConnection(
       `${proxy.id}-${++this.connectionCounter}`,
       proxy,
       this.timers.now(),
       write,
+      writeDelta,
     );
     this.connections.set(conn.id, conn);
     conn.onClose = this.options.onConnect?.(node, proxy);
@@ -236,11 +280,31 @@ export class AdsServer {
         call.on('cancelled', done);
         call.on('close', done);
       },
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', {
-          code: grpc.status.UNIMPLEMENTED,
-          details: 'delta xDS is not implemented yet; use StreamAggregatedResources',
+      DeltaAggregatedResources: (
+        call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>,
+      ) => {
+        let conn: AdsConnection | undefined;
+        call.on('data', (req: DeltaDiscoveryRequest) => {
+          try {
+            conn = this.handleDeltaRequest(conn, req, (node) =>
+              this.openConnection(
+                node,
+                () => {},
+                (r) => call.write(r),
+              ),
+            );
+          } catch (err) {
+            this.options.log?.(`delta ADS request failed: ${err instanceof Error ? err.stack : String(err)}`);
+          }
         });
+        const done = () => this.closeConnection(conn);
+        call.on('end', () => {
+          done();
+          call.end();
+        });
+        call.on('error', done);
+        call.on('cancelled', done);
+        call.on('close', done);
       },
     };
   }

@@ -30,6 +30,16 @@ export interface WatchState {
   lastAckLatencyMs?: number;
   /** How many responses were sent for this type. */
   pushes: number;
+  /** Delta streams only: what the proxy subscribed to and the version of each resource it holds. */
+  delta?: DeltaState;
+}
+
+export interface DeltaState {
+  /** Every resource of the type (LDS/CDS initial request without names, or `*`). */
+  wildcard: boolean;
+  subscribed: Set<string>;
+  /** Resource name → version the proxy has (sent by us, or declared in initial_resource_versions). */
+  known: Map<string, string>;
 }
 
 /** Istio's proxy-status words: SYNCED (last sent is ACKed), NOT SENT (never sent), STALE (sent, not ACKed). */
