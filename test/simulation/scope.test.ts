@@ -213,3 +213,51 @@ test('gateway server hosts `namespace/host` admit VirtualServices from that name
     'outbound|9080||details.default.svc.cluster.local',
   );
 });
+
+test('TLS services without a VIP share 0.0.0.0_<port>, one SNI filter chain each, with VirtualService tls routes', async () => {
+  const { fromBinary, toBinary } = await import('@bufbuild/protobuf');
+  const { ListenerSchema } = await import('../../src/generated/envoy/config/listener/v3/listener_pb.js');
+  const { decodeListener } = await import('../../src/proxy/xds-client/decode-listener.js');
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: external, namespace: default }
+spec:
+  hosts: [api.example.com, pay.example.com]
+  ports: [{ number: 443, name: tls, protocol: TLS }]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: egress, namespace: default }
+spec:
+  hosts: [egress.example.net]
+  ports: [{ number: 443, name: tls, protocol: TLS }]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: pay, namespace: default }
+spec:
+  hosts: [pay.example.com]
+  tls:
+  - match: [{ sniHosts: [pay.example.com] }]
+    route: [{ destination: { host: egress.example.net, port: { number: 443 } } }]
+`;
+  const snap = snapshotFromYaml(yaml);
+  const l = listenersFor(new TranslateContext(snap, sidecar())).find((x) => x.name === '0.0.0.0_443');
+  assert.ok(l);
+  const decoded = decodeListener(fromBinary(ListenerSchema, toBinary(ListenerSchema, l)));
+  assert.ok(decoded.ok, JSON.stringify(!decoded.ok && decoded.errors));
+  assert.deepEqual(decoded.value.listenerFilters, ['envoy.filters.listener.tls_inspector']);
+  const chains = decoded.value.filterChains.map((c) => [
+    c.match.serverNames,
+    c.filter.kind === 'tcp' ? c.filter.target : undefined,
+  ]);
+  assert.deepEqual(chains, [
+    [['api.example.com'], { kind: 'cluster', name: 'outbound|443||api.example.com' }],
+    [['egress.example.net'], { kind: 'cluster', name: 'outbound|443||egress.example.net' }],
+    [['pay.example.com'], { kind: 'cluster', name: 'outbound|443||egress.example.net' }],
+  ]);
+  assert.deepEqual(decodeErrors(snap, sidecar()), []);
+});

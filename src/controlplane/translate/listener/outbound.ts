@@ -3,8 +3,13 @@
 // when the sidecar is not in local mode, and the local HTTP forward-proxy listener `http_proxy`.
 import { create } from '@bufbuild/protobuf';
 import { TrafficDirection } from '../../../generated/envoy/config/core/v3/base_pb.js';
-import { FilterChainSchema } from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
+import {
+  FilterChainMatchSchema,
+  FilterChainSchema,
+  ListenerFilterSchema,
+} from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
 import { type Listener, ListenerSchema } from '../../../generated/envoy/config/listener/v3/listener_pb.js';
+import { TlsInspectorSchema } from '../../../generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js';
 import { isHttpProtocol } from '../../model/service.js';
 import type { TranslateContext } from '../context.js';
 import {
@@ -15,9 +20,16 @@ import {
   PASSTHROUGH_CLUSTER,
   VIRTUAL_OUTBOUND,
 } from '../names.js';
-import { socketAddress } from '../pb.js';
-import { applyTcpRoute } from '../route/tcp.js';
+import { pack, socketAddress } from '../pb.js';
+import { applyTcpRoute, applyTlsRoute } from '../route/tcp.js';
 import { httpConnectionManager, tcpProxy } from './filters.js';
+
+function tlsInspector() {
+  return create(ListenerFilterSchema, {
+    name: 'envoy.filters.listener.tls_inspector',
+    configType: { case: 'typedConfig', value: pack(TlsInspectorSchema, create(TlsInspectorSchema, {})) },
+  });
+}
 
 /** Istio's outbound capture port. */
 export const VIRTUAL_OUTBOUND_PORT = 15001;
@@ -49,11 +61,35 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
             ],
           }),
         );
+      } else if ((sp.protocol === 'TLS' || sp.protocol === 'HTTPS') && svc.addresses.length === 0) {
+        // TLS without a VIP: services share `0.0.0.0_<port>`, told apart by SNI (tls_inspector).
+        const name = outboundListenerName('0.0.0.0', sp.port);
+        let l = byName.get(name);
+        if (!l) {
+          l = create(ListenerSchema, {
+            name,
+            address: socketAddress('0.0.0.0', sp.port),
+            bindToPort: false,
+            trafficDirection: TrafficDirection.OUTBOUND,
+            listenerFilters: [tlsInspector()],
+          });
+          byName.set(name, l);
+        }
+        if (l.listenerFilters.length === 0) continue; // the port is taken by HTTP or plain TCP
+        const cluster = outboundClusterName(sp.port, '', svc.hostname);
+        l.filterChains.push(
+          create(FilterChainSchema, {
+            name: `${name}|${svc.hostname}`,
+            filterChainMatch: create(FilterChainMatchSchema, { serverNames: [svc.hostname] }),
+            filters: [tcpProxy(cluster, cluster, (tp) => applyTlsRoute(tp, ctx, svc, sp.port))],
+          }),
+        );
       } else {
         const address = svc.addresses[0] ?? '0.0.0.0';
         const name = outboundListenerName(address, sp.port);
         if (byName.has(name)) continue;
         const cluster = outboundClusterName(sp.port, '', svc.hostname);
+        const route = sp.protocol === 'TLS' || sp.protocol === 'HTTPS' ? applyTlsRoute : applyTcpRoute;
         byName.set(
           name,
           create(ListenerSchema, {
@@ -64,7 +100,7 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
             filterChains: [
               create(FilterChainSchema, {
                 name,
-                filters: [tcpProxy(cluster, cluster, (tp) => applyTcpRoute(tp, ctx, svc, sp.port))],
+                filters: [tcpProxy(cluster, cluster, (tp) => route(tp, ctx, svc, sp.port))],
               }),
             ],
           }),
