@@ -1,7 +1,8 @@
 // The proxy runtime: owns the cluster manager, the RDS route slots and the listener manager, applies a full
 // ProxyResources set atomically (routes compiled, clusters updated, listeners added/updated/drained), and
 // exposes read accessors for the admin API.
-import type { Clock } from '../common/clock.js';
+import { type Clock, systemClock } from '../common/clock.js';
+import { randomFromFunction } from '../common/random.js';
 import type { ProxyResources, StaticSecret } from './config/bootstrap.js';
 import type { Cluster } from './config/cluster.js';
 import type { AccessLog, Listener } from './config/listener.js';
@@ -67,6 +68,8 @@ export class ProxyServer {
       stats: opts.stats,
       now,
       random,
+      rng: randomFromFunction(random),
+      scheduler: opts.scheduler ?? systemClock,
       accessLog: opts.accessLog,
       accessLogFor: opts.accessLogFor,
       routeSlot: (name) => this.slot(name),

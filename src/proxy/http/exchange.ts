@@ -11,8 +11,11 @@ import {
   rewritePath,
 } from '../router/compiled-route.js';
 import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
+import type { AttemptOutcome, RetryDecision } from '../router/retry-state.js';
+import { RetryState } from '../router/retry-state.js';
+import { type AttemptHooks, UpstreamAttempts } from '../router/upstream-attempts.js';
 import type { ClusterEntry } from '../upstream/cluster-manager.js';
-import type { Host } from '../upstream/lb/types.js';
+import type { Host, LbContext } from '../upstream/lb/types.js';
 import type { H1UpstreamConnection } from '../upstream/pool/h1-connection.js';
 import type { H2Pool } from '../upstream/pool/h2-pool.js';
 import type { PoolWaiter, ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
@@ -31,8 +34,11 @@ import {
 import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
 
 const NO_OPS: CompiledHeaderOps = [];
+const NO_CTX: LbContext = {};
 
-export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H1UpstreamConnection> {
+export abstract class HttpExchange
+  implements UpstreamResponseSink, PoolWaiter<H1UpstreamConnection>, AttemptHooks
+{
   // Request, filled by the codec before dispatch().
   method = '';
   path = '';
@@ -74,6 +80,16 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   private timerDueMs = 0;
   private waitingPool: { cancel(w: PoolWaiter<H1UpstreamConnection>): void } | null = null;
   failureReason = '';
+  /** Retries of this request (undefined without a retry policy). */
+  attempts: UpstreamAttempts | undefined = undefined;
+  /** An upstream attempt holds `host` (its activeRequests counts this request). */
+  private attemptActive = false;
+  /** upstream_rq_active and the max_requests breaker count this request. */
+  private counted = false;
+  /** onUpstreamReady was called (later attempts replay the body instead). */
+  private readySignalled = false;
+  /** The downstream request body has ended (upEnd was called). */
+  private requestBodyComplete = false;
   /** A circuit breaker refused the request (local reply carries x-envoy-overloaded). */
   private overloaded = false;
 
@@ -118,6 +134,8 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     this.weightedResponseOps = NO_OPS;
     this.failureReason = '';
     this.overloaded = false;
+    this.readySignalled = false;
+    this.requestBodyComplete = false;
     this.startMs = svc.now();
     this.originalPath = '';
     st.rqTotal.inc();
@@ -168,7 +186,26 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       return;
     }
     this.cluster = cluster;
-    const host = cluster.choose({});
+    let attempts: UpstreamAttempts | undefined;
+    if (route.retryPolicy !== undefined) {
+      const res = cluster.resilience;
+      const retry = new RetryState(route.retryPolicy, {
+        random: svc.rng,
+        resources: res.breakers.default,
+        stats: res.retryStats,
+        request: this,
+      });
+      if (retry.enabled) {
+        attempts = new UpstreamAttempts(retry, this, {
+          clock: svc.scheduler,
+          perTryTimeoutMs: retry.perTryTimeoutMs,
+          outlier: res.outlier,
+          perTryTimeoutCounter: cluster.stats.set.counter.upstream_rq_per_try_timeout,
+        });
+      }
+    }
+    this.attempts = attempts;
+    const host = cluster.choose(attempts === undefined ? NO_CTX : attempts.retry.lbContext());
     if (host === undefined) {
       cluster.stats.upstreamCxNoneHealthy.inc();
       this.localReply(503, BODY_NO_HEALTHY_UPSTREAM, Flag.NoHealthyUpstream, 'no_healthy_upstream');
@@ -187,7 +224,8 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       return;
     }
     breakers.requestStarted();
-    this.host = host;
+    cluster.stats.upstreamRqActive.inc();
+    this.counted = true;
     if (this.upgrade !== '' && this.downstreamIsH1) h.push('connection', 'upgrade');
     let timeoutMs = route.timeoutMs;
     if (route.grpcTimeoutHeaderMaxMs !== undefined && this.isGrpc) {
@@ -213,12 +251,18 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     else if (route.autoHostRewrite) this.authority = host.key;
     applyHeaderOps(h, requestOps);
     applyHeaderOps(h, route.requestOps);
-    // Upstream request.
-    cluster.stats.upstreamRqTotal.inc();
-    cluster.stats.upstreamRqActive.inc();
-    host.activeRequests++;
-    this.upstreamStartMs = this.startMs;
     if (timeoutMs > 0) this.armDeadline(this.startMs + timeoutMs);
+    this.upstreamStartMs = this.startMs;
+    this.startUpstream(cluster, host);
+  }
+
+  /** Starts one upstream attempt on `host` (the first, or a retry). */
+  private startUpstream(cluster: ClusterEntry, host: Host): void {
+    this.host = host;
+    host.activeRequests++;
+    this.attemptActive = true;
+    cluster.stats.upstreamRqTotal.inc();
+    this.attempts?.attemptStarted(host);
     if ((cluster.http2 || this.isGrpc) && this.upgrade === '') {
       this.rawBody = false;
       this.startH2(cluster, host);
@@ -234,8 +278,57 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
       }
       const conn = pool.acquire(this);
       if (conn !== null) this.onPoolReady(conn);
-      else if (!this.exchangeDone) this.waitingPool = pool;
+      else if (!this.exchangeDone && this.upstreamH1 === null) this.waitingPool = pool;
     }
+  }
+
+  /** The upstream of an attempt is attached and its head written. */
+  private attemptReady(): void {
+    if (!this.readySignalled) {
+      this.readySignalled = true;
+      this.onUpstreamReady();
+      return;
+    }
+    // A retry: replay the body seen so far; the codec keeps streaming the rest.
+    const body = this.attempts?.body;
+    if (body !== undefined) for (const c of body.chunks()) this.writeUpstream(c, 0, c.length);
+    if (this.requestBodyComplete) this.endUpstream(null);
+  }
+
+  // ---- retry hooks (UpstreamAttempts) ----
+
+  startAttempt(_attemptCount: number): void {
+    const cluster = this.cluster;
+    const attempts = this.attempts;
+    if (this.exchangeDone || cluster === undefined || attempts === undefined) return;
+    let host = cluster.choose(attempts.retry.lbContext());
+    for (let i = 1; host !== undefined && i < attempts.retry.hostSelectionMaxAttempts; i++) {
+      if (!attempts.retry.shouldSelectAnotherHost(host)) break;
+      host = cluster.choose(attempts.retry.lbContext());
+    }
+    if (host === undefined) {
+      cluster.stats.upstreamCxNoneHealthy.inc();
+      this.localReply(503, BODY_NO_HEALTHY_UPSTREAM, Flag.NoHealthyUpstream, 'no_healthy_upstream');
+      return;
+    }
+    this.startUpstream(cluster, host);
+  }
+
+  abortAttempt(): void {
+    this.abortUpstream();
+    this.endAttempt();
+  }
+
+  perTryTimedOut(decision: RetryDecision): void {
+    if (!decision.retry && decision.flag !== undefined) this.addFlag(decision.flag);
+    this.cluster?.stats.upstreamRqTimeout.inc();
+    this.localReply(504, BODY_UPSTREAM_TIMEOUT, Flag.UpstreamRequestTimeout, 'upstream_per_try_timeout');
+  }
+
+  private endAttempt(): void {
+    if (!this.attemptActive) return;
+    this.attemptActive = false;
+    if (this.host !== undefined) this.host.activeRequests--;
   }
 
   private startH2(cluster: ClusterEntry, host: Host): void {
@@ -252,7 +345,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     const req = new H2UpstreamRequest(this, session, cluster.h2Pool(host));
     this.upstreamH2 = req;
     req.start(this.method, this.scheme, this.authority, this.path, this.headers, !this.requestHasBody);
-    if (this.upstreamH2 !== null) this.onUpstreamReady();
+    if (this.upstreamH2 === req) this.attemptReady();
   }
 
   onPoolReady(conn: H1UpstreamConnection): void {
@@ -271,7 +364,7 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     }
     if (this.upChunkEncode) head += 'transfer-encoding: chunked\r\n';
     conn.writeHead(`${head}\r\n`);
-    this.onUpstreamReady();
+    this.attemptReady();
   }
 
   onPoolFailure(reason: ResetReason): void {
@@ -284,6 +377,12 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
   upWrite(buf: Buffer, start: number, end: number): boolean {
     if (end <= start) return true;
     this.bytesIn += end - start;
+    // Kept for replays while a retry is still possible.
+    this.attempts?.body?.append(buf, start, end);
+    return this.writeUpstream(buf, start, end);
+  }
+
+  private writeUpstream(buf: Buffer, start: number, end: number): boolean {
     const slice = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     if (this.upstreamH1 !== null) {
       if (this.upChunkEncode) this.upstreamH1.write(`${(end - start).toString(16)}\r\n`);
@@ -297,6 +396,12 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
 
   /** The request body is complete. */
   upEnd(trailers: string[] | null): void {
+    this.requestBodyComplete = true;
+    this.attempts?.body?.end();
+    this.endUpstream(trailers);
+  }
+
+  private endUpstream(trailers: string[] | null): void {
     if (this.upstreamH1 !== null) {
       if (this.upChunkEncode) this.upstreamH1.write('0\r\n\r\n');
       this.upstreamH1.endRequest();
@@ -307,7 +412,13 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
 
   onUpstreamHead(head: MessageHead): void {
     const cluster = this.cluster!;
-    const outlier = cluster.resilience.outlier;
+    const attempts = this.attempts;
+    if (attempts !== undefined) {
+      const d = attempts.onResponseHead(head.status, head.headers);
+      if (d.retry) return; // the attempt was dropped; the next one is scheduled
+      if (d.flag !== undefined) this.addFlag(d.flag);
+    }
+    const outlier = attempts === undefined ? cluster.resilience.outlier : undefined;
     if (outlier !== undefined && this.host !== undefined) {
       outlier.reportLocalOrigin(this.host, 'success');
       outlier.reportResult(this.host, head.status);
@@ -350,7 +461,19 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     this.upstreamH2 = null;
     if (this.exchangeDone) return;
     this.failureReason = reason;
-    const outlier = this.cluster?.resilience.outlier;
+    const attempts = this.attempts;
+    if (attempts !== undefined && !this.responseStarted) {
+      const outcome: AttemptOutcome =
+        reason === 'overflow'
+          ? { kind: 'overflow' }
+          : reason === 'connection failure' || reason === 'connection timeout'
+            ? { kind: 'connect-failure' }
+            : { kind: 'reset', requestSent: true };
+      const d = attempts.onAttemptFailed(outcome);
+      if (d.retry) return;
+      if (d.flag !== undefined) this.addFlag(d.flag);
+    }
+    const outlier = attempts === undefined ? this.cluster?.resilience.outlier : undefined;
     if (outlier !== undefined && this.host !== undefined && reason !== 'overflow') {
       const connect = reason === 'connection failure' || reason === 'connection timeout';
       outlier.reportLocalOrigin(this.host, connect ? 'connect-failure' : 'reset');
@@ -503,10 +626,15 @@ export abstract class HttpExchange implements UpstreamResponseSink, PoolWaiter<H
     st.rqActive.dec();
     if (this.status > 0) st.set.recordResponse(this.status, this.hcm.services.now() - this.startMs);
     else st.rqCompleted.inc();
-    if (this.host !== undefined) {
-      this.host.activeRequests--;
+    this.endAttempt();
+    if (this.counted) {
+      this.counted = false;
       this.cluster!.stats.upstreamRqActive.dec();
       this.cluster!.resilience.breakers.default.requestEnded();
+    }
+    if (this.attempts !== undefined) {
+      this.attempts.finish();
+      this.attempts = undefined;
     }
     const sink = this.hcm.accessLog;
     if (sink !== undefined) sink.log(this.accessLogEntry());

@@ -1,6 +1,8 @@
 // The HTTP connection manager's runtime config, built once per listener filter chain: compiled settings,
 // Envoy's `http.<stat_prefix>.*` stats, where routes come from (inline table or an RDS slot swapped in
 // place on updates), and the shared services (cluster manager, clock, random, access log sink).
+import type { Clock } from '../../common/clock.js';
+import type { Random } from '../../common/random.js';
 import type { AccessLog, HttpConnectionManager } from '../config/listener.js';
 import { CompiledRouteTable } from '../router/route-table.js';
 import { HttpConnManagerStats } from '../stats/http-stats.js';
@@ -19,6 +21,10 @@ export interface ProxyServices {
   /** Epoch milliseconds. */
   now: () => number;
   random: () => number;
+  /** The same randomness as a Random (retry jitter), made once. */
+  rng: Random;
+  /** Timers for retry back-off and per-try timeouts (injectable for tests). */
+  scheduler: Clock;
   accessLog: AccessLogSink | undefined;
   /** Builds the sink for a connection manager's own access_log list (undefined: use `accessLog`). */
   accessLogFor: ((configs: AccessLog[]) => AccessLogSink | undefined) | undefined;

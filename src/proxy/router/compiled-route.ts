@@ -5,6 +5,7 @@ import RE2Ctor from 're2';
 import type { RedirectAction, Route, RouteConfiguration, VirtualHost } from '../config/route.js';
 import { type CompiledHeaderOps, compileHeaderOps } from './header-ops.js';
 import { compileHeaderMatch, type HeaderPredicate } from './request-match.js';
+import { CompiledRetryPolicy } from './retry-state.js';
 import { compileFullRegex, compileStringMatch, type StringPredicate } from './string-matcher.js';
 
 export enum ActionKind {
@@ -46,6 +47,8 @@ export interface CompiledRoute {
   hostRewrite: string | undefined;
   autoHostRewrite: boolean;
   upgrades: ReadonlySet<string>;
+  /** The route's retry policy, else its virtual host's, compiled once. */
+  retryPolicy: CompiledRetryPolicy | undefined;
   /** Request/response header edits of route, virtual host and route configuration (weighted levels apart). */
   requestOps: CompiledHeaderOps;
   responseOps: CompiledHeaderOps;
@@ -117,6 +120,7 @@ export function compileRoute(route: Route, vh: VirtualHost, rc: RouteConfigurati
     hostRewrite: undefined,
     autoHostRewrite: false,
     upgrades: new Set(),
+    retryPolicy: undefined,
     requestOps: compileHeaderOps(levels, 'request'),
     responseOps: compileHeaderOps(levels, 'response'),
     redirect: undefined,
@@ -153,6 +157,8 @@ export function compileRoute(route: Route, vh: VirtualHost, rc: RouteConfigurati
     out.hostRewrite = a.hostRewrite;
     out.autoHostRewrite = a.autoHostRewrite;
     out.upgrades = new Set(a.upgrades.map((u) => u.toLowerCase()));
+    const retry = a.retryPolicy ?? vh.retryPolicy;
+    if (retry !== undefined) out.retryPolicy = new CompiledRetryPolicy(retry);
   } else if (a.kind === 'redirect') {
     out.kind = ActionKind.Redirect;
     out.redirect = a;

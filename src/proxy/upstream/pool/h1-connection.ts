@@ -211,6 +211,7 @@ export class H1UpstreamConnection implements ChunkDataSink {
         if (h.bodyMode === BodyMode.Length) this.remaining = h.contentLength;
         else if (h.bodyMode === BodyMode.Chunked) this.scanner.reset();
         this.sink.onUpstreamHead(h);
+        if (this.sink === null) return; // dropped for a retry
         if (h.bodyMode === BodyMode.None) {
           this.complete(pos < buf.length);
           return;
