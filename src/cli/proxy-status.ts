@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { CONTROLPLANE_FLAG_HELP, ControlPlaneClient, controlPlaneUrl } from '../controlplane/api/client.js';
 import type { ProxySyncWire } from '../controlplane/api/wire.js';
+import { findProxy } from './proxy-config.js';
+import { diffByName, dynamicResources, renderDiff } from './render/config-diff.js';
 import { renderTable } from './render/table.js';
 
 const TYPES = ['CDS', 'LDS', 'EDS', 'RDS', 'SDS'] as const;
@@ -29,6 +31,27 @@ export function renderProxyStatus(proxies: readonly ProxySyncWire[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/** istioctl's `proxy-status <proxy>`: the control plane's generated config against the proxy's config_dump. */
+async function compareWithProxy(client: ControlPlaneClient, p: ProxySyncWire): Promise<string> {
+  if (!p.admin) throw new Error(`proxy ${p.name} announced no admin port (node metadata TRELLIS_ADMIN_PORT)`);
+  const host = p.admin.host.includes(':') ? `[${p.admin.host}]` : p.admin.host;
+  const [generated, dump] = await Promise.all([
+    client.generatedConfig(p.proxyId),
+    fetch(`http://${host}:${p.admin.port}/config_dump`).then((r) => r.json() as Promise<unknown>),
+  ]);
+  const kinds = [
+    ['Clusters', 'clusters'],
+    ['Listeners', 'listeners'],
+    ['Routes', 'routes'],
+  ] as const;
+  return kinds
+    .map(([title, kind]) => {
+      const expected = Array.isArray(generated[kind]) ? (generated[kind] as unknown[]) : [];
+      return renderDiff(title, diffByName(expected, dynamicResources(dump, kind)));
+    })
+    .join('');
+}
+
 interface ProxyStatusOptions {
   output?: string;
   controlplane?: string;
@@ -43,11 +66,17 @@ export async function runProxyStatus(
   const client = new ControlPlaneClient(controlPlaneUrl(opts.controlplane));
   let proxies = await client.syncz();
   if (proxy !== undefined) {
-    proxies = proxies.filter((p) => p.name === proxy || p.proxyId === proxy || p.name.startsWith(`${proxy}`));
-    if (proxies.length === 0) {
-      err.write(`trellis proxy-status: no connected proxy named "${proxy}"\n`);
+    try {
+      proxies = [findProxy(proxies, proxy)];
+    } catch (e) {
+      err.write(`trellis proxy-status: ${e instanceof Error ? e.message : String(e)}\n`);
       return 1;
     }
+  }
+  if (proxy !== undefined && proxies.length === 1 && !opts.output) {
+    const report = await compareWithProxy(client, proxies[0]);
+    out.write(`Comparing the control plane's config with proxy ${proxies[0].name}\n${report}`);
+    return report.includes("Don't Match") ? 1 : 0;
   }
   if (opts.output === 'json') out.write(`${JSON.stringify(proxies, null, 2)}\n`);
   else if (opts.output === 'yaml') out.write(stringify(proxies));
@@ -61,7 +90,10 @@ export function registerProxyStatus(program: Command): void {
     .command('proxy-status')
     .alias('ps')
     .description('xDS sync status of every proxy connected to the control plane (SYNCED, NOT SENT, STALE)')
-    .argument('[proxy]', 'only this proxy (<name>.<namespace>, or its node id)')
+    .argument(
+      '[proxy]',
+      "compare this proxy's config with the control plane's (<name>.<namespace> or node id)",
+    )
     .option('-o, --output <format>', 'json or yaml (default: a table)')
     .option('--controlplane <url>', CONTROLPLANE_FLAG_HELP)
     .action(async (proxy: string | undefined, opts: ProxyStatusOptions) => {

@@ -150,8 +150,9 @@ describe('CLI against a live control plane and a proxy connected over ADS', () =
   });
 
   it('proxy-status shows the proxy SYNCED; proxy-config shows the clusters it received', async () => {
-    const [ps, clusters, endpoints, routes, listeners, bootstrap] = await Promise.all([
+    const [ps, compared, clusters, endpoints, routes, listeners, bootstrap] = await Promise.all([
       trellis(['proxy-status', '--controlplane', url]),
+      trellis(['proxy-status', 'productpage-v1.default', '--controlplane', url]),
       trellis([
         'proxy-config',
         'cluster',
@@ -167,7 +168,7 @@ describe('CLI against a live control plane and a proxy connected over ADS', () =
       trellis(['pc', 'bootstrap', 'productpage-v1', '--controlplane', url]),
     ]);
     if (process.env.TRELLIS_TEST_VERBOSE) {
-      for (const r of [ps, clusters, endpoints, routes, listeners, bootstrap])
+      for (const r of [ps, compared, clusters, endpoints, routes, listeners, bootstrap])
         process.stdout.write(`${r.stdout}\n`);
     }
     assert.equal(
@@ -181,6 +182,9 @@ describe('CLI against a live control plane and a proxy connected over ADS', () =
     assert.match(listeners.stdout, /^127\.0\.0\.1 +\d+ +ALL +Route: http_proxy$/m);
     assert.match(bootstrap.stdout, /^NODE ID: +sidecar~127\.0\.0\.1~productpage-v1\.default~/m);
     assert.equal(ps.code, 0, ps.stderr);
+    // What the proxy serves is exactly what the control plane generated for it.
+    assert.equal(compared.code, 0, compared.stdout + compared.stderr);
+    assert.match(compared.stdout, /\nClusters Match\nListeners Match\nRoutes Match\n$/);
     assert.match(ps.stdout, /^productpage-v1\.default +SYNCED +SYNCED +\S+.* cp-live$/m);
     assert.equal(clusters.code, 0, `${clusters.stderr}\n${proxyOut}`);
     assert.match(clusters.stdout, /^reviews\.default\.svc\.cluster\.local +9080 +v1 +outbound +EDS/m);

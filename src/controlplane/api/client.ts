@@ -108,6 +108,12 @@ export class ControlPlaneClient {
     return (await this.call('GET', '/debug/syncz')).body as ProxySyncWire[];
   }
 
+  /** What the control plane generates for a connected proxy (its /debug/config_dump?proxyID=). */
+  async generatedConfig(proxyId: string): Promise<Record<string, unknown>> {
+    const q = new URLSearchParams({ proxyID: proxyId });
+    return (await this.call('GET', `/debug/config_dump?${q}`)).body as Record<string, unknown>;
+  }
+
   async analyze(): Promise<Finding[]> {
     return ((await this.call('GET', '/debug/analyze')).body as AnalyzeResponse).findings;
   }
