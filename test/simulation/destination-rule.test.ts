@@ -235,3 +235,48 @@ spec:
   );
   assert.equal(s.call({ host: 'plain.example.com', port: 80 }).cluster, 'outbound|80||plain.example.com');
 });
+
+test('locality failover rules and failoverPriority labels order endpoint priorities', () => {
+  const endpoints = `
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: r-local, namespace: default }
+spec: { address: 10.5.0.1, labels: { app: ratings, net: a }, locality: us-east/z1 }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: r-eu, namespace: default }
+spec: { address: 10.5.0.2, labels: { app: ratings, net: b }, locality: eu-west/z1 }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: r-ap, namespace: default }
+spec: { address: 10.5.0.3, labels: { app: ratings, net: a }, locality: ap-south/z1 }
+`;
+  const proxy = proxyFromNode(
+    'sidecar~10.0.0.9~pp.default~default.svc.cluster.local',
+    { LABELS: { net: 'a' } },
+    { region: 'us-east', zone: 'z1' },
+  );
+  const prioritiesOf = (policy: string) => {
+    const s = new Simulation(
+      snapshotFromYaml(SERVICES + endpoints + withDr(`  host: ratings\n  trafficPolicy:\n${policy}`)),
+      proxy,
+    );
+    const cla = s.loadAssignment(ratings());
+    return Object.fromEntries(
+      cla.localities.flatMap((l) => l.endpoints.map((e) => [e.address.host, l.priority])),
+    );
+  };
+  const byFailover = prioritiesOf(`    outlierDetection: { consecutive5xxErrors: 1 }
+    loadBalancer: { localityLbSetting: { enabled: true, failover: [{ from: us-east, to: ap-south }] } }`);
+  assert.equal(byFailover['10.5.0.1'], 0);
+  assert.equal(byFailover['10.5.0.3'], 1, 'the failover target region comes next');
+  assert.equal(byFailover['10.5.0.2'], 2);
+  const byLabels = prioritiesOf(`    outlierDetection: { consecutive5xxErrors: 1 }
+    loadBalancer: { localityLbSetting: { enabled: true, failoverPriority: [net] } }`);
+  assert.equal(byLabels['10.5.0.1'], 0);
+  assert.equal(byLabels['10.5.0.3'], 0);
+  assert.equal(byLabels['10.5.0.2'], 1);
+});

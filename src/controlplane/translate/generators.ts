@@ -9,7 +9,7 @@ import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/fi
 import { memo, resourceKey } from './cache.js';
 import { clustersFor, packedClustersFor } from './cluster/index.js';
 import type { TranslateContext } from './context.js';
-import { loadAssignment } from './endpoint/eds.js';
+import { edsCacheKey, loadAssignment } from './endpoint/eds.js';
 import { listenersFor } from './listener/index.js';
 import { parseClusterName } from './names.js';
 import { routeConfigAny, routeConfigByName, routeConfigPiecesByName } from './route/route-config.js';
@@ -37,6 +37,19 @@ function packAll<D extends DescMessage>(
   return items.map((m) => ({ name: nameOf(m), resource: anyPack(schema, m) }));
 }
 
+const failoverPriorityUse = new WeakMap<object, boolean>();
+
+/** Whether a DestinationRule orders endpoints by the caller's labels anywhere (then EDS depends on them). */
+function usesFailoverPriority(spec: object | undefined): boolean {
+  if (!spec) return false;
+  let v = failoverPriorityUse.get(spec);
+  if (v === undefined) {
+    v = JSON.stringify(spec).includes('"failoverPriority"');
+    failoverPriorityUse.set(spec, v);
+  }
+  return v;
+}
+
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   [TYPE_URLS.cluster]: (ctx) => packedClustersFor(ctx),
   [TYPE_URLS.listener]: (ctx) => packAll(ListenerSchema, listenersFor(ctx), (l) => l.name),
@@ -51,10 +64,14 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       const dr = parsed ? ctx.destinationRule(parsed.host) : undefined;
       // Endpoints depend on the cluster, its DestinationRule (subset labels, locality settings) and the
       // caller's locality only.
-      const packed = memo(ctx.snapshot, `eds|${n}|${resourceKey(dr)}|${ctx.proxy.locality}`, () => {
-        const cla = loadAssignment(ctx, n);
-        return cla ? anyPack(ClusterLoadAssignmentSchema, cla) : undefined;
-      });
+      const packed = memo(
+        ctx.snapshot,
+        edsCacheKey(ctx, n, resourceKey(dr), usesFailoverPriority(dr?.spec)),
+        () => {
+          const cla = loadAssignment(ctx, n);
+          return cla ? anyPack(ClusterLoadAssignmentSchema, cla) : undefined;
+        },
+      );
       return packed ? [{ name: n, resource: packed }] : [];
     }),
 };

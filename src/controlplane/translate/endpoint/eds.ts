@@ -19,7 +19,7 @@ import { effectivePolicy } from '../cluster/policy.js';
 import type { TranslateContext } from '../context.js';
 import { parseClusterName } from '../names.js';
 import { socketAddress } from '../pb.js';
-import { distributeWeight, failoverPriority, splitLocality } from './locality.js';
+import { distributeWeight, failoverPriority, labelPriority, splitLocality } from './locality.js';
 
 /** The assignment for `clusterName` (an `outbound|…` name), or undefined when the name is not one. */
 export function loadAssignment(
@@ -39,10 +39,20 @@ export function loadAssignment(
   const policy = effectivePolicy(dr, parsed.port, subset);
   const lb = policy.loadBalancer;
   const localityOn = lb?.localityLbSetting?.enabled !== false;
-  const failover = localityOn && policy.outlierDetection !== undefined && ctx.proxy.locality !== '';
+  // Istio turns failover on only with outlier detection (ejections are what move traffic between priorities).
+  const failoverOn = localityOn && policy.outlierDetection !== undefined;
+  const byLabels = failoverOn ? (lb?.localityLbSetting?.failoverPriority ?? []) : [];
+  const failover = failoverOn && byLabels.length === 0 && ctx.proxy.locality !== '';
+  const priorityOf = (inst: WorkloadInstance): number => {
+    if (byLabels.length > 0) return labelPriority(byLabels, ctx.proxy.labels, inst.labels);
+    if (failover)
+      return failoverPriority(ctx.proxy.locality, inst.locality ?? '', lb?.localityLbSetting?.failover);
+    return 0;
+  };
   const groups = new Map<string, LbEndpoint[]>();
   for (const inst of instances) {
-    const locality = inst.locality ?? '';
+    // One group per locality and priority (label-based priorities can split a locality).
+    const locality = `${inst.locality ?? ''}|${priorityOf(inst)}`;
     const endpoint = create(LbEndpointSchema, {
       hostIdentifier: {
         case: 'endpoint',
@@ -59,12 +69,14 @@ export function loadAssignment(
   }
   const localities = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([locality, lbEndpoints]) => {
+    .map(([key, lbEndpoints]) => {
+      const bar = key.lastIndexOf('|');
+      const locality = key.slice(0, bar);
       const [region, zone, subZone] = splitLocality(locality);
       const group = create(LocalityLbEndpointsSchema, {
         locality: create(LocalitySchema, { region, zone, subZone }),
         lbEndpoints,
-        priority: failover ? failoverPriority(ctx.proxy.locality, locality) : 0,
+        priority: Number(key.slice(bar + 1)),
       });
       const weight = localityOn ? distributeWeight(lb, ctx.proxy.locality, locality) : undefined;
       if (weight !== undefined) group.loadBalancingWeight = weight;
@@ -80,4 +92,14 @@ export function loadAssignment(
 function compactPriorities(groups: { priority: number }[]): void {
   const used = [...new Set(groups.map((g) => g.priority))].sort((a, b) => a - b);
   for (const g of groups) g.priority = used.indexOf(g.priority);
+}
+
+/** The cache key of an endpoint set: the cluster, its DestinationRule and what of the caller it depends on. */
+export function edsCacheKey(
+  ctx: TranslateContext,
+  clusterName: string,
+  drKey: string,
+  usesLabels: boolean,
+): string {
+  return `eds|${clusterName}|${drKey}|${ctx.proxy.locality}|${usesLabels ? JSON.stringify(ctx.proxy.labels) : ''}`;
 }

@@ -7,11 +7,18 @@ export function splitLocality(locality: string | undefined): [string, string, st
   return [region, zone, subZone];
 }
 
-/** 0 when the whole locality matches, 1 region+zone, 2 region, 3 nothing (Istio's failover order). */
-export function failoverPriority(proxyLocality: string, endpointLocality: string): number {
+/**
+ * Istio's failover order: 0 when the whole locality matches, 1 region+zone, 2 region, 3 the region a
+ * `failover` rule names for the proxy's region, 4 anything else.
+ */
+export function failoverPriority(
+  proxyLocality: string,
+  endpointLocality: string,
+  failover: readonly { from?: string; to?: string }[] = [],
+): number {
   const [pr, pz, ps] = splitLocality(proxyLocality);
   const [er, ez, es] = splitLocality(endpointLocality);
-  if (pr !== er) return 3;
+  if (pr !== er) return failover.some((f) => f.from === pr && f.to === er) ? 3 : 4;
   if (pz !== ez) return 2;
   if (ps !== es) return 1;
   return 0;
@@ -41,4 +48,22 @@ export function distributeWeight(
   for (const [pattern, weight] of Object.entries(rule.to))
     if (localityMatches(pattern, locality)) return weight;
   return 0;
+}
+
+/**
+ * failoverPriority: endpoints whose labels match the proxy's on every listed key get priority 0, those
+ * matching all but the last key 1, and so on (only leading matches count).
+ */
+export function labelPriority(
+  keys: readonly string[],
+  proxyLabels: Record<string, string>,
+  labels: Record<string, string>,
+): number {
+  let matched = 0;
+  for (const k of keys) {
+    const want = proxyLabels[k];
+    if (want === undefined || labels[k] !== want) break;
+    matched++;
+  }
+  return keys.length - matched;
 }
