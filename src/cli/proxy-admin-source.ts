@@ -10,7 +10,8 @@ import type {
 import type { NodeIdentity } from '../proxy/config/bootstrap.js';
 import type { HealthStatus } from '../proxy/config/cluster.js';
 import type { ProxyServer } from '../proxy/server.js';
-import { type AdsClient, adsConfigDumpSections } from '../proxy/xds-client/index.js';
+import type { AdsClient } from '../proxy/xds-client/ads-client.js';
+import { adsConfigDumpSections } from '../proxy/xds-client/config-dump.js';
 
 export interface ProxyAdminState {
   node: NodeIdentity;

@@ -2,16 +2,13 @@
 // the bootstrap or --xds names a management server), with the admin API when the bootstrap configures one.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { AdminServer } from '../proxy/admin/server.js';
+import type { AdminServer } from '../proxy/admin/server.js';
 import type { ServerState } from '../proxy/admin/source.js';
 import type { Bootstrap, ProxyResources } from '../proxy/config/bootstrap.js';
 import type { AccessLog } from '../proxy/config/listener.js';
 import type { AccessLogEntry, AccessLogSink } from '../proxy/http/access-log-entry.js';
-import { ProxyServer } from '../proxy/server.js';
-import { AccessLogManager } from '../proxy/stats/access-log/manager.js';
-import { StatsStore } from '../proxy/stats/store.js';
-import { AdsClient, adsTargetOf, decodeBootstrapDetailed } from '../proxy/xds-client/index.js';
-import { proxyAdminSource } from './proxy-admin-source.js';
+import type { AdsClient } from '../proxy/xds-client/ads-client.js';
+import { applyProxyHeapFlags } from './proxy-heap.js';
 
 interface ProxyCliOptions {
   config: string;
@@ -48,6 +45,21 @@ export function registerProxy(program: Command): void {
     .option('--xds <host:port>', 'management server for ADS (overrides the bootstrap ads_config)')
     .option('--admin-port <port>', "admin API port (overrides the bootstrap's; 0 = any free port)")
     .action(async (o: ProxyCliOptions) => {
+      // Before anything big is loaded: start-up garbage would otherwise grow the young generation for good.
+      applyProxyHeapFlags();
+      // Loaded here, not at the top, so registering the command (e.g. for `trellis --help`) costs nothing,
+      // and the gRPC client and the admin server load only when the bootstrap configures them.
+      const [
+        { decodeBootstrapDetailed, adsTargetOf },
+        { ProxyServer },
+        { StatsStore },
+        { AccessLogManager },
+      ] = await Promise.all([
+        import('../proxy/xds-client/decode-bootstrap.js'),
+        import('../proxy/server.js'),
+        import('../proxy/stats/store.js'),
+        import('../proxy/stats/access-log/manager.js'),
+      ]);
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const decoded = decodeBootstrapDetailed(readFileSync(o.config, 'utf8'), o.config);
       if (!decoded.ok) {
@@ -82,6 +94,7 @@ export function registerProxy(program: Command): void {
       const target = o.xds ?? adsTargetOf(bootstrap);
       let ads: AdsClient | undefined;
       if (target !== undefined) {
+        const { AdsClient } = await import('../proxy/xds-client/ads-client.js');
         ads = new AdsClient({
           target,
           node: bootstrap.node,
@@ -117,6 +130,10 @@ export function registerProxy(program: Command): void {
       };
       const adminPort = o.adminPort !== undefined ? Number(o.adminPort) : bootstrap.admin?.port;
       if (adminPort !== undefined) {
+        const [{ AdminServer }, { proxyAdminSource }] = await Promise.all([
+          import('../proxy/admin/server.js'),
+          import('./proxy-admin-source.js'),
+        ]);
         admin = new AdminServer({
           source: proxyAdminSource({
             node: bootstrap.node,
