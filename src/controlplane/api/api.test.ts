@@ -1,11 +1,14 @@
 // The control plane API over a real HTTP server on 127.0.0.1 and a real in-memory ConfigStore: apply with
 // analyze's diagnostics, get, delete, sync status with admin ports, push status and analyzer findings.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { analyzeResources } from '../../analyze/index.js';
-import { MemoryConfigStore } from '../../config/index.js';
+import { FileConfigStore, MemoryConfigStore } from '../../config/index.js';
 import { proxyFromNode } from '../model/proxy.js';
 import type { ProxyStatus } from '../xds/status.js';
 import { ControlPlaneClient } from './client.js';
@@ -227,5 +230,28 @@ test('a server without the API mounted is named as such, not taken for a missing
     );
   } finally {
     await new Promise<void>((r) => bare.close(() => r()));
+  }
+});
+
+test('live analysis also reports files of a file store that fail validation, with their file:line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-api-analyze-'));
+  writeFileSync(join(dir, 'bad.yaml'), BAD);
+  const files = await FileConfigStore.open(dir, { watch: false });
+  const handler = createApiHandler({ store: files, status: () => [], analyze: () => [], instance: 'x' });
+  const srv = createServer((req, res) => {
+    if (!handler(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  try {
+    const c = new ControlPlaneClient(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`);
+    const [f] = await c.analyze();
+    assert.equal(f.code, 'IST0106');
+    assert.equal(f.file, join(dir, 'bad.yaml'));
+    assert.equal(f.line, 10);
+    assert.equal(f.path, 'spec.http[0].route[0].wieght');
+  } finally {
+    await new Promise<void>((r) => srv.close(() => r()));
+    await files.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

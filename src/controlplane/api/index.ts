@@ -1,7 +1,7 @@
 // The control plane's HTTP API: `trellis apply/get/delete` (/apis/...), the debug endpoints (/debug/syncz,
 // configz, registryz, analyze, push_status) and /metrics, as one handler the control plane's server mounts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Finding, formatFinding } from '../../analyze/index.js';
+import { diagnosticToFinding, type Finding, formatFinding, sortFindings } from '../../analyze/index.js';
 import type { ConfigStore } from '../../config/index.js';
 import type { ServiceRegistry } from '../../registry/index.js';
 import type { MeshProxy } from '../model/proxy.js';
@@ -88,7 +88,9 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       sendJson(res, 200, registryView(deps.registry!));
     } else if (path === '/debug/analyze') {
       only('GET');
-      const findings = deps.analyze();
+      // Broken source files too: their last good version keeps serving, but the user must hear about them.
+      const broken = deps.store.diagnostics().flatMap((src) => src.diagnostics.map(diagnosticToFinding));
+      const findings = sortFindings([...broken, ...deps.analyze()]);
       if (q.get('output') === 'text')
         sendText(res, 200, findings.map((f) => `${formatFinding(f)}\n`).join(''));
       else sendJson(res, 200, { findings });
