@@ -3,26 +3,17 @@
 // HTTP/1.1 pooled connection or an HTTP/2 stream, relay the response, send Envoy-style local replies,
 // count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
 import type { Socket } from 'node:net';
-import {
-  ActionKind,
-  type CompiledRoute,
-  pickWeighted,
-  redirectLocation,
-  rewritePath,
-} from '../router/compiled-route.js';
+import { ActionKind, pickWeighted, redirectLocation, rewritePath } from '../router/compiled-route.js';
 import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
-import type { AttemptOutcome, RetryDecision } from '../router/retry-state.js';
+import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
-import { type AttemptHooks, UpstreamAttempts } from '../router/upstream-attempts.js';
-import type { ClusterEntry } from '../upstream/cluster-manager.js';
-import type { Host, LbContext } from '../upstream/lb/types.js';
-import type { H1UpstreamConnection } from '../upstream/pool/h1-connection.js';
-import type { H2Pool } from '../upstream/pool/h2-pool.js';
-import type { PoolWaiter, ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
+import { UpstreamAttempts } from '../router/upstream-attempts.js';
+import type { LbContext } from '../upstream/lb/types.js';
+import type { ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
 import { buildAccessLogEntry } from './access-log-build.js';
 import type { AccessLogEntry } from './access-log-entry.js';
+import { ExchangeUpstream } from './exchange-upstream.js';
 import { getHeader, type MessageHead } from './h1-head.js';
-import { H2UpstreamRequest } from './h2-upstream.js';
 import type { HcmRuntime } from './hcm.js';
 import {
   BODY_NO_HEALTHY_UPSTREAM,
@@ -36,80 +27,33 @@ import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
 const NO_OPS: CompiledHeaderOps = [];
 const NO_CTX: LbContext = {};
 
-export abstract class HttpExchange
-  implements UpstreamResponseSink, PoolWaiter<H1UpstreamConnection>, AttemptHooks
-{
-  // Request, filled by the codec before dispatch().
-  method = '';
-  path = '';
-  authority = '';
-  scheme = 'http';
-  /** Flat lower-case [name, value, …] without pseudo-headers and without host. */
-  headers: string[] = [];
-  protocol = 'HTTP/1.1';
-  isGrpc = false;
-  /** The request has a body still to come after the head. */
-  requestHasBody = false;
-  upgrade = '';
-  // Exchange state.
-  startMs = 0;
-  route: CompiledRoute | undefined = undefined;
-  cluster: ClusterEntry | undefined = undefined;
-  host: Host | undefined = undefined;
-  upstreamH1: H1UpstreamConnection | null = null;
-  upstreamH2: H2UpstreamRequest | null = null;
+export abstract class HttpExchange extends ExchangeUpstream implements UpstreamResponseSink {
   private weightedResponseOps: CompiledHeaderOps = NO_OPS;
-  status = 0;
-  flags = '';
-  details = '';
-  bytesIn = 0;
-  bytesOut = 0;
-  upstreamStartMs = 0;
-  serviceTimeMs = -1;
-  requestId = '';
-  originalPath = '';
-  responseStarted = false;
-  exchangeDone = true;
-  /** Upstream HTTP/1.1 request body needs chunk framing added (downstream gave payload only, no length). */
-  upChunkEncode = false;
-  /** Body bytes pass through exactly as framed (HTTP/1.1 on both sides). */
-  rawBody = false;
   private timer: NodeJS.Timeout | null = null;
   /** Route deadline of the running exchange (epoch ms), 0 when none. */
   private deadlineMs = 0;
   private timerDueMs = 0;
-  private waitingPool: { cancel(w: PoolWaiter<H1UpstreamConnection>): void } | null = null;
-  failureReason = '';
-  /** Retries of this request (undefined without a retry policy). */
-  attempts: UpstreamAttempts | undefined = undefined;
-  /** An upstream attempt holds `host` (its activeRequests counts this request). */
-  private attemptActive = false;
   /** upstream_rq_active and the max_requests breaker count this request. */
   private counted = false;
-  /** onUpstreamReady was called (later attempts replay the body instead). */
-  private readySignalled = false;
-  /** The downstream request body has ended (upEnd was called). */
-  private requestBodyComplete = false;
-  /** A circuit breaker refused the request (local reply carries x-envoy-overloaded). */
-  private overloaded = false;
-
   constructor(
     public hcm: HcmRuntime,
     readonly remoteAddress: string,
     readonly remotePort: number,
     readonly localAddress: string,
-  ) {}
+  ) {
+    super();
+  }
 
-  /** Whether the downstream speaks HTTP/1.1 (raw framing possible). */
-  protected abstract readonly downstreamIsH1: boolean;
+  protected get sink(): UpstreamResponseSink {
+    return this;
+  }
+
   /** Sends the response head; `length` is the body length or -1 if unknown. */
   protected abstract sendHead(status: number, headers: string[], length: number, endStream: boolean): void;
   protected abstract sendBody(buf: Buffer, start: number, end: number): void;
   protected abstract sendEnd(trailers: string[] | null): void;
   /** The response broke after its head went out: reset the downstream stream/connection. */
   protected abstract resetDownstream(): void;
-  /** The upstream is attached and the head written: start or resume sending the request body. */
-  protected abstract onUpstreamReady(): void;
   /** The exchange ended (stats done); the codec moves on. */
   protected abstract onExchangeEnd(): void;
   abstract onUpstreamDrain(): void;
@@ -256,158 +200,6 @@ export abstract class HttpExchange
     this.startUpstream(cluster, host);
   }
 
-  /** Starts one upstream attempt on `host` (the first, or a retry). */
-  private startUpstream(cluster: ClusterEntry, host: Host): void {
-    this.host = host;
-    host.activeRequests++;
-    this.attemptActive = true;
-    cluster.stats.upstreamRqTotal.inc();
-    this.attempts?.attemptStarted(host);
-    if ((cluster.http2 || this.isGrpc) && this.upgrade === '') {
-      this.rawBody = false;
-      this.startH2(cluster, host);
-    } else {
-      this.rawBody = this.downstreamIsH1;
-      let pool: ReturnType<ClusterEntry['h1Pool']>;
-      try {
-        pool = cluster.h1Pool(host);
-      } catch {
-        // Upstream TLS secrets not available yet: nothing can connect.
-        this.onUpstreamReset('connection failure', '');
-        return;
-      }
-      const conn = pool.acquire(this);
-      if (conn !== null) this.onPoolReady(conn);
-      else if (!this.exchangeDone && this.upstreamH1 === null) this.waitingPool = pool;
-    }
-  }
-
-  /** The upstream of an attempt is attached and its head written. */
-  private attemptReady(): void {
-    if (!this.readySignalled) {
-      this.readySignalled = true;
-      this.onUpstreamReady();
-      return;
-    }
-    // A retry: replay the body seen so far; the codec keeps streaming the rest.
-    const body = this.attempts?.body;
-    if (body !== undefined) for (const c of body.chunks()) this.writeUpstream(c, 0, c.length);
-    if (this.requestBodyComplete) this.endUpstream(null);
-  }
-
-  // ---- retry hooks (UpstreamAttempts) ----
-
-  startAttempt(_attemptCount: number): void {
-    const cluster = this.cluster;
-    const attempts = this.attempts;
-    if (this.exchangeDone || cluster === undefined || attempts === undefined) return;
-    let host = cluster.choose(attempts.retry.lbContext());
-    for (let i = 1; host !== undefined && i < attempts.retry.hostSelectionMaxAttempts; i++) {
-      if (!attempts.retry.shouldSelectAnotherHost(host)) break;
-      host = cluster.choose(attempts.retry.lbContext());
-    }
-    if (host === undefined) {
-      cluster.stats.upstreamCxNoneHealthy.inc();
-      this.localReply(503, BODY_NO_HEALTHY_UPSTREAM, Flag.NoHealthyUpstream, 'no_healthy_upstream');
-      return;
-    }
-    this.startUpstream(cluster, host);
-  }
-
-  abortAttempt(): void {
-    this.abortUpstream();
-    this.endAttempt();
-  }
-
-  perTryTimedOut(decision: RetryDecision): void {
-    if (!decision.retry && decision.flag !== undefined) this.addFlag(decision.flag);
-    this.cluster?.stats.upstreamRqTimeout.inc();
-    this.localReply(504, BODY_UPSTREAM_TIMEOUT, Flag.UpstreamRequestTimeout, 'upstream_per_try_timeout');
-  }
-
-  private endAttempt(): void {
-    if (!this.attemptActive) return;
-    this.attemptActive = false;
-    if (this.host !== undefined) this.host.activeRequests--;
-  }
-
-  private startH2(cluster: ClusterEntry, host: Host): void {
-    let session: ReturnType<H2Pool['get']>;
-    try {
-      session = cluster.h2Pool(host).get();
-    } catch {
-      session = undefined;
-    }
-    if (session === undefined) {
-      this.onUpstreamReset('connection failure', '');
-      return;
-    }
-    const req = new H2UpstreamRequest(this, session, cluster.h2Pool(host));
-    this.upstreamH2 = req;
-    req.start(this.method, this.scheme, this.authority, this.path, this.headers, !this.requestHasBody);
-    if (this.upstreamH2 === req) this.attemptReady();
-  }
-
-  onPoolReady(conn: H1UpstreamConnection): void {
-    this.waitingPool = null;
-    this.upstreamH1 = conn;
-    conn.attach(this, this.method);
-    this.upChunkEncode =
-      !this.downstreamIsH1 && this.requestHasBody && getHeader(this.headers, 'content-length') === undefined;
-    let head = `${this.method} ${this.path} HTTP/1.1\r\nhost: ${this.authority}\r\n`;
-    const h = this.headers;
-    for (let i = 0; i < h.length; i += 2) {
-      const name = h[i];
-      if (name === '') continue;
-      if (!this.downstreamIsH1 && (name === 'transfer-encoding' || name === 'te')) continue;
-      head += `${name}: ${h[i + 1]}\r\n`;
-    }
-    if (this.upChunkEncode) head += 'transfer-encoding: chunked\r\n';
-    conn.writeHead(`${head}\r\n`);
-    this.attemptReady();
-  }
-
-  onPoolFailure(reason: ResetReason): void {
-    this.waitingPool = null;
-    if (reason === 'overflow') this.overloaded = true;
-    this.onUpstreamReset(reason, '');
-  }
-
-  /** Writes request body bytes (payload, or raw framing when rawBody) upstream. Returns false on backpressure. */
-  upWrite(buf: Buffer, start: number, end: number): boolean {
-    if (end <= start) return true;
-    this.bytesIn += end - start;
-    // Kept for replays while a retry is still possible.
-    this.attempts?.body?.append(buf, start, end);
-    return this.writeUpstream(buf, start, end);
-  }
-
-  private writeUpstream(buf: Buffer, start: number, end: number): boolean {
-    const slice = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
-    if (this.upstreamH1 !== null) {
-      if (this.upChunkEncode) this.upstreamH1.write(`${(end - start).toString(16)}\r\n`);
-      const ok = this.upstreamH1.write(slice);
-      if (this.upChunkEncode) return this.upstreamH1.write('\r\n') && ok;
-      return ok;
-    }
-    if (this.upstreamH2 !== null) return this.upstreamH2.write(slice);
-    return true;
-  }
-
-  /** The request body is complete. */
-  upEnd(trailers: string[] | null): void {
-    this.requestBodyComplete = true;
-    this.attempts?.body?.end();
-    this.endUpstream(trailers);
-  }
-
-  private endUpstream(trailers: string[] | null): void {
-    if (this.upstreamH1 !== null) {
-      if (this.upChunkEncode) this.upstreamH1.write('0\r\n\r\n');
-      this.upstreamH1.endRequest();
-    } else if (this.upstreamH2 !== null) this.upstreamH2.end(trailers);
-  }
-
   // ---- upstream response events ----
 
   onUpstreamHead(head: MessageHead): void {
@@ -550,22 +342,6 @@ export abstract class HttpExchange
       return;
     }
     this.localReply(504, BODY_UPSTREAM_TIMEOUT, Flag.UpstreamRequestTimeout, 'upstream_response_timeout');
-  }
-
-  /** Drops the upstream side (downstream went away, timeout). */
-  abortUpstream(): void {
-    if (this.waitingPool !== null) {
-      this.waitingPool.cancel(this);
-      this.waitingPool = null;
-    }
-    if (this.upstreamH1 !== null) {
-      this.upstreamH1.abort();
-      this.upstreamH1 = null;
-    }
-    if (this.upstreamH2 !== null) {
-      this.upstreamH2.abort();
-      this.upstreamH2 = null;
-    }
   }
 
   /** The downstream connection or stream went away before the exchange finished. */
