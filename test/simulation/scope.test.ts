@@ -261,3 +261,14 @@ spec:
   ]);
   assert.deepEqual(decodeErrors(snap, sidecar()), []);
 });
+
+test('a gateway HTTP server with tls.httpsRedirect answers every request with a redirect to https', () => {
+  const yaml = `${SERVICES}${GATEWAY.replace(
+    '    hosts: ["bookinfo.example.com"]',
+    '    hosts: ["bookinfo.example.com"]\n    tls: { httpsRedirect: true }',
+  )}`;
+  const gw = new Simulation(snapshotFromYaml(yaml), ingress());
+  const r = gw.call({ host: 'bookinfo.example.com', port: 8080, path: '/reviews/1?x=1' });
+  assert.equal(r.status, 301);
+  assert.equal(r.location, 'https://bookinfo.example.com/reviews/1?x=1');
+});

@@ -4,6 +4,7 @@ import { create } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import { hostMatches } from '../../../api/host.js';
 import {
+  RedirectActionSchema,
   RouteActionSchema,
   RouteSchema,
   type VirtualHost,
@@ -114,14 +115,19 @@ export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
 
 /** Gateway servers of a router proxy on `port` with HTTP-family protocols, with their gateway keys. */
 export function gatewayServers(ctx: TranslateContext, port?: number) {
-  const out: { key: string; hosts: string[]; port: number }[] = [];
+  const out: { key: string; hosts: string[]; port: number; httpsRedirect: boolean }[] = [];
   for (const gw of ctx.snapshot.gatewaysFor(ctx.proxy)) {
     const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
     for (const server of gw.spec.servers ?? []) {
       const proto = (server.port.protocol ?? 'HTTP').toUpperCase();
       if (!['HTTP', 'HTTP2', 'GRPC'].includes(proto)) continue;
       if (port !== undefined && server.port.number !== port) continue;
-      out.push({ key, hosts: server.hosts, port: server.port.number });
+      out.push({
+        key,
+        hosts: server.hosts,
+        port: server.port.number,
+        httpsRedirect: server.tls?.httpsRedirect === true,
+      });
     }
   }
   return out;
@@ -144,6 +150,19 @@ function serverHostMatches(
   return hostMatches(host, vsHost) || hostMatches(vsHost, host);
 }
 
+const HTTPS_REDIRECT = 'https_redirect';
+
+function httpsRedirectRoute() {
+  return create(RouteSchema, {
+    name: HTTPS_REDIRECT,
+    match: routeMatch(undefined),
+    action: {
+      case: 'redirect',
+      value: create(RedirectActionSchema, { schemeRewriteSpecifier: { case: 'httpsRedirect', value: true } }),
+    },
+  });
+}
+
 export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
   const byHost = new Map<string, VirtualHost>();
   for (const server of gatewayServers(ctx, port)) {
@@ -163,7 +182,10 @@ export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteCo
           });
           byHost.set(host, vh);
         }
-        vh.routes.push(...routes);
+        // tls.httpsRedirect: every request on this server is sent to https with a 301 (Istio writes
+        // require_tls; a redirect route answers the same and is what the Trellis proxy implements).
+        if (server.httpsRedirect) vh.routes = [httpsRedirectRoute()];
+        else if (!vh.routes.some((r) => r.name === HTTPS_REDIRECT)) vh.routes.push(...routes);
       }
     }
   }
