@@ -239,8 +239,10 @@ describe('trellis apply/get/delete and proxy-config against a running API', () =
       'spec: { hosts: [a.example.com], gateways: [missing-gw], http: [{ route: [{ destination: { host: a } }] }] }\n';
     const applied = await fetch(`${url}/apis/apply?file=gw.yaml`, { method: 'POST', body: gwVs });
     assert.equal(applied.status, 200);
+    const dumpFile = join(dir, 'config_dump.json');
+    writeFileSync(dumpFile, await (await fetch(`http://127.0.0.1:${adminPort}/config_dump`)).text());
     // Independent invocations run side by side: each CLI start costs about a second.
-    const [analyze, ps, clusters, listeners, json, log, missing] = await Promise.all([
+    const [analyze, ps, clusters, listeners, json, log, missing, offline] = await Promise.all([
       trellis(['analyze', '--controlplane', url]),
       trellis(['proxy-status', '--controlplane', url]),
       trellis(['proxy-config', 'cluster', 'static-proxy.default', '--controlplane', url]),
@@ -248,7 +250,12 @@ describe('trellis apply/get/delete and proxy-config against a running API', () =
       trellis(['pc', 'cluster', '--admin', String(adminPort), '-o', 'json']),
       trellis(['pc', 'log', 'static-proxy.default', '--level', 'debug', '--controlplane', url]),
       trellis(['pc', 'cluster', 'nobody', '--controlplane', url]),
+      trellis(['pc', 'listener', '--file', dumpFile, '-o', 'yaml']),
     ]);
+    // A saved dump reads without any server.
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /^- name: http\n/);
+    assert.match(offline.stdout, /route_config:\n +name: local\n/);
     assert.equal(analyze.code, 1, analyze.stderr);
     assert.match(
       analyze.stdout,
