@@ -21,7 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   proxy: async () => [(await import('./proxy.js')).registerProxy],
 };
 /** Commands registered by another command's module. */
-const ALIASES: Record<string, string> = { down: 'up' };
+const ALIASES: Record<string, string> = { down: 'up', ps: 'proxy-status', pc: 'proxy-config' };
 
 async function main(): Promise<void> {
   const program = new Command('trellis')
