@@ -3,12 +3,14 @@
 // ADS server; an HTTP server carries /debug/* and any handlers added (the config API plugs in there).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { analyzeResources } from '../analyze/index.js';
 import { type Clock, systemClock } from '../common/clock.js';
 import { FileConfigStore } from '../config/file-store.js';
 import type { ConfigStore } from '../config/store.js';
 import { ConfigRegistry } from '../registry/config-registry.js';
 import { LocalRegistry } from '../registry/local.js';
 import { registrationFromNode } from '../registry/node-metadata.js';
+import { createApiHandler, PushRecorder } from './api/index.js';
 import { debugHandler, type HttpHandler } from './debug.js';
 import { buildSnapshot } from './model/build.js';
 import { type MeshSettings, meshSettings } from './model/mesh.js';
@@ -58,9 +60,11 @@ export class ControlPlane {
     const store = await FileConfigStore.open(o.configDir, { watch: o.watch ?? true });
     const local = new LocalRegistry({ clock });
     const registry = new ConfigRegistry(store, local, { domain: mesh.domain });
+    const pushes = new PushRecorder();
     const ads = new AdsServer(buildSnapshot(store, registry, mesh, '0'), {
       clock,
       log,
+      onPush: pushes.onPush,
       // Local mode: a proxy's workload joins the registry while its stream is open (plus a grace period).
       onConnect: (node) => {
         const reg = registrationFromNode({
@@ -81,6 +85,18 @@ export class ControlPlane {
     const cp = new ControlPlane(store, local, registry, ads, mesh, http, log);
     http.on('request', (req, res) => cp.serve(req, res));
     cp.handlers.push(debugHandler(store, ads));
+    // The config API (apply/get/delete) and the debug views the CLI reads, tried before the built-ins.
+    cp.addHttpHandler(
+      createApiHandler({
+        store,
+        status: () => ads.status(),
+        proxies: () => ads.connectedProxies(),
+        analyze: () =>
+          analyzeResources(store.all(), { domain: mesh.domain, rootNamespace: mesh.rootNamespace }),
+        pushStats: () => ads.stats,
+        pushes,
+      }),
+    );
     cp.stops.push(
       store.watch((e) => {
         const scope = configChangeScope(e, mesh.domain, mesh.rootNamespace);
