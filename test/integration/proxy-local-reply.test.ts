@@ -57,7 +57,7 @@ describe('proxy local replies and bad input', () => {
     ]);
     proxy.apply(
       resources(
-        [listener('l', [chain(hcm(rc, { maxRequestHeadersKb: 4 }))])],
+        [listener('l', [chain(hcm(rc, { maxRequestHeadersKb: 4, requestHeadersTimeoutMs: 300 }))])],
         [
           staticCluster('backend', [up.port]),
           staticCluster('empty', []),
@@ -193,6 +193,15 @@ describe('proxy local replies and bad input', () => {
       );
       for (const out of outs) assert.ok(out === '' || /^HTTP\/1\.1 [1-5]\d\d /.test(out), out.slice(0, 80));
     }
+  });
+
+  it('closes a request head that does not complete in time: 408', async () => {
+    const before = stats.counter('http.ingress.downstream_rq_header_timeout').value;
+    const t0 = Date.now();
+    const out = await rawExchange(port, 'GET /ok HTTP/1.1\r\nhost: app.local\r\nx-slow: ', 2000);
+    assert.match(out, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - t0 < 1500);
+    assert.equal(stats.counter('http.ingress.downstream_rq_header_timeout').value, before + 1);
   });
 
   it('still serves after bad input', async () => {

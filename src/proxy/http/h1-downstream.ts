@@ -87,6 +87,15 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     else this.closeAfter = true;
   }
 
+  private headTimer: NodeJS.Timeout | null = null;
+
+  private readonly onHeadTimeout = (): void => {
+    this.headTimer = null;
+    if (this.state !== St.Head || this.buf === null) return;
+    this.hcm.stats.set.counter.downstream_rq_header_timeout.inc();
+    this.protocolError(408, 'request_header_timeout', false);
+  };
+
   private readonly onIdleTimeout = (): void => {
     if (this.exchangeDone && this.state === St.Head) this.socket.destroy();
   };
@@ -98,6 +107,7 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     st.cxActive.dec();
     st.cxHttp1Active.dec();
     st.cxDestroy.inc();
+    if (this.headTimer !== null) clearTimeout(this.headTimer);
     const wasTunnel = this.state === St.Tunnel;
     this.state = St.Closed;
     if (!wasTunnel) this.downstreamReset();
@@ -153,6 +163,9 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
         return;
       }
       this.buf = buf;
+      // A head arriving in pieces must complete within request_headers_timeout (slow-loris guard).
+      const limit = hcm.config.requestHeadersTimeoutMs;
+      if (limit > 0 && this.headTimer === null) this.headTimer = setTimeout(this.onHeadTimeout, limit);
       return;
     }
     if (end === -2) {
@@ -162,6 +175,10 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     if (end > hcm.maxHeadBytes) {
       this.protocolError(431, 'http1.headers_too_large');
       return;
+    }
+    if (this.headTimer !== null) {
+      clearTimeout(this.headTimer);
+      this.headTimer = null;
     }
     const h = this.head;
     const err = parseRequestHead(buf, end, h, hcm.maxHeaders);
@@ -311,9 +328,9 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     else this.next();
   }
 
-  private protocolError(status: number, details: string): void {
+  private protocolError(status: number, details: string, codecError = true): void {
     const st = this.hcm.stats;
-    st.cxProtocolError.inc();
+    if (codecError) st.cxProtocolError.inc();
     this.buf = null;
     this.closeAfter = true;
     this.requestDone = true;
