@@ -8,14 +8,22 @@ import { setFlagsFromString } from 'node:v8';
  * does exactly that once at start-up, and V8 never gives the pages back: ~30 MB of RSS for the process's
  * life. Growth factor 1 keeps the semi-space at its initial size. Measured (2 vCPU, Node 20): idle RSS
  * −30 MB; a proxy's per-request garbage dies young, so the extra scavenges cost no measurable req/s
- * (see ARCHITECTURE.md, "Proxy memory").
+ * (bench CPU s per 1000 req within its noise).
  */
 export const DEFAULT_PROXY_V8_FLAGS = ['--semi-space-growth-factor=1'];
 
-/** Sets the flags (V8 reads these at each GC, so setting them at run time takes effect). */
-export function applyProxyHeapFlags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const override = env.TRELLIS_PROXY_V8_FLAGS;
-  const flags = override !== undefined ? override.split(/\s+/).filter(Boolean) : DEFAULT_PROXY_V8_FLAGS;
+function setFlags(value: string | undefined, defaults: string[]): string[] {
+  const flags = value !== undefined ? value.split(/\s+/).filter(Boolean) : defaults;
   for (const f of flags) setFlagsFromString(f);
   return flags;
+}
+
+/** Sets the flags (V8 reads these at each GC, so setting them at run time takes effect). */
+export function applyProxyHeapFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return setFlags(env.TRELLIS_PROXY_V8_FLAGS, DEFAULT_PROXY_V8_FLAGS);
+}
+
+/** Flags for once the proxy serves (none by default: the start-up ones stay); TRELLIS_PROXY_V8_FLAGS_SERVING. */
+export function applyServingHeapFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return setFlags(env.TRELLIS_PROXY_V8_FLAGS_SERVING, []);
 }

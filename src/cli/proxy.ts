@@ -8,7 +8,7 @@ import type { Bootstrap, ProxyResources } from '../proxy/config/bootstrap.js';
 import type { AccessLog } from '../proxy/config/listener.js';
 import type { AccessLogEntry, AccessLogSink } from '../proxy/http/access-log-entry.js';
 import type { AdsClient } from '../proxy/xds-client/ads-client.js';
-import { applyProxyHeapFlags } from './proxy-heap.js';
+import { applyProxyHeapFlags, applyServingHeapFlags } from './proxy-heap.js';
 
 interface ProxyCliOptions {
   config: string;
@@ -153,6 +153,7 @@ export function registerProxy(program: Command): void {
       for (const l of proxy.listenerViews()) {
         if (l.boundAddress) log(`listener ${l.name} on ${l.boundAddress.host}:${l.boundAddress.port}`);
       }
+      applyServingHeapFlags();
       log(
         `proxy ${bootstrap.node.id || '(no node id)'} ${target ? `using xDS at ${target}` : 'serving static config'}`,
       );
