@@ -115,7 +115,9 @@ export class Snapshot {
   proxyInstances(proxy: MeshProxy): WorkloadInstance[] {
     const byId = this.instances.filter((i) => i.proxyId === proxy.id);
     if (byId.length > 0) return byId;
-    const ips = new Set(proxy.ips);
+    // On one machine every workload is 127.0.0.1: a loopback address says nothing about who is who.
+    const ips = new Set(proxy.ips.filter((ip) => !ip.startsWith('127.') && ip !== '::1'));
+    if (ips.size === 0) return [];
     return this.instances.filter(
       (i) => i.proxyId === undefined && ips.has(i.address) && i.namespace === proxy.namespace,
     );
