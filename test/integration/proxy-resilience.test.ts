@@ -172,6 +172,35 @@ describe('proxy resilience wiring', () => {
     assert.ok(stats.counter('cluster.mixed.outlier_detection.ejections_enforced_total').value >= 1);
   });
 
+  it('runs the fault filter before the router: abort with FI', async () => {
+    const faultProxy = new ProxyServer({ stats: new StatsStore(), accessLog: { log: (e) => logs.push(e) } });
+    const rc = routeConfig('fr', [vhost('all', ['*'], [route('any', forward('mixed'))])]);
+    const fault = {
+      name: 'envoy.filters.http.fault',
+      typeName: 'envoy.extensions.filters.http.fault.v3.HTTPFault',
+      disabled: false,
+      config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+        abort: { http_status: 418, percentage: { numerator: 100 } },
+      },
+    };
+    faultProxy.apply(
+      resources(
+        [listener('f', [chain(hcm(rc, { statPrefix: 'faulty', httpFilters: [fault] }))])],
+        [staticCluster('mixed', [good.port])],
+      ),
+    );
+    await faultProxy.ready();
+    try {
+      const r = await request(faultProxy.listenerPort('f')!, { path: '/fault-me' });
+      assert.equal(r.status, 418);
+      assert.equal(r.body, 'fault filter abort');
+      assert.equal(logs.find((l) => l.path === '/fault-me')?.responseFlags, 'FI');
+    } finally {
+      await faultProxy.close();
+    }
+  });
+
   it('refuses beyond max_requests with 503 UO and x-envoy-overloaded', async () => {
     const port = proxy.listenerPort('l')!;
     const [a, b] = await Promise.all([

@@ -3,7 +3,14 @@
 // HTTP/1.1 pooled connection or an HTTP/2 stream, relay the response, send Envoy-style local replies,
 // count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
 import type { Socket } from 'node:net';
-import { ActionKind, pickWeighted, redirectLocation, rewritePath } from '../router/compiled-route.js';
+import { RequestFilters } from '../filters/http/request-filters.js';
+import {
+  ActionKind,
+  type CompiledRoute,
+  pickWeighted,
+  redirectLocation,
+  rewritePath,
+} from '../router/compiled-route.js';
 import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
 import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
@@ -29,6 +36,10 @@ const NO_CTX: LbContext = {};
 
 export abstract class HttpExchange extends ExchangeUpstream implements UpstreamResponseSink {
   private weightedResponseOps: CompiledHeaderOps = NO_OPS;
+  /** The resilience filters' per-request state (fault, local rate limit), when the chain has any. */
+  private requestFilters: RequestFilters | undefined = undefined;
+  /** gRPC local replies send this grpc-status instead of the one mapped from the HTTP status; -1: none. */
+  grpcStatusOverride = -1;
   private timer: NodeJS.Timeout | null = null;
   /** Route deadline of the running exchange (epoch ms), 0 when none. */
   private deadlineMs = 0;
@@ -78,6 +89,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     this.weightedResponseOps = NO_OPS;
     this.failureReason = '';
     this.overloaded = false;
+    this.grpcStatusOverride = -1;
     this.readySignalled = false;
     this.requestBodyComplete = false;
     this.startMs = svc.now();
@@ -123,9 +135,27 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       requestOps = w.requestOps;
       this.weightedResponseOps = w.responseOps;
     }
+    const filters = hcm.filters;
+    if (filters !== undefined) {
+      // Fault injection and local rate limits run before the router, as Envoy's filter chain does.
+      const rf = new RequestFilters(filters, this, svc.scheduler, svc.rng);
+      this.requestFilters = rf;
+      const go = rf.run(route, table?.config, clusterName, () =>
+        this.forward(route, clusterName, requestOps),
+      );
+      if (!go) return;
+    }
+    this.forward(route, clusterName, requestOps);
+  }
+
+  /** The router's part: cluster, retries, host, request edits, then the first upstream attempt. */
+  private forward(route: CompiledRoute, clusterName: string, requestOps: CompiledHeaderOps): void {
+    const hcm = this.hcm;
+    const svc = hcm.services;
+    const h = this.headers;
     const cluster = svc.clusters.get(clusterName);
     if (cluster === undefined) {
-      st.noCluster.inc();
+      hcm.stats.noCluster.inc();
       this.localReply(503, '', Flag.NoClusterFound, 'cluster_not_found');
       return;
     }
@@ -227,6 +257,8 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     else if (cfg.serverHeaderTransformation === 'APPEND_IF_ABSENT' && getHeader(h, 'server') === undefined)
       h.push('server', this.hcm.serverName);
     h.push('x-envoy-upstream-service-time', String(this.serviceTimeMs));
+    const extra = this.requestFilters?.responseHeaders;
+    if (extra !== undefined) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
     applyHeaderOps(h, this.weightedResponseOps);
     if (this.route !== undefined) applyHeaderOps(h, this.route.responseOps);
     this.status = head.status;
@@ -371,7 +403,8 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     this.abortUpstream();
     const h: string[] = [];
     if (this.isGrpc) {
-      h.push('content-type', 'application/grpc', 'grpc-status', String(grpcStatusForHttp(status)));
+      const grpcStatus = this.grpcStatusOverride >= 0 ? this.grpcStatusOverride : grpcStatusForHttp(status);
+      h.push('content-type', 'application/grpc', 'grpc-status', String(grpcStatus));
       if (body !== '') h.push('grpc-message', encodeURIComponent(body));
       status = 200;
       body = '';
@@ -411,6 +444,10 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     if (this.attempts !== undefined) {
       this.attempts.finish();
       this.attempts = undefined;
+    }
+    if (this.requestFilters !== undefined) {
+      this.requestFilters.end();
+      this.requestFilters = undefined;
     }
     const sink = this.hcm.accessLog;
     if (sink !== undefined) sink.log(this.accessLogEntry());

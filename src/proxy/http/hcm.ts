@@ -4,6 +4,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import type { AccessLog, HttpConnectionManager } from '../config/listener.js';
+import { HttpResilienceFilters } from '../filters/http/resilience-filters.js';
 import { CompiledRouteTable } from '../router/route-table.js';
 import { HttpConnManagerStats } from '../stats/http-stats.js';
 import type { Counter, Gauge, StatsStore } from '../stats/store.js';
@@ -101,6 +102,8 @@ export class HcmRuntime {
   /** Pre-built `server: <name>\r\n` line for HTTP/1.1 responses. */
   readonly serverName: string;
   readonly accessLog: AccessLogSink | undefined;
+  /** Fault injection and local rate limit filters of the chain; undefined when it has none. */
+  readonly filters: HttpResilienceFilters | undefined;
   /** Set when the listener is draining: responses carry `connection: close` and idle connections close. */
   draining = false;
 
@@ -118,6 +121,11 @@ export class HcmRuntime {
     this.maxHeadBytes = Math.max(1, config.maxRequestHeadersKb) * 1024;
     this.upgrades = new Set(config.upgrades.map((u) => u.toLowerCase()));
     this.serverName = config.serverName || 'envoy';
+    this.filters = HttpResilienceFilters.fromConfig(config.httpFilters, {
+      clock: services.scheduler,
+      store: services.stats,
+      statPrefix: config.statPrefix,
+    });
     this.accessLog =
       config.accessLogs.length > 0 && services.accessLogFor !== undefined
         ? (services.accessLogFor(config.accessLogs) ?? services.accessLog)
