@@ -21,3 +21,32 @@ export function memo<T>(snapshot: Snapshot, key: string, build: () => T): T {
 export function resourceKey(r: { metadata: { namespace: string; name: string } } | undefined): string {
   return r ? `${r.metadata.namespace}/${r.metadata.name}` : '';
 }
+
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+
+/** A stable number for an object's identity (store resources are frozen and reused while unchanged). */
+export function objectId(o: object | undefined): number {
+  if (!o) return 0;
+  let id = ids.get(o);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(o, id);
+  }
+  return id;
+}
+
+const shared = new Map<string, unknown>();
+const MAX_SHARED = 50_000;
+
+/**
+ * Memoization across snapshots, for pieces whose key names every input by content or by the identity of an
+ * immutable object (a stored resource). Bounded: the whole map is dropped when it grows past its limit.
+ */
+export function memoAcross<T>(key: string, build: () => T): T {
+  if (shared.has(key)) return shared.get(key) as T;
+  const value = build();
+  if (shared.size >= MAX_SHARED) shared.clear();
+  shared.set(key, value);
+  return value;
+}

@@ -36,8 +36,22 @@ export function encodeStruct(obj: { [k: string]: Json }): Uint8Array {
   return concat(parts);
 }
 
+/** Encodings by their JSON text: clusters of a service repeat the same few metadata values every push. */
+const encoded = new Map<string, Uint8Array>();
+const MAX_CACHED = 20_000;
+
 /** envoy.config.core.v3.Metadata { map<string, Struct> filter_metadata = 1 }. */
 export function encodeMetadata(filterMetadata: { [ns: string]: { [k: string]: Json } }): Uint8Array {
+  const key = JSON.stringify(filterMetadata);
+  const hit = encoded.get(key);
+  if (hit) return hit;
+  const bytes = encodeMetadataUncached(filterMetadata);
+  if (encoded.size >= MAX_CACHED) encoded.clear();
+  encoded.set(key, bytes);
+  return bytes;
+}
+
+function encodeMetadataUncached(filterMetadata: { [ns: string]: { [k: string]: Json } }): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const [ns, struct] of Object.entries(filterMetadata)) {
     const entry = concat([

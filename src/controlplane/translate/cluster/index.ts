@@ -4,7 +4,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema, anyPack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import type { Service } from '../../model/service.js';
-import { memo, resourceKey } from '../cache.js';
+import { memo, memoAcross, objectId, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
 import { encodeMetadata } from '../struct-wire.js';
@@ -28,8 +28,17 @@ function serviceClusters(
 ): { messages: Cluster[]; packed: PackedCluster[] } {
   const dr = ctx.destinationRule(svc.hostname);
   return memo(ctx.snapshot, `cds|${svc.hostname}|${resourceKey(dr)}`, () => {
-    const messages = outboundClusters(svc, dr?.spec, (port) => ctx.snapshot.instancesOf(svc.hostname, port));
-    return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
+    const dns = (port: number) => ctx.snapshot.instancesOf(svc.hostname, port);
+    // Across snapshots: the service by content, its DestinationRule by identity (stored resources are
+    // immutable), and for DNS services the endpoint addresses they list.
+    const dnsKey =
+      svc.resolution === 'DNS'
+        ? JSON.stringify(svc.ports.map((p) => dns(p.port).map((i) => `${i.address}:${i.port}`)))
+        : '';
+    return memoAcross(`cds|${JSON.stringify(svc)}|${objectId(dr)}|${dnsKey}`, () => {
+      const messages = outboundClusters(svc, dr?.spec, dns);
+      return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
+    });
   });
 }
 
