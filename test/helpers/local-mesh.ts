@@ -45,10 +45,11 @@ export async function startSampleMesh(
   for (const f of gatewayFiles) {
     const file = join(dir, f);
     let text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/number: (\d+)/g)) {
+    // Gateway server ports only (`number:` followed by the port's `name:`), not route destination ports.
+    for (const m of text.matchAll(/number: (\d+)(\n\s+name:)/g)) {
       const port = await freePort();
       gatewayPorts.push(port);
-      text = text.replace(m[0], `number: ${port}`);
+      text = text.replace(m[0], `number: ${port}${m[2]}`);
     }
     writeFileSync(file, text);
   }
