@@ -52,6 +52,9 @@ describe('proxy local replies and bad input', () => {
           route('dead', forward('dead'), { path: { kind: 'prefix', value: '/dead' } }),
           route('slow', forward('slow', { timeoutMs: 100 }), { path: { kind: 'prefix', value: '/slow' } }),
           route('missing', forward('nope'), { path: { kind: 'prefix', value: '/missing' } }),
+          route('idle', forward('slow', { timeoutMs: 0, idleTimeoutMs: 150 }), {
+            path: { kind: 'prefix', value: '/idle' },
+          }),
         ],
       ),
     ]);
@@ -118,6 +121,14 @@ describe('proxy local replies and bad input', () => {
     assert.ok(Date.now() - t0 < 1500);
     assert.equal(logs.find((l) => l.path === '/slow')?.responseFlags, 'UT');
     assert.equal(stats.counter('cluster.slow.upstream_rq_timeout').value, 1);
+  });
+
+  it('stream idle timeout without a route timeout: 408 "stream timeout", flag SI', async () => {
+    const res = await request(port, { path: '/idle', headers: { host: 'app.local' } });
+    assert.equal(res.status, 408);
+    assert.equal(res.body, 'stream timeout');
+    assert.equal(logs.find((l) => l.path === '/idle')?.responseFlags, 'SI');
+    assert.equal(stats.counter('http.ingress.downstream_rq_idle_timeout').value, 1);
   });
 
   it('unknown cluster: 503 with flag NC', async () => {

@@ -72,6 +72,8 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
   protected abstract get sink(): UpstreamResponseSink;
   abstract onUpstreamReset(reason: ResetReason, detail: string): void;
   abstract addFlag(f: string): void;
+  /** Request body activity (pushes back the stream idle timeout). */
+  protected abstract touchActivity(): void;
   abstract localReply(
     status: number,
     body: string,
@@ -200,6 +202,7 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
   upWrite(buf: Buffer, start: number, end: number): boolean {
     if (end <= start) return true;
     this.bytesIn += end - start;
+    this.touchActivity();
     // Kept for replays while a retry is still possible.
     this.attempts?.body?.append(buf, start, end);
     return this.writeUpstream(buf, start, end);

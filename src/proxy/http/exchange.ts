@@ -14,6 +14,8 @@ import {
 import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
 import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
+import { streamLimits } from '../router/stream-timers.js';
+import { timeoutReply } from '../router/timeout-policy.js';
 import { UpstreamAttempts } from '../router/upstream-attempts.js';
 import type { LbContext } from '../upstream/lb/types.js';
 import type { ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
@@ -44,6 +46,11 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   /** Route deadline of the running exchange (epoch ms), 0 when none. */
   private deadlineMs = 0;
   private timerDueMs = 0;
+  /** Stream idle timeout (ms, 0 = none) and the last header/body event (epoch ms). */
+  private idleMs = 0;
+  private lastActivityMs = 0;
+  /** End of the max stream duration (epoch ms), 0 when none. */
+  private maxDeadlineMs = 0;
   /** upstream_rq_active and the max_requests breaker count this request. */
   private counted = false;
   constructor(
@@ -225,7 +232,13 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     else if (route.autoHostRewrite) this.authority = host.key;
     applyHeaderOps(h, requestOps);
     applyHeaderOps(h, route.requestOps);
-    if (timeoutMs > 0) this.armDeadline(this.startMs + timeoutMs);
+    this.deadlineMs = timeoutMs > 0 ? this.startMs + timeoutMs : 0;
+    const action = route.route.action;
+    const limits = streamLimits(action.kind === 'forward' ? action : {}, hcm.config);
+    this.idleMs = limits.idleMs;
+    this.lastActivityMs = this.startMs;
+    this.maxDeadlineMs = limits.maxDurationMs > 0 ? this.startMs + limits.maxDurationMs : 0;
+    this.armTimer();
     this.upstreamStartMs = this.startMs;
     this.startUpstream(cluster, host);
   }
@@ -246,6 +259,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       outlier.reportResult(this.host, head.status);
     }
     this.serviceTimeMs = this.hcm.services.now() - this.upstreamStartMs;
+    this.lastActivityMs = this.upstreamStartMs + this.serviceTimeMs;
     cluster.stats.response(head.status, this.serviceTimeMs);
     const h = head.headers;
     removeHeader(h, 'connection');
@@ -268,6 +282,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   }
 
   onUpstreamBody(buf: Buffer, start: number, end: number): void {
+    if (this.idleMs > 0) this.lastActivityMs = this.hcm.services.now();
     this.bytesOut += end - start;
     this.sendBody(buf, start, end);
   }
@@ -329,16 +344,32 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   }
 
   /**
-   * Arms the route deadline (epoch ms). The timer object outlives exchanges: a pending timer that fires no
-   * later than the new deadline is kept and re-armed when it fires early, so steady traffic on a
-   * connection creates a timer about once per timeout period rather than once per request.
+   * Arms the timer for the earliest of the route deadline, the stream idle deadline and the max stream
+   * duration (epoch ms). The timer object outlives exchanges: a pending timer due no later than needed is
+   * kept and re-armed when it fires early, so steady traffic on a connection creates a timer about once
+   * per timeout period rather than once per request, and activity only writes a timestamp.
    */
-  private armDeadline(deadline: number): void {
-    this.deadlineMs = deadline;
-    if (this.timer !== null && this.timerDueMs <= deadline) return;
+  private armTimer(): void {
+    const due = this.nextDeadline();
+    if (due === 0) return;
+    if (this.timer !== null && this.timerDueMs <= due) return;
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timerDueMs = deadline;
-    this.timer = setTimeout(this.onTimer, Math.max(1, deadline - this.hcm.services.now()));
+    this.timerDueMs = due;
+    this.timer = setTimeout(this.onTimer, Math.max(1, due - this.hcm.services.now()));
+  }
+
+  private nextDeadline(): number {
+    let due = this.deadlineMs;
+    if (this.idleMs > 0) {
+      const idle = this.lastActivityMs + this.idleMs;
+      if (due === 0 || idle < due) due = idle;
+    }
+    if (this.maxDeadlineMs > 0 && (due === 0 || this.maxDeadlineMs < due)) due = this.maxDeadlineMs;
+    return due;
+  }
+
+  protected touchActivity(): void {
+    if (this.idleMs > 0) this.lastActivityMs = this.hcm.services.now();
   }
 
   /** Drops the deadline timer (the connection or stream is gone). */
@@ -351,16 +382,29 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
 
   private readonly onTimer = (): void => {
     this.timer = null;
-    const deadline = this.deadlineMs;
-    if (deadline === 0 || this.exchangeDone) return;
+    if (this.exchangeDone) return;
     const now = this.hcm.services.now();
-    if (now < deadline) {
-      this.timerDueMs = deadline;
-      this.timer = setTimeout(this.onTimer, deadline - now);
+    if (this.deadlineMs > 0 && now >= this.deadlineMs) this.onTimeout();
+    else if (this.maxDeadlineMs > 0 && now >= this.maxDeadlineMs) this.onStreamTimeout('max-stream-duration');
+    else if (this.idleMs > 0 && now >= this.lastActivityMs + this.idleMs) this.onStreamTimeout('stream-idle');
+    else this.armTimer();
+  };
+
+  /** Envoy's stream idle timeout and max stream duration: 408 before the response, a reset after it. */
+  private onStreamTimeout(kind: 'stream-idle' | 'max-stream-duration'): void {
+    const r = timeoutReply(kind);
+    const c = this.hcm.stats.set.counter;
+    if (kind === 'stream-idle') c.downstream_rq_idle_timeout.inc();
+    else c.downstream_rq_max_duration_reached.inc();
+    this.abortUpstream();
+    if (this.responseStarted) {
+      this.addFlag(r.flag);
+      this.resetDownstream();
+      this.finish();
       return;
     }
-    this.onTimeout();
-  };
+    this.localReply(r.status, r.body, r.flag, r.details);
+  }
 
   private onTimeout(): void {
     if (this.exchangeDone) return;
@@ -430,6 +474,8 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     if (this.exchangeDone) return;
     this.exchangeDone = true;
     this.deadlineMs = 0;
+    this.idleMs = 0;
+    this.maxDeadlineMs = 0;
     if (!this.downstreamIsH1) this.disposeTimer();
     const st = this.hcm.stats;
     st.rqActive.dec();
