@@ -94,6 +94,57 @@ test('jason (end-user header from the sign-in cookie) sees v2 only; others see v
   assert.deepEqual(await tally(20), { v1: 20 });
 });
 
+test('a 7 s delay on ratings for jason: productpage gives up on reviews (3 s timeout, one retry)', async () => {
+  apply('virtual-service-ratings-test-delay.yaml');
+  await new Promise((r) => setTimeout(r, 1500));
+  const started = Date.now();
+  const res = await fetch(page, { headers: { cookie: 'user=jason' }, signal: AbortSignal.timeout(30_000) });
+  const html = await res.text();
+  const took = Date.now() - started;
+  assert.equal(res.status, 200);
+  assert.match(html, /Sorry, product reviews are currently unavailable for this book\./);
+  assert.ok(took >= 5500, `the page waited ${took} ms; two 3 s attempts expected`);
+  // Everyone else is not delayed and sees v1.
+  assert.equal((await load()).version, 'v1');
+});
+
+test('an HTTP 500 abort on ratings for jason: the page says ratings are unavailable', async () => {
+  apply('virtual-service-ratings-test-abort.yaml');
+  await eventually(async () => {
+    const html = await (await fetch(page, { headers: { cookie: 'user=jason' } })).text();
+    return html.includes('Ratings service is currently unavailable');
+  });
+  const html = await (await fetch(page, { headers: { cookie: 'user=jason' } })).text();
+  assert.equal((html.match(/Ratings service is currently unavailable/g) ?? []).length, 2);
+  assert.match(html, /reviews-v2/);
+});
+
+test('mirroring: users get reviews v1 while v2 receives a copy of each request', async () => {
+  const inboundRequests = async (name: string): Promise<number> => {
+    const sync = (await (await fetch(`http://127.0.0.1:${mesh.httpPort}/debug/syncz`)).json()) as {
+      name?: string;
+      proxyId?: string;
+      admin?: { port: number };
+    }[];
+    const proxy = sync.find((p) => p.name === name || p.proxyId?.includes(`~${name}.`));
+    assert.ok(proxy?.admin, `no admin port for ${name} in syncz: ${JSON.stringify(sync).slice(0, 300)}`);
+    const stats = await (
+      await fetch(`http://127.0.0.1:${proxy.admin.port}/stats?filter=downstream_rq_total`)
+    ).text();
+    return stats
+      .split('\n')
+      .filter((l) => /inbound/i.test(l) && /downstream_rq_total/.test(l))
+      .reduce((sum, l) => sum + Number(l.split(': ')[1] ?? 0), 0);
+  };
+  apply('virtual-service-all-v1.yaml');
+  apply('virtual-service-reviews-mirror-v2.yaml');
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = await inboundRequests('reviews-v2');
+  const counts = await tally(20);
+  assert.deepEqual(counts, { v1: 20 });
+  await eventually(async () => (await inboundRequests('reviews-v2')) - before >= 20);
+});
+
 test('stopping the mesh leaves no process behind', async () => {
   const descendants = (pid: number): number[] => {
     const children: number[] = [];
