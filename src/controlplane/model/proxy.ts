@@ -55,7 +55,20 @@ function port(v: JsonValue | undefined): number | undefined {
   return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
 }
 
-function stringMap(v: JsonValue | undefined): Record<string, string> {
+/** Metadata values may arrive as JSON text (`"{\"9080\": 19080}"`) where a Struct was meant. */
+function jsonOrValue(v: JsonValue | undefined): JsonValue | undefined {
+  if (typeof v !== 'string') return v;
+  const t = v.trim();
+  if (!t.startsWith('{') && !t.startsWith('[')) return v;
+  try {
+    return JSON.parse(t) as JsonValue;
+  } catch {
+    return v;
+  }
+}
+
+function stringMap(raw: JsonValue | undefined): Record<string, string> {
+  const v = jsonOrValue(raw);
   const out: Record<string, string> = {};
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
@@ -83,7 +96,7 @@ export function proxyFromNode(
       .map((s) => s.trim())
       .filter((s) => s !== '') ?? [];
   const ips = ipList.length > 0 ? ipList : idIp ? [idIp] : [];
-  const appPortsRaw = metadata[METADATA.appPorts];
+  const appPortsRaw = jsonOrValue(metadata[METADATA.appPorts]);
   const appPorts: Record<number, number> = {};
   if (appPortsRaw && typeof appPortsRaw === 'object' && !Array.isArray(appPortsRaw)) {
     for (const [k, v] of Object.entries(appPortsRaw)) {
