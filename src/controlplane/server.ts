@@ -156,17 +156,30 @@ export class ControlPlane {
     setImmediate(() => this.rebuild());
   }
 
-  /** Rebuilds the snapshot now from the store and registry and queues the push. */
+  /** Rebuilds the snapshot now from the store and registry and queues the push to the proxies in scope. */
   rebuild(): void {
     this.rebuildQueued = false;
     const full = this.pendingFull;
+    const routers = this.pendingRouters;
     const hosts = [...this.pendingHosts];
+    const namespaces = [...this.pendingNamespaces];
     this.pendingFull = false;
+    this.pendingRouters = false;
     this.pendingHosts.clear();
+    this.pendingNamespaces.clear();
     const snapshot = buildSnapshot(this.store, this.registry, this.mesh, String(++this.version));
-    this.ads.update(snapshot, { full, hosts, reason: full ? 'config' : 'registry' });
+    this.ads.update(snapshot, { full, hosts, namespaces, routers, reason: full ? 'full' : 'scoped' });
+    const scope = full
+      ? 'every proxy'
+      : [
+          hosts.length > 0 ? `hosts ${hosts.join(', ')}` : '',
+          namespaces.length > 0 ? `namespaces ${namespaces.join(', ')}` : '',
+          routers ? 'gateways' : '',
+        ]
+          .filter((x) => x !== '')
+          .join('; ');
     this.log(
-      `snapshot ${snapshot.version}: ${snapshot.services.length} services, ${snapshot.configs.length} resources (${full ? 'config' : `endpoints of ${hosts.length} hosts`} changed)`,
+      `snapshot ${snapshot.version}: ${snapshot.services.length} services, ${snapshot.configs.length} resources; push to ${scope || 'no proxy'}`,
     );
   }
 

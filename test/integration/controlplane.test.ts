@@ -152,6 +152,27 @@ spec:
   assert.ok(dump.listeners.some((l) => l.name === 'http_proxy'));
 });
 
+test('a Sidecar written for a namespace is pushed to the proxies there (scoped push)', async () => {
+  const reviews = clients[0];
+  writeFileSync(
+    join(dir, 'sidecar.yaml'),
+    `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: default, namespace: default }
+spec:
+  egress: [{ hosts: ["./productpage.default.svc.cluster.local"] }]
+`,
+  );
+  const cds = await reviews.nextOf(TYPE_URLS.cluster, 8000);
+  const names = cds.resources.map((a) => anyUnpack(a, ClusterSchema)?.name ?? '');
+  assert.ok(names.includes('outbound|9080||productpage.default.svc.cluster.local'));
+  assert.ok(
+    !names.some((n) => n.startsWith('outbound|') && n.endsWith('reviews.default.svc.cluster.local')),
+    names.join(' '),
+  );
+  reviews.ack(cds);
+});
+
 test('`trellis controlplane` starts, answers /ready and stops on SIGTERM', async () => {
   const [cmd, ...args] = trellisArgv();
   const child = spawn(
