@@ -5,10 +5,11 @@
 
 import type { CompiledRoute } from '../router/compiled-route.js';
 import type { CompiledHeaderOps } from '../router/header-ops.js';
+import type { RequestMirrors } from '../router/mirror.js';
 import type { RetryDecision } from '../router/retry-state.js';
 import type { AttemptHooks, UpstreamAttempts } from '../router/upstream-attempts.js';
 import type { ClusterEntry } from '../upstream/cluster-manager.js';
-import type { Host } from '../upstream/lb/types.js';
+import type { Host, LbContext } from '../upstream/lb/types.js';
 import type { H1UpstreamConnection } from '../upstream/pool/h1-connection.js';
 import type { H2Pool } from '../upstream/pool/h2-pool.js';
 import type { PoolWaiter, ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
@@ -63,6 +64,10 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
   protected requestBodyComplete = false;
   /** A circuit breaker refused the request (local reply carries x-envoy-overloaded). */
   protected overloaded = false;
+  /** Shadow copies of this request (request_mirror_policies), fed the body as it streams. */
+  mirrors: RequestMirrors | undefined = undefined;
+  /** The route's request hash for every host pick of this request (RING_HASH, MAGLEV). */
+  lbCtx: LbContext = {};
 
   /** Whether the downstream speaks HTTP/1.1 (raw framing possible). */
   protected abstract readonly downstreamIsH1: boolean;
@@ -126,10 +131,10 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
     const cluster = this.cluster;
     const attempts = this.attempts;
     if (this.exchangeDone || cluster === undefined || attempts === undefined) return;
-    let host = cluster.choose(attempts.retry.lbContext());
+    let host = cluster.choose(attempts.retry.lbContext(this.lbCtx));
     for (let i = 1; host !== undefined && i < attempts.retry.hostSelectionMaxAttempts; i++) {
       if (!attempts.retry.shouldSelectAnotherHost(host)) break;
-      host = cluster.choose(attempts.retry.lbContext());
+      host = cluster.choose(attempts.retry.lbContext(this.lbCtx));
     }
     if (host === undefined) {
       cluster.stats.upstreamCxNoneHealthy.inc();
@@ -205,6 +210,7 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
     this.touchActivity();
     // Kept for replays while a retry is still possible.
     this.attempts?.body?.append(buf, start, end);
+    this.mirrors?.write(buf, start, end);
     return this.writeUpstream(buf, start, end);
   }
 
@@ -224,6 +230,7 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
   upEnd(trailers: string[] | null): void {
     this.requestBodyComplete = true;
     this.attempts?.body?.end();
+    this.mirrors?.end(trailers);
     this.endUpstream(trailers);
   }
 

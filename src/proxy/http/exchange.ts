@@ -3,6 +3,7 @@
 // HTTP/1.1 pooled connection or an HTTP/2 stream, relay the response, send Envoy-style local replies,
 // count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
 import type { Socket } from 'node:net';
+import { chainHasCors, evaluateCors } from '../filters/http/cors/cors.js';
 import { RequestFilters } from '../filters/http/request-filters.js';
 import {
   ActionKind,
@@ -12,6 +13,8 @@ import {
   rewritePath,
 } from '../router/compiled-route.js';
 import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
+import { startMirrors } from '../router/mirror.js';
+import { routerHash } from '../router/request-hash.js';
 import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
 import { streamLimits } from '../router/stream-timers.js';
@@ -53,6 +56,9 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   private maxDeadlineMs = 0;
   /** upstream_rq_active and the max_requests breaker count this request. */
   private counted = false;
+  /** CORS headers for the response of an allowed cross-origin request; a generated hash cookie. */
+  private corsHeaders: string[] | undefined = undefined;
+  private hashCookie: string | undefined = undefined;
   constructor(
     public hcm: HcmRuntime,
     readonly remoteAddress: string,
@@ -101,6 +107,10 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     this.requestBodyComplete = false;
     this.startMs = svc.now();
     this.originalPath = '';
+    this.mirrors = undefined;
+    this.lbCtx = NO_CTX;
+    this.corsHeaders = undefined;
+    this.hashCookie = undefined;
     st.rqTotal.inc();
     st.rqActive.inc();
     const cfg = hcm.config;
@@ -118,6 +128,14 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       return;
     }
     this.route = route;
+    if (route.cors !== undefined && chainHasCors(cfg.httpFilters)) {
+      const cors = evaluateCors(route.cors, this.method, h);
+      if (cors.kind !== 'none') this.corsHeaders = cors.headers;
+      if (cors.kind === 'preflight') {
+        this.localReply(200, '', '', 'cors_response');
+        return;
+      }
+    }
     if (route.kind === ActionKind.Direct) {
       st.rqDirectResponse.inc();
       this.localReply(route.directStatus, route.directBody, '', 'direct_response', route.responseOps);
@@ -186,7 +204,13 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       }
     }
     this.attempts = attempts;
-    const host = cluster.choose(attempts === undefined ? NO_CTX : attempts.retry.lbContext());
+    const action = route.route.action;
+    if (action.kind === 'forward' && action.hashPolicies.length > 0) {
+      const rh = routerHash(action.hashPolicies, this);
+      this.lbCtx = rh.ctx;
+      this.hashCookie = rh.setCookie;
+    }
+    const host = cluster.choose(attempts === undefined ? this.lbCtx : attempts.retry.lbContext(this.lbCtx));
     if (host === undefined) {
       cluster.stats.upstreamCxNoneHealthy.inc();
       this.localReply(503, BODY_NO_HEALTHY_UPSTREAM, Flag.NoHealthyUpstream, 'no_healthy_upstream');
@@ -233,13 +257,20 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     applyHeaderOps(h, requestOps);
     applyHeaderOps(h, route.requestOps);
     this.deadlineMs = timeoutMs > 0 ? this.startMs + timeoutMs : 0;
-    const action = route.route.action;
     const limits = streamLimits(action.kind === 'forward' ? action : {}, hcm.config);
     this.idleMs = limits.idleMs;
     this.lastActivityMs = this.startMs;
     this.maxDeadlineMs = limits.maxDurationMs > 0 ? this.startMs + limits.maxDurationMs : 0;
     this.armTimer();
     this.upstreamStartMs = this.startMs;
+    if (action.kind === 'forward' && action.mirrors.length > 0)
+      this.mirrors = startMirrors(action.mirrors, this, this.downstreamIsH1, timeoutMs, {
+        clusters: svc.clusters,
+        random: svc.random,
+        now: svc.now,
+        primary: cluster,
+        lbContext: this.lbCtx,
+      });
     this.startUpstream(cluster, host);
   }
 
@@ -273,6 +304,8 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     h.push('x-envoy-upstream-service-time', String(this.serviceTimeMs));
     const extra = this.requestFilters?.responseHeaders;
     if (extra !== undefined) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
+    if (this.hashCookie !== undefined) h.push('set-cookie', this.hashCookie);
+    if (this.corsHeaders !== undefined) for (const x of this.corsHeaders) h.push(x);
     applyHeaderOps(h, this.weightedResponseOps);
     if (this.route !== undefined) applyHeaderOps(h, this.route.responseOps);
     this.status = head.status;
@@ -455,6 +488,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     } else if (body !== '') h.push('content-type', 'text/plain');
     if (location !== undefined) h.push('location', location);
     if (this.overloaded) h.push('x-envoy-overloaded', 'true');
+    if (this.corsHeaders !== undefined) for (const x of this.corsHeaders) h.push(x);
     if (this.hcm.config.serverHeaderTransformation !== 'PASS_THROUGH') h.push('server', this.hcm.serverName);
     applyHeaderOps(h, ops);
     this.status = status;
@@ -494,6 +528,10 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     if (this.requestFilters !== undefined) {
       this.requestFilters.end();
       this.requestFilters = undefined;
+    }
+    if (this.mirrors !== undefined) {
+      if (!this.requestBodyComplete) this.mirrors.originalDone();
+      this.mirrors = undefined;
     }
     const sink = this.hcm.accessLog;
     if (sink !== undefined) sink.log(this.accessLogEntry());

@@ -2,7 +2,7 @@
 // its rewrites and header edits flattened from all levels, and the upgrade types it allows.
 import type RE2 from 're2';
 import RE2Ctor from 're2';
-import type { RedirectAction, Route, RouteConfiguration, VirtualHost } from '../config/route.js';
+import type { CorsPolicy, RedirectAction, Route, RouteConfiguration, VirtualHost } from '../config/route.js';
 import { type CompiledHeaderOps, compileHeaderOps } from './header-ops.js';
 import { compileHeaderMatch, type HeaderPredicate } from './request-match.js';
 import { CompiledRetryPolicy } from './retry-state.js';
@@ -55,6 +55,8 @@ export interface CompiledRoute {
   redirect: RedirectAction | undefined;
   directStatus: number;
   directBody: string;
+  /** The CORS policy: the route's own, else its virtual host's (Envoy's most specific one). */
+  cors: CorsPolicy | undefined;
 }
 
 function compilePath(route: Route): { test: (p: string) => boolean; prefixLength: number } {
@@ -126,6 +128,7 @@ export function compileRoute(route: Route, vh: VirtualHost, rc: RouteConfigurati
     redirect: undefined,
     directStatus: 0,
     directBody: '',
+    cors: (a.kind === 'forward' ? a.cors : undefined) ?? vh.cors,
   };
   if (a.kind === 'forward') {
     out.kind = ActionKind.Forward;
