@@ -18,7 +18,11 @@ function setFlags(value: string | undefined, defaults: string[]): string[] {
   return flags;
 }
 
-/** Sets the flags (V8 reads these at each GC, so setting them at run time takes effect). */
+/**
+ * Sets the flags. Only flags that V8 reads afresh at each GC may be set this late: the growth factor is one;
+ * flags fixed when the isolate starts are not (e.g. --single-threaded-gc at run time aborts V8 in its next
+ * major GC; --max-semi-space-size is silently ignored) — pass those with node's own command line instead.
+ */
 export function applyProxyHeapFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   return setFlags(env.TRELLIS_PROXY_V8_FLAGS, DEFAULT_PROXY_V8_FLAGS);
 }
