@@ -3,7 +3,7 @@
 // HTTP/1.1 pooled connection or an HTTP/2 stream, relay the response, send Envoy-style local replies,
 // count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
 import type { Socket } from 'node:net';
-import { chainHasCors, evaluateCors } from '../filters/http/cors/cors.js';
+import { chainHasCors, corsCounters, evaluateCors } from '../filters/http/cors/cors.js';
 import { RequestFilters } from '../filters/http/request-filters.js';
 import {
   ActionKind,
@@ -18,7 +18,7 @@ import { routerHash } from '../router/request-hash.js';
 import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
 import { streamLimits } from '../router/stream-timers.js';
-import { timeoutReply } from '../router/timeout-policy.js';
+import { formatGrpcTimeout, timeoutReply } from '../router/timeout-policy.js';
 import { UpstreamAttempts } from '../router/upstream-attempts.js';
 import type { LbContext } from '../upstream/lb/types.js';
 import type { ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
@@ -129,7 +129,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     }
     this.route = route;
     if (route.cors !== undefined && chainHasCors(cfg.httpFilters)) {
-      const cors = evaluateCors(route.cors, this.method, h);
+      const cors = evaluateCors(route.cors, this.method, h, corsCounters(svc.stats, cfg.statPrefix));
       if (cors.kind !== 'none') this.corsHeaders = cors.headers;
       if (cors.kind === 'preflight') {
         this.localReply(200, '', '', 'cors_response');
@@ -239,6 +239,8 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       if (t !== undefined) {
         const max = route.grpcTimeoutHeaderMaxMs;
         timeoutMs = max > 0 ? Math.min(t, max) : t;
+        // [resilience] The capped deadline travels on: the upstream learns how long it really has.
+        if (timeoutMs > 0) setHeader(h, 'grpc-timeout', formatGrpcTimeout(timeoutMs));
       }
     }
     if (timeoutMs > 0)

@@ -4,6 +4,7 @@
 import type { HttpFilter } from '../../../config/listener.js';
 import type { CorsPolicy } from '../../../config/route.js';
 import { compileStringMatch, type StringPredicate } from '../../../router/string-matcher.js';
+import type { Counter, StatsStore } from '../../../stats/store.js';
 
 const CORS_FILTER_NAME = 'envoy.filters.http.cors';
 const CORS_TYPE_NAME = 'envoy.extensions.filters.http.cors.v3.Cors';
@@ -26,6 +27,32 @@ interface CompiledCors {
 
 const compiled = new WeakMap<CorsPolicy, CompiledCors>();
 const enabledByChain = new WeakMap<readonly HttpFilter[], boolean>();
+
+/** Envoy's `http.<stat_prefix>.cors.origin_valid` / `origin_invalid`: requests with an Origin, by match. */
+export interface CorsCounters {
+  originValid: Counter;
+  originInvalid: Counter;
+}
+
+const countersByStore = new WeakMap<StatsStore, Map<string, CorsCounters>>();
+
+/** The CORS counters of a connection manager, created on first use and reused. */
+export function corsCounters(store: StatsStore, statPrefix: string): CorsCounters {
+  let byPrefix = countersByStore.get(store);
+  if (byPrefix === undefined) {
+    byPrefix = new Map();
+    countersByStore.set(store, byPrefix);
+  }
+  let c = byPrefix.get(statPrefix);
+  if (c === undefined) {
+    c = {
+      originValid: store.counter(`http.${statPrefix}.cors.origin_valid`),
+      originInvalid: store.counter(`http.${statPrefix}.cors.origin_invalid`),
+    };
+    byPrefix.set(statPrefix, c);
+  }
+  return c;
+}
 
 /** Whether the connection manager's filter chain has an enabled CORS filter (policies need it, as in Envoy). */
 export function chainHasCors(filters: readonly HttpFilter[]): boolean {
@@ -60,12 +87,17 @@ export function evaluateCors(
   policy: CorsPolicy | undefined,
   method: string,
   headers: readonly string[],
+  counters?: CorsCounters,
 ): CorsDecision {
   if (policy === undefined) return NONE;
   const origin = firstHeader(headers, 'origin');
   if (origin === undefined || origin === '') return NONE;
   const c = compile(policy);
-  if (!c.origins.some((test) => test(origin))) return NONE;
+  if (!c.origins.some((test) => test(origin))) {
+    counters?.originInvalid.inc();
+    return NONE;
+  }
+  counters?.originValid.inc();
   const out = ['access-control-allow-origin', origin];
   if (policy.allowCredentials === true) out.push('access-control-allow-credentials', 'true');
   const requestMethod = firstHeader(headers, 'access-control-request-method');
