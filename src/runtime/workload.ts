@@ -49,7 +49,8 @@ function preloadFlags(): string {
   const js = fileURLToPath(new URL('./preload/node-proxy.js', import.meta.url));
   if (existsSync(js)) return `--import ${js}`;
   const ts = fileURLToPath(new URL('./preload/node-proxy.ts', import.meta.url));
-  return `--import tsx --import ${ts}`;
+  // From source: the app runs elsewhere (its own cwd), so name the TypeScript loader by its resolved path.
+  return `--import ${import.meta.resolve('tsx')} --import ${ts}`;
 }
 
 function terminate(child: ChildProcess, graceMs = 5000): void {
