@@ -4,7 +4,7 @@
 // and local replies on top.
 
 import type { CompiledRoute } from '../router/compiled-route.js';
-import type { CompiledHeaderOps } from '../router/header-ops.js';
+import { type CompiledHeaderOps, setHeader } from '../router/header-ops.js';
 import type { RequestMirrors } from '../router/mirror.js';
 import type { RetryDecision } from '../router/retry-state.js';
 import type { AttemptHooks, UpstreamAttempts } from '../router/upstream-attempts.js';
@@ -94,7 +94,12 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
     host.activeRequests++;
     this.attemptActive = true;
     cluster.stats.upstreamRqTotal.inc();
-    this.attempts?.attemptStarted(host);
+    const attempts = this.attempts;
+    if (attempts !== undefined) {
+      // [resilience] Which try this is (Envoy's x-envoy-attempt-count), for the upstream to see.
+      setHeader(this.headers, 'x-envoy-attempt-count', String(attempts.retry.attemptCount));
+      attempts.attemptStarted(host);
+    }
     if ((cluster.http2 || this.isGrpc) && this.upgrade === '') {
       this.rawBody = false;
       this.startH2(cluster, host);
