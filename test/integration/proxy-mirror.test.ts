@@ -3,6 +3,7 @@
 // changes neither the status nor the latency of the original, and the mirror cluster counts the copies.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ProxyServer } from '../../src/proxy/server.js';
@@ -44,6 +45,7 @@ describe('proxy request mirroring', () => {
   let shadow: http.Server;
   let slowShadow: http.Server;
   let stalled: net.Server;
+  let h2Shadow: http2.Http2Server;
   const stalledSockets: net.Socket[] = [];
   const seen: Seen[] = [];
   let proxy: ProxyServer;
@@ -71,11 +73,21 @@ describe('proxy request mirroring', () => {
       s.pause();
       stalledSockets.push(s);
     });
-    const [shadowPort, slowPort, stalledPort, deadPort] = [
+    // An HTTP/2 (h2c) mirror: a chunked HTTP/1.1 body must reach it de-chunked.
+    h2Shadow = http2.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ host: req.headers[':authority'], url: req.url, body: Buffer.concat(chunks).toString() });
+        res.end('ok');
+      });
+    });
+    const [shadowPort, slowPort, stalledPort, deadPort, h2Port] = [
       await listen(shadow),
       await listen(slowShadow),
       await listen(stalled),
       await closedPort(),
+      await listen(h2Shadow),
     ];
     stats = new StatsStore();
     proxy = new ProxyServer({ stats, random: () => nextRandom });
@@ -97,6 +109,9 @@ describe('proxy request mirroring', () => {
           route('dead', forward('primary', { mirrors: [mirrorTo('dead'), mirrorTo('missing')] }), {
             path: { kind: 'prefix', value: '/dead' },
           }),
+          route('h2', forward('primary', { mirrors: [mirrorTo('h2shadow')] }), {
+            path: { kind: 'prefix', value: '/h2' },
+          }),
           route('stalled', forward('primary', { mirrors: [mirrorTo('stalled')] }), {
             path: { kind: 'prefix', value: '/stalled' },
           }),
@@ -112,6 +127,7 @@ describe('proxy request mirroring', () => {
           staticCluster('slow', [slowPort]),
           staticCluster('dead', [deadPort]),
           staticCluster('stalled', [stalledPort]),
+          staticCluster('h2shadow', [h2Port], { upstreamProtocol: 'http2' }),
         ],
       ),
     );
@@ -127,6 +143,7 @@ describe('proxy request mirroring', () => {
     await closeServer(shadow);
     await closeServer(slowShadow);
     await closeServer(stalled);
+    await new Promise<void>((r) => h2Shadow.close(() => r()));
   });
 
   const counter = (name: string) => stats.counter(name).value;
@@ -150,11 +167,10 @@ describe('proxy request mirroring', () => {
     assert.equal(counter('cluster.primary.upstream_rq_total'), 1);
   });
 
-  it('copies a chunked body too', async () => {
-    seen.length = 0;
-    const body = await new Promise<string>((resolve, reject) => {
+  const chunkedPut = (path: string) =>
+    new Promise<string>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, path: '/copy/chunked', method: 'PUT', headers: { host: 'reviews' } },
+        { host: '127.0.0.1', port, path, method: 'PUT', headers: { host: 'reviews' } },
         (res) => {
           res.resume();
           res.on('end', () => resolve(String(res.statusCode)));
@@ -164,9 +180,21 @@ describe('proxy request mirroring', () => {
       req.write('part one, ');
       setTimeout(() => req.end('part two'), 20);
     });
-    assert.equal(body, '200');
+
+  it('copies a chunked body too', async () => {
+    seen.length = 0;
+    assert.equal(await chunkedPut('/copy/chunked'), '200');
     await until(() => seen.length === 1);
     assert.deepEqual(seen, [{ host: 'reviews-shadow', url: '/copy/chunked', body: 'part one, part two' }]);
+  });
+
+  it('copies a chunked body de-chunked to an HTTP/2 mirror', async () => {
+    seen.length = 0;
+    assert.equal(await chunkedPut('/h2/chunked'), '200');
+    await until(() => seen.length === 1);
+    assert.deepEqual(seen, [{ host: 'reviews-shadow', url: '/h2/chunked', body: 'part one, part two' }]);
+    await until(() => counter('cluster.h2shadow.upstream_rq_200') === 1);
+    assert.equal(counter('cluster.h2shadow.upstream_rq_200'), 1);
   });
 
   it('samples the runtime fraction with the injected random', async () => {
