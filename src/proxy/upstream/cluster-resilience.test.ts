@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VirtualClock } from '../../common/clock.js';
+import { LoggerRegistry } from '../../common/logger.js';
 import { SeededRandom } from '../../common/random.js';
 import { StatsStore } from '../stats/store.js';
 import { ClusterResilience } from './cluster-resilience.js';
@@ -47,22 +48,32 @@ test('pool limit counts drive the breaker gauges', () => {
   assert.equal(r.outlier, undefined);
 });
 
-test('outlier detection runs when configured and stops on close', () => {
+test('outlier detection runs when configured, logs and re-counts healthy members, stops on close', () => {
   const clock = new VirtualClock();
   const c = {
     ...cluster('ROUND_ROBIN'),
     outlierDetection: { ...DEFAULT_OUTLIER_DETECTION, maxEjectionPercent: 100 },
   };
   const hostSet = new HostSet(c, simple(2));
+  const lines: string[] = [];
+  const registry = new LoggerRegistry({ sink: (line) => lines.push(line) });
+  const store = new StatsStore();
   const r = new ClusterResilience(c, hostSet, {
-    store: new StatsStore(),
+    store,
     statPrefix: 'cluster.test',
     clock,
     random: new SeededRandom(1),
+    logger: registry.get('upstream'),
   });
   assert.equal(clock.pendingTimers, 1);
-  for (let i = 0; i < 5; i++) r.outlier!.reportResult(hostSet.hosts[0], 503);
+  for (let i = 0; i < 5; i++) r.outlier!.reportResult(hostSet.hosts[0], 500);
   assert.equal(hostSet.hosts[0].healthy, false);
+  assert.equal(store.gauges.get('cluster.test.membership_healthy')?.value, 1);
+  assert.equal(lines.length, 1);
+  assert.match(
+    lines[0],
+    /outlier detection: \{"type":"CONSECUTIVE_5XX".*"upstream_url":"10\.0\.0\.1:1","action":"EJECT"/,
+  );
   r.close();
   assert.equal(hostSet.hosts[0].healthy, true);
   assert.equal(clock.pendingTimers, 0);

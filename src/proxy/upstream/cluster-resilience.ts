@@ -2,6 +2,7 @@
 // HTTP/1.1 pools count against), its outlier detector when configured, and the retry counters; created
 // with the cluster and closed with it.
 import type { Clock } from '../../common/clock.js';
+import { type Logger, loggers } from '../../common/logger.js';
 import type { Random } from '../../common/random.js';
 import type { Cluster } from '../config/cluster.js';
 import { RetryStats } from '../router/retry-state.js';
@@ -9,6 +10,7 @@ import type { StatsStore } from '../stats/store.js';
 import { ClusterCircuitBreakers, type ResourceManager } from './circuit-breaker.js';
 import type { HostSet } from './host-set.js';
 import { OutlierDetector } from './outlier/detector.js';
+import { formatOutlierEvent } from './outlier/event-log.js';
 import type { OutlierEvent } from './outlier/types.js';
 
 /** The shape of the pools' shared limits (src/proxy/upstream/pool/h1-pool.ts ClusterLimits). */
@@ -57,7 +59,10 @@ export interface ClusterResilienceOptions {
   statPrefix: string;
   clock: Clock;
   random: Random;
+  /** Receives every ejection and return too (besides the log line and the membership gauge). */
   onOutlierEvent?: (e: OutlierEvent) => void;
+  /** Where ejections are logged (Envoy's outlier event log as JSON lines); the `upstream` logger by default. */
+  logger?: Logger;
 }
 
 export class ClusterResilience {
@@ -71,13 +76,22 @@ export class ClusterResilience {
     this.retryStats = new RetryStats(opts.store, opts.statPrefix);
     this.poolLimits = poolLimitsView(this.breakers.default, cluster.maxRequestsPerConnection ?? 0);
     if (cluster.outlierDetection !== undefined) {
+      const log = opts.logger ?? loggers.get('upstream');
+      // Ejections change who is healthy: membership_healthy follows at once, not at the next EDS update.
+      const healthy = opts.store.gauge(`${opts.statPrefix}.membership_healthy`);
       this.outlier = new OutlierDetector(cluster.outlierDetection, hostSet, {
         clock: opts.clock,
         random: opts.random,
         store: opts.store,
         statPrefix: opts.statPrefix,
         clusterName: cluster.name,
-        onEvent: opts.onOutlierEvent,
+        onEvent: (e) => {
+          if (log.enabled('info')) log.info(`outlier detection: ${formatOutlierEvent(e)}`);
+          let n = 0;
+          for (const h of hostSet.hosts) if (h.healthy) n++;
+          healthy.set(n);
+          opts.onOutlierEvent?.(e);
+        },
       });
       this.outlier.start();
     }
