@@ -55,6 +55,9 @@ describe('proxy hash policies', () => {
           route('cookie', forward('ring', { hashPolicies: byCookie }), {
             path: { kind: 'prefix', value: '/cookie' },
           }),
+          route('rr', forward('rr', { hashPolicies: byCookie }), {
+            path: { kind: 'prefix', value: '/rr' },
+          }),
           route('header', forward('ring', { hashPolicies: byHeader }), {
             path: { kind: 'prefix', value: '/' },
           }),
@@ -71,6 +74,7 @@ describe('proxy hash policies', () => {
             lbConfig: { ...lbConfig, ringHash: { minimumRingSize: 1024, maximumRingSize: 8192 } },
           }),
           staticCluster('maglev', ports, { lbPolicy: 'MAGLEV', lbConfig }),
+          staticCluster('rr', ports),
         ],
       ),
     );
@@ -132,5 +136,10 @@ describe('proxy hash policies', () => {
       assert.equal(r.name, first.name);
       assert.equal(r.setCookie, undefined);
     }
+  });
+
+  it('a ROUND_ROBIN cluster does not evaluate hash policies (no generated cookie)', async () => {
+    const r = await upstreamOf('/rr');
+    assert.equal(r.setCookie, undefined);
   });
 });

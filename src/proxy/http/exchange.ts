@@ -14,7 +14,7 @@ import {
 } from '../router/compiled-route.js';
 import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
 import { startMirrors } from '../router/mirror.js';
-import { routerHash } from '../router/request-hash.js';
+import { lbUsesHash, routerHash } from '../router/request-hash.js';
 import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
 import { streamLimits } from '../router/stream-timers.js';
@@ -205,7 +205,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     }
     this.attempts = attempts;
     const action = route.route.action;
-    if (action.kind === 'forward' && action.hashPolicies.length > 0) {
+    if (action.kind === 'forward' && action.hashPolicies.length > 0 && lbUsesHash(cluster.cluster.lbPolicy)) {
       const rh = routerHash(action.hashPolicies, this);
       this.lbCtx = rh.ctx;
       this.hashCookie = rh.setCookie;

@@ -1,6 +1,7 @@
 // The router's request hash for RING_HASH and MAGLEV clusters: evaluates the route's hash policies against
 // one request (headers, cookies, downstream address, query) and returns the load balancer context to pick
 // with, plus the Set-Cookie value a generated-cookie policy wants sent back on the response.
+import type { LbPolicy } from '../config/cluster.js';
 import type { HashPolicy } from '../config/route.js';
 import {
   computeRequestHash,
@@ -53,6 +54,14 @@ export function hashCookieHeader(c: { name: string; value: string; ttlMs: number
   if (c.ttlMs > 0) v += `; Max-Age=${Math.floor(c.ttlMs / 1000)}`;
   if (c.path !== undefined && c.path !== '') v += `; Path=${c.path}`;
   return `${v}; HttpOnly`;
+}
+
+/**
+ * Whether a cluster's balancer reads the hash. Only those ask for it in Envoy, so only they trigger hash
+ * evaluation and with it a generated cookie's Set-Cookie.
+ */
+export function lbUsesHash(policy: LbPolicy): boolean {
+  return policy === 'RING_HASH' || policy === 'MAGLEV';
 }
 
 /** Evaluates `policies` for one request; an empty list gives an empty context (any host). */
