@@ -1,7 +1,8 @@
 // Decodes the HTTP filter chain of a connection manager (router last; fault, rbac, jwt_authn,
-// local_ratelimit and cors kept as their typed_config JSON for their own folders) and access logs.
+// local_ratelimit and cors kept as their typed_config JSON for their own folders, fault and local_ratelimit
+// checked on arrival by their folders' decoders) and access logs.
 import type { JsonObject } from '@bufbuild/protobuf';
-import { childPath } from '../../common/result.js';
+import { childPath, type Result } from '../../common/result.js';
 import { type AccessLog, AccessLogSchema } from '../../generated/envoy/config/accesslog/v3/accesslog_pb.js';
 import {
   type SubstitutionFormatString,
@@ -31,6 +32,8 @@ import {
   HttpFilterSchema,
 } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { AccessLog as DomainAccessLog, HttpFilter as DomainHttpFilter } from '../config/listener.js';
+import { decodeFaultSettings } from '../filters/http/fault/config.js';
+import { decodeLocalRateLimitSettings } from '../filters/http/local-ratelimit/config.js';
 import { decodeDataSource } from './decode-common.js';
 import { type DecodeContext, NOT_SUPPORTED } from './decode-context.js';
 import { typeNameOfUrl } from './registry.js';
@@ -45,6 +48,33 @@ const CONFIG_FILTER_TYPES = new Set<string>([
   LocalRateLimitSchema.typeName,
   CorsSchema.typeName,
 ]);
+
+/**
+ * Filters whose own folders can decode their settings: run when a config arrives, so a bad filter-level
+ * config or per-route override NACKs the resource (the last good config keeps serving) instead of failing
+ * when the connection manager is built or being ignored per request.
+ */
+const SETTINGS_DECODERS = new Map<string, (json: unknown, path: string) => Result<unknown>>([
+  [HTTPFaultSchema.typeName, decodeFaultSettings],
+  [LocalRateLimitSchema.typeName, decodeLocalRateLimitSettings],
+]);
+
+/**
+ * Checks a filter config's JSON (typed_config or a typed_per_filter_config override) with its filter's own
+ * decoder when there is one; its errors and warnings join `ctx` with their full field paths under `path`.
+ */
+export function checkHttpFilterSettings(
+  ctx: DecodeContext,
+  typeName: string,
+  json: unknown,
+  path: string,
+): void {
+  const decode = SETTINGS_DECODERS.get(typeName);
+  if (decode === undefined) return;
+  const r = decode(json, path);
+  if (r.ok) ctx.warnings.push(...(r.warnings ?? []));
+  else ctx.errors.push(...r.errors);
+}
 
 function decodeHttpFilter(ctx: DecodeContext, f: HttpFilter, path: string): DomainHttpFilter | undefined {
   ctx.onlyFields(HttpFilterSchema, f, path, ['name', 'typed_config', 'is_optional', 'disabled']);
@@ -75,6 +105,7 @@ function decodeHttpFilter(ctx: DecodeContext, f: HttpFilter, path: string): Doma
     return undefined;
   }
   const config = ctx.anyToJson(any, tp);
+  if (config !== undefined) checkHttpFilterSettings(ctx, typeName, config, tp);
   return { name: f.name, typeName, config, disabled: f.disabled };
 }
 

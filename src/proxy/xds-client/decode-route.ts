@@ -22,6 +22,7 @@ import type {
 } from '../config/route.js';
 import { decodeHeaderOps } from './decode-common.js';
 import { DecodeContext, type DecodeOptions, NOT_SUPPORTED } from './decode-context.js';
+import { checkHttpFilterSettings } from './decode-http-filters.js';
 import {
   decodeCorsPolicy,
   decodeDirectResponse,
@@ -30,8 +31,12 @@ import {
   decodeRetryPolicy,
 } from './decode-route-action.js';
 import { decodeRouteMatch } from './decode-route-match.js';
+import { typeNameOfUrl } from './registry.js';
 
-/** typed_per_filter_config: each override kept as its decoded JSON (with `@type`) for the filter to read. */
+/**
+ * typed_per_filter_config: each override kept as its decoded JSON (with `@type`) for the filter to read;
+ * fault and local_ratelimit overrides are checked now, so a bad one NACKs the resource.
+ */
 export function decodePerFilterConfig(
   ctx: DecodeContext,
   m: { [name: string]: Any },
@@ -39,8 +44,11 @@ export function decodePerFilterConfig(
 ): PerFilterConfig {
   const out: PerFilterConfig = {};
   for (const [name, any] of Object.entries(m)) {
-    const json = ctx.anyToJson(any, childPath(childPath(path, 'typed_per_filter_config'), name));
-    if (json !== undefined) out[name] = json;
+    const p = childPath(childPath(path, 'typed_per_filter_config'), name);
+    const json = ctx.anyToJson(any, p);
+    if (json === undefined) continue;
+    checkHttpFilterSettings(ctx, typeNameOfUrl(any.typeUrl), json, p);
+    out[name] = json;
   }
   return out;
 }
