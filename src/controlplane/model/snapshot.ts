@@ -4,6 +4,7 @@ import { hostMatches } from '../../api/host.js';
 import type { DestinationRuleSpec, GatewaySpec, SidecarSpec, VirtualServiceSpec } from '../../api/index.js';
 import { labelsMatch } from '../../api/labels.js';
 import type { Resource } from '../../api/resource.js';
+import { alternateSelectorMatches, convertGatewayApi } from './gateway-api.js';
 import type { MeshSettings } from './mesh.js';
 import type { MeshProxy } from './proxy.js';
 import type { Service, WorkloadInstance } from './service.js';
@@ -62,7 +63,9 @@ export class Snapshot {
       if (list) list.push(i);
       else this.instancesByHostPort.set(key, [i]);
     }
-    const sorted = [...input.configs].sort(byName);
+    // Gateway API Gateways and HTTPRoutes are indexed as the Istio Gateways and VirtualServices they become.
+    const converted = convertGatewayApi(input.configs, this.mesh.domain);
+    const sorted = [...input.configs, ...converted].sort(byName);
     for (const r of sorted) {
       switch (r.kind) {
         case 'VirtualService':
@@ -146,6 +149,7 @@ export class Snapshot {
   gatewaysFor(proxy: MeshProxy): Resource<GatewaySpec>[] {
     return [...this.gateways.values()].filter((g) => {
       const sel = g.spec.selector;
+      if (alternateSelectorMatches(g, proxy.labels)) return true;
       return sel !== undefined && Object.keys(sel).length > 0 && labelsMatch(sel, proxy.labels);
     });
   }
