@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { applyProxyHeapFlags, applyServingHeapFlags, DEFAULT_PROXY_V8_FLAGS } from './proxy-heap.js';
+import {
+  applyProxyHeapFlags,
+  applyServingHeapFlags,
+  DEFAULT_PROXY_V8_FLAGS,
+  DEFAULT_SERVING_V8_FLAGS,
+} from './proxy-heap.js';
 
 test('the environment replaces the default flags; an empty value sets none', () => {
   assert.deepEqual(applyProxyHeapFlags({ TRELLIS_PROXY_V8_FLAGS: '' }), []);
@@ -13,7 +18,8 @@ test('the environment replaces the default flags; an empty value sets none', () 
     ['--semi-space-growth-factor=1', '--stack-size=900'],
   );
   assert.deepEqual(applyProxyHeapFlags({}), DEFAULT_PROXY_V8_FLAGS);
-  assert.deepEqual(applyServingHeapFlags({}), []);
+  assert.deepEqual(applyServingHeapFlags({}), DEFAULT_SERVING_V8_FLAGS);
+  assert.deepEqual(applyServingHeapFlags({ TRELLIS_PROXY_V8_FLAGS_SERVING: '' }), []);
   assert.deepEqual(applyServingHeapFlags({ TRELLIS_PROXY_V8_FLAGS_SERVING: '--stack-size=984' }), [
     '--stack-size=984',
   ]);

@@ -90,6 +90,10 @@ export function registerProxy(program: Command): void {
       const proxy = new ProxyServer({ stats, accessLogFor, secrets: (n) => secrets.get(n) });
       const base = staticResources(bootstrap);
       let state: ServerState = 'INITIALIZING';
+      const goLive = () => {
+        if (state === 'INITIALIZING') applyServingHeapFlags();
+        state = 'LIVE';
+      };
       proxy.apply(base);
       const target = o.xds ?? adsTargetOf(bootstrap);
       let ads: AdsClient | undefined;
@@ -102,13 +106,11 @@ export function registerProxy(program: Command): void {
           lds: o.xds !== undefined || bootstrap.dynamicLds,
           onUpdate: (r) => {
             proxy.apply(mergeResources(base, r));
-            proxy.ready().then(
-              () => {
-                state = 'LIVE';
-              },
-              (err: unknown) =>
+            proxy
+              .ready()
+              .then(goLive, (err: unknown) =>
                 log(`listener bind failed: ${err instanceof Error ? err.message : String(err)}`),
-            );
+              );
           },
           onEvent: (e) => {
             if (e.kind === 'nack')
@@ -119,7 +121,7 @@ export function registerProxy(program: Command): void {
         ads.start();
       } else {
         await proxy.ready();
-        state = 'LIVE';
+        goLive();
       }
       let admin: AdminServer | undefined;
       const shutdown = async () => {
@@ -153,7 +155,6 @@ export function registerProxy(program: Command): void {
       for (const l of proxy.listenerViews()) {
         if (l.boundAddress) log(`listener ${l.name} on ${l.boundAddress.host}:${l.boundAddress.port}`);
       }
-      applyServingHeapFlags();
       log(
         `proxy ${bootstrap.node.id || '(no node id)'} ${target ? `using xDS at ${target}` : 'serving static config'}`,
       );
