@@ -92,11 +92,13 @@ function intersect(routeHosts: readonly string[], listenerHost: string | undefin
   return out;
 }
 
-/** Gateway API precedence: exact path, longer path, method, more headers, more query params. */
+/**
+ * Gateway API precedence: exact path, longer path, method, more headers, more query params. A regex's place
+ * is left to implementations; here it ranks with prefixes by its length, so a `/` catch-all never hides it.
+ */
 function precedence(a: HTTPRouteMatch, b: HTTPRouteMatch): number {
   const exact = (m: HTTPRouteMatch) => (m.path?.type === 'Exact' ? 1 : 0);
-  const len = (m: HTTPRouteMatch) =>
-    m.path?.type === 'RegularExpression' ? 0 : (m.path?.value ?? '/').length;
+  const len = (m: HTTPRouteMatch) => (m.path?.value ?? '/').length;
   return (
     exact(b) - exact(a) ||
     len(b) - len(a) ||
