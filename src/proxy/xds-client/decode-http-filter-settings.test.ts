@@ -6,6 +6,8 @@ import { fromBinary, fromJson, type JsonObject, toBinary } from '@bufbuild/proto
 import type { Result } from '../../common/result.js';
 import { ListenerSchema } from '../../generated/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../generated/envoy/config/route/v3/route_pb.js';
+import { ROUTER as ROUTER_YAML, withHcm } from './decode.test-util.js';
+import { decodeBootstrap } from './decode-bootstrap.js';
 import { decodeListener } from './decode-listener.js';
 import { decodeRouteConfiguration } from './decode-route.js';
 import { envoyRegistry } from './registry.js';
@@ -153,4 +155,20 @@ test('bad per-route and per-virtual-host overrides are NACKed with their paths i
     'virtual_hosts[0].routes[0].typed_per_filter_config.rl.token_bucket.fill_interval: required',
     'virtual_hosts[0].typed_per_filter_config.fault.abort: one of http_status, grpc_status or header_abort is required',
   ]);
+});
+
+test('a static bootstrap with a bad fault filter fails to load, naming the field from static_resources', () => {
+  const yaml = withHcm(`http_filters:
+- name: fault
+  typed_config:
+    "@type": ${FAULT}
+    delay: { percentage: { numerator: 1 } }
+${ROUTER_YAML}`);
+  const r = decodeBootstrap(yaml, 'bootstrap.yaml');
+  assert.deepEqual(
+    errorsOf(r).filter((e) => e.includes('http_filters')),
+    [
+      'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.delay: one of fixed_delay or header_delay is required (bootstrap.yaml:15)',
+    ],
+  );
 });
