@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { proxyFromNode } from '../../src/controlplane/model/proxy.js';
+import { TranslateContext } from '../../src/controlplane/translate/context.js';
+import { listenersFor } from '../../src/controlplane/translate/listener/index.js';
 import { decodeErrors } from './decode-all.js';
 import { snapshotFromYaml } from './registry-yaml.js';
 import { Simulation } from './simulate.js';
@@ -73,6 +75,10 @@ test('the article HTTPRoute splits api.astratech.ae/api/v2/payment 90/10 between
   assert.deepEqual(canary.endpoints, ['10.0.5.2:8080']);
   assert.equal(gw.call({ host: 'api.astratech.ae:80', port: 80, path: '/api/v2/payment' }).cluster, V1);
   assert.deepEqual(decodeErrors(snap, ingress()), []);
+  assert.deepEqual(
+    listenersFor(new TranslateContext(snap, ingress())).map((l) => l.name),
+    ['0.0.0.0_80'],
+  );
 });
 
 test('other paths and hosts on the gateway get 404 (no route)', () => {
@@ -117,4 +123,28 @@ test('a route in another namespace attaches only when the listener allows it', (
   });
   // Backends default to the route's namespace, where no payment services exist: the cluster is named anyway.
   assert.equal(r.weighted?.[0].name, 'outbound|80||payment-svc-v1.shop.svc.cluster.local');
+});
+
+test('allowedRoutes from Selector admits namespaces whose labels match', () => {
+  const moved = ROUTE.replace('name: payment-route', 'name: payment-route\n  namespace: shop').replace(
+    '- name: production-gateway',
+    '- name: production-gateway\n      namespace: default',
+  );
+  const selector = CLUSTER.replace(
+    '{ name: http, port: 80, protocol: HTTP }',
+    '{ name: http, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: Selector, selector: { matchLabels: { shared-gateway: "true" } } } } }',
+  );
+  const ns = (labels: string) =>
+    `---\napiVersion: v1\nkind: Namespace\nmetadata: { name: shop, labels: ${labels} }\n`;
+  const call = (yaml: string) =>
+    new Simulation(snapshotFromYaml(yaml), ingress()).call({
+      host: 'api.astratech.ae',
+      port: 80,
+      path: '/api/v2/payment',
+    });
+  assert.equal(
+    call(selector + moved + ns('{ shared-gateway: "true" }')).weighted?.[0].name,
+    'outbound|80||payment-svc-v1.shop.svc.cluster.local',
+  );
+  assert.equal(call(selector + moved + ns('{ shared-gateway: "false" }')).status, 404);
 });
