@@ -46,4 +46,4 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Integration tests start real processes and listen on real sockets: two at a time fits 2 cores.
-run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files]);
+run(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files]);

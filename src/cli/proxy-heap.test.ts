@@ -27,8 +27,10 @@ test('the environment replaces the default flags; an empty value sets none', () 
 
 /** New-space size in MB after loading the bootstrap decoder in a fresh process, with the given env. */
 function newSpaceMbAfterDecoderLoad(env: Record<string, string>): number {
-  const heap = fileURLToPath(new URL('./proxy-heap.ts', import.meta.url));
-  const decoder = fileURLToPath(new URL('../proxy/xds-client/decode-bootstrap.ts', import.meta.url));
+  // Compiled (dist/, .js) or from source (.ts through tsx).
+  const ext = import.meta.url.endsWith('.js') ? 'js' : 'ts';
+  const heap = fileURLToPath(new URL(`./proxy-heap.${ext}`, import.meta.url));
+  const decoder = fileURLToPath(new URL(`../proxy/xds-client/decode-bootstrap.${ext}`, import.meta.url));
   const script = `
     const { applyProxyHeapFlags } = await import(${JSON.stringify(heap)});
     applyProxyHeapFlags();
@@ -36,7 +38,8 @@ function newSpaceMbAfterDecoderLoad(env: Record<string, string>): number {
     const v8 = await import('node:v8');
     const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
     process.stdout.write(String(s.space_size / 1048576));`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const loader = ext === 'ts' ? ['--import', 'tsx'] : [];
+  const out = execFileSync(process.execPath, [...loader, '--input-type=module', '-e', script], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
