@@ -257,3 +257,38 @@ spec:
   );
   assert.equal(f[0].path, 'spec.trafficPolicy.tls.mode');
 });
+
+test('IST0122: a regex RE2 rejects is an InvalidRegexp finding at its field; other schema errors are IST0106', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { analyzeFiles } = await import('./index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-ist0122-'));
+  const file = join(dir, 'vs.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: networking.istio.io/v1',
+      'kind: VirtualService',
+      'metadata: { name: reviews }',
+      'spec:',
+      '  hosts: [reviews]',
+      '  http:',
+      '    - match:',
+      '        - uri:',
+      '            regex: "^/(?!admin)"',
+      '      route: [{ destination: { host: reviews }, weigth: 100 }]',
+      '',
+    ].join('\n'),
+  );
+  const { findings } = await analyzeFiles([file]);
+  const regex = findings.find((f) => f.code === 'IST0122');
+  assert.ok(regex, JSON.stringify(findings));
+  assert.equal(regex.name, 'InvalidRegexp');
+  assert.equal(regex.line, 9);
+  assert.equal(regex.path, 'spec.http[0].match[0].uri.regex');
+  const schema = findings.find((f) => f.code === 'IST0106');
+  assert.ok(schema);
+  assert.equal(schema.level, 'Error');
+  assert.match(schema.message, /unknown field "weigth".*did you mean "weight"/);
+});
