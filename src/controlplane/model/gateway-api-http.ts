@@ -157,6 +157,19 @@ function applyFilters(
   }
 }
 
+/** rule.retry and timeouts.backendRequest → VirtualService retries (status codes become retry conditions). */
+function retriesOf(rule: HTTPRouteRule): HTTPRoute['retries'] {
+  const r = rule.retry;
+  const perTry = rule.timeouts?.backendRequest;
+  if (!r && !perTry) return undefined;
+  const out: NonNullable<HTTPRoute['retries']> = {};
+  if (r?.attempts !== undefined) out.attempts = r.attempts;
+  if (r?.codes?.length) out.retryOn = r.codes.join(',');
+  if (r?.backoff) out.backoff = r.backoff;
+  if (perTry) out.perTryTimeout = perTry;
+  return out;
+}
+
 /** A VirtualService HTTP route per expanded match of `rule`, each paired with the Gateway API match it came from. */
 export function ruleRoutes(
   rule: HTTPRouteRule,
@@ -181,6 +194,8 @@ export function ruleRoutes(
         if (dests.length === 0) route.directResponse = { status: 500 };
         else route.route = dests;
         if (rule.timeouts?.request) route.timeout = rule.timeouts.request;
+        const retries = retriesOf(rule);
+        if (retries) route.retries = retries;
       } else delete route.rewrite;
       out.push({ route, match: m });
     }

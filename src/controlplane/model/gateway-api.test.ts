@@ -119,3 +119,42 @@ test('backends: Service FQDNs with weights, weight 0 dropped, none left answers 
   );
   assert.deepEqual(weighted.match?.[0].gateways, [`default/${internalGatewayName('gw', 'b')}`]);
 });
+
+test('timeouts and retries carry over; a redirect rule keeps no backends', () => {
+  const [vs] = split(
+    convertGatewayApi(
+      [
+        gateway(),
+        route({
+          parentRefs: [{ name: 'gw', sectionName: 'b' }],
+          rules: [
+            {
+              matches: [{ path: { type: 'PathPrefix', value: '/a/' } }],
+              backendRefs: [{ group: '', kind: 'Service', name: 'svc', port: 80, weight: 1 }],
+              timeouts: { request: '10s', backendRequest: '2s' },
+              retry: { attempts: 3, codes: [503, 504] },
+            },
+            {
+              matches: [{ path: { type: 'Exact', value: '/old' } }],
+              filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }],
+              backendRefs: [{ group: '', kind: 'Service', name: 'svc', port: 80, weight: 1 }],
+            },
+          ],
+        }),
+      ],
+      'cluster.local',
+    ),
+  ).vss;
+  const http = vs.spec.http ?? [];
+  const prefixed = http.filter((h) => h.name?.startsWith('default.r.0'));
+  assert.deepEqual(
+    prefixed.map((h) => h.match?.[0].uri),
+    [{ exact: '/a' }, { prefix: '/a/' }],
+    'PathPrefix /a/ is element-wise: /a exactly, or below /a/',
+  );
+  assert.equal(prefixed[0].timeout, '10s');
+  assert.deepEqual(prefixed[0].retries, { attempts: 3, retryOn: '503,504', perTryTimeout: '2s' });
+  const redirect = http.find((h) => h.name?.startsWith('default.r.1'));
+  assert.deepEqual(redirect?.redirect, { redirectCode: 301, scheme: 'https' });
+  assert.equal(redirect?.route, undefined);
+});
