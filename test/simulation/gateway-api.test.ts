@@ -2,15 +2,17 @@
 // ingress gateway: the canary path goes to payment-svc-v1/v2 weighted 90/10, anything else is a 404.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { proxyFromNode } from '../../src/controlplane/model/proxy.js';
 import { TranslateContext } from '../../src/controlplane/translate/context.js';
 import { listenersFor } from '../../src/controlplane/translate/listener/index.js';
+import { projectRoot } from '../helpers/trellis-bin.js';
 import { decodeErrors } from './decode-all.js';
 import { snapshotFromYaml } from './registry-yaml.js';
 import { Simulation } from './simulate.js';
 
-const ROUTE = readFileSync(new URL('../fixtures/seed/payment-route.yaml', import.meta.url), 'utf8');
+const ROUTE = readFileSync(join(projectRoot(), 'test/fixtures/seed/payment-route.yaml'), 'utf8');
 
 const CLUSTER = `
 apiVersion: gateway.networking.k8s.io/v1
