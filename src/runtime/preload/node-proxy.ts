@@ -2,7 +2,8 @@
 // `http.get` send plain-HTTP calls through the sidecar named by HTTP_PROXY, so apps need no mesh code.
 // HTTPS and NO_PROXY destinations are left alone.
 import http from 'node:http';
-import { ProxyAgent, setGlobalDispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher } from 'undici';
 
 const proxyUrl = process.env.HTTP_PROXY ?? process.env.http_proxy;
 const noProxy = (process.env.NO_PROXY ?? process.env.no_proxy ?? '')
@@ -19,8 +20,34 @@ function bypass(host: string): boolean {
 
 if (proxyUrl) {
   const proxy = new URL(proxyUrl);
-  // fetch: absolute-form requests to the proxy (no CONNECT tunnel for http:// targets).
-  setGlobalDispatcher(new ProxyAgent({ uri: proxy.href, proxyTunnel: false }));
+  // fetch: absolute-form requests to the proxy (no CONNECT tunnel for http:// targets). undici costs ~16–22 MB
+  // of RSS, so it loads on the first fetch; Node's built-in fetch reads its dispatcher from these global symbols
+  // (the same ones undici's setGlobalDispatcher writes).
+  const require = createRequire(import.meta.url);
+  let undici: typeof import('undici') | undefined;
+  let viaProxy: Dispatcher | undefined;
+  let direct: Dispatcher | undefined;
+  /** The sidecar for plain-HTTP service calls; a direct agent for HTTPS and NO_PROXY hosts. */
+  const pick = (origin: unknown): Dispatcher => {
+    undici ??= require('undici') as typeof import('undici');
+    const url = new URL(String(origin));
+    if (url.protocol !== 'http:' || bypass(url.hostname)) return (direct ??= new undici.Agent());
+    return (viaProxy ??= new undici.ProxyAgent({ uri: proxy.href, proxyTunnel: false }));
+  };
+  const all = () => [viaProxy, direct].filter((d): d is Dispatcher => d !== undefined);
+  const lazy = {
+    dispatch: (...args: Parameters<Dispatcher['dispatch']>) => pick(args[0].origin).dispatch(...args),
+    close: () => Promise.all(all().map((d) => d.close())),
+    destroy: () => Promise.all(all().map((d) => d.destroy())),
+  };
+  for (const version of [1, 2]) {
+    Object.defineProperty(globalThis, Symbol.for(`undici.globalDispatcher.${version}`), {
+      value: lazy,
+      writable: true,
+      enumerable: false,
+      configurable: false,
+    });
+  }
 
   type RequestFn = typeof http.request;
   const original: RequestFn = http.request;
