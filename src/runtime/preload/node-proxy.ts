@@ -31,8 +31,12 @@ if (proxyUrl) {
   const pick = (origin: unknown): Dispatcher => {
     undici ??= require('undici') as typeof import('undici');
     const url = new URL(String(origin));
-    if (url.protocol !== 'http:' || bypass(url.hostname)) return (direct ??= new undici.Agent());
-    return (viaProxy ??= new undici.ProxyAgent({ uri: proxy.href, proxyTunnel: false }));
+    if (url.protocol !== 'http:' || bypass(url.hostname)) {
+      direct ??= new undici.Agent();
+      return direct;
+    }
+    viaProxy ??= new undici.ProxyAgent({ uri: proxy.href, proxyTunnel: false });
+    return viaProxy;
   };
   const all = () => [viaProxy, direct].filter((d): d is Dispatcher => d !== undefined);
   const lazy = {
