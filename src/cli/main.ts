@@ -23,7 +23,20 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
 /** Commands registered by another command's module. */
 const ALIASES: Record<string, string> = { down: 'up', ps: 'proxy-status', pc: 'proxy-config' };
 
+/**
+ * With TRELLIS_EXIT_WITH_PARENT=1 (set by `trellis up` for what it starts, and by tests), a process that
+ * loses its parent stops itself the graceful way (SIGTERM) instead of lingering as an orphan.
+ */
+function exitWithParent(): void {
+  if (process.env.TRELLIS_EXIT_WITH_PARENT !== '1') return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 1000).unref();
+}
+
 async function main(): Promise<void> {
+  exitWithParent();
   const program = new Command('trellis')
     .description("Trellis: a service mesh that speaks Istio's API")
     .showHelpAfterError()

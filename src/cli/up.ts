@@ -49,6 +49,10 @@ export function registerUp(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      process.on('SIGHUP', stop);
+      // Whoever read our output is gone (closed terminal or pipe): stop cleanly rather than crash on EPIPE
+      // and leave the proxies behind.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', stop);
       try {
         await supervisor.start();
       } catch (err) {

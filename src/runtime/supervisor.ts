@@ -90,7 +90,7 @@ export class Supervisor {
         '--domain',
         opts.domain,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' } },
     );
     this.controlPlane = cp;
     pipeLines(cp.stdout!, process.stdout, '[controlplane] ');
@@ -136,7 +136,10 @@ export class Supervisor {
     });
     writeFileSync(file, JSON.stringify(bootstrap, null, 2));
     const [node, ...pre] = selfArgv();
-    const gw = spawn(node, [...pre, 'proxy', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const gw = spawn(node, [...pre, 'proxy', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' },
+    });
     this.gateway = gw;
     pipeLines(gw.stdout!, process.stdout, '[ingressgateway] ');
     pipeLines(gw.stderr!, process.stderr, '[ingressgateway] ');

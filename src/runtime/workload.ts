@@ -87,6 +87,8 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
   const [node, ...pre] = selfArgv();
   const sidecar = spawn(node, [...pre, 'proxy', '--config', bootstrapFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // No orphaned proxies: if whoever started this workload dies without stopping it, the sidecar goes too.
+    env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' },
   });
   pipeLines(sidecar.stdout!, process.stdout, `${prefix} sidecar `);
   pipeLines(sidecar.stderr!, process.stderr, `${prefix} sidecar `);
@@ -117,6 +119,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
     HOSTNAME: identity.name,
     TRELLIS_WORKLOAD: identity.name,
     TRELLIS_NAMESPACE: identity.namespace,
+    TRELLIS_EXIT_WITH_PARENT: '1',
   };
   for (const p of opts.ports)
     env[`PORT_${p.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(appPorts[String(p.port)]);

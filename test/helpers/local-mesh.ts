@@ -69,7 +69,8 @@ export async function startSampleMesh(
       '--http-port',
       String(httpPort),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // If this test process dies (e.g. a timeout), the mesh stops itself instead of outliving it.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' } },
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => {

@@ -5,6 +5,14 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
 
+// A Node app started by `trellis run`/`up` stops (SIGTERM, so its own handlers run) if its supervisor dies.
+if (process.env.TRELLIS_EXIT_WITH_PARENT === '1') {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 1000).unref();
+}
+
 const proxyUrl = process.env.HTTP_PROXY ?? process.env.http_proxy;
 const noProxy = (process.env.NO_PROXY ?? process.env.no_proxy ?? '')
   .split(',')
