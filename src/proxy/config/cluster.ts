@@ -126,3 +126,26 @@ export const DEFAULT_CIRCUIT_BREAKERS: CircuitBreakerThresholds = {
   maxRequests: 1024,
   maxRetries: 3,
 };
+
+/** Envoy's defaults for every outlier_detection field (times in ms, percentages 0..100). */
+export const DEFAULT_OUTLIER_DETECTION: Readonly<OutlierDetection> = {
+  consecutive5xx: 5,
+  consecutiveGatewayFailure: 5,
+  consecutiveLocalOriginFailure: 5,
+  intervalMs: 10_000,
+  baseEjectionTimeMs: 30_000,
+  maxEjectionTimeMs: 300_000,
+  maxEjectionPercent: 10,
+  enforcingConsecutive5xx: 100,
+  enforcingConsecutiveGatewayFailure: 0,
+  enforcingConsecutiveLocalOriginFailure: 100,
+  enforcingSuccessRate: 100,
+  enforcingFailurePercentage: 0,
+  successRateMinimumHosts: 5,
+  successRateRequestVolume: 100,
+  successRateStdevFactor: 1900,
+  failurePercentageThreshold: 85,
+  failurePercentageMinimumHosts: 5,
+  failurePercentageRequestVolume: 50,
+  splitExternalLocalOriginErrors: false,
+};

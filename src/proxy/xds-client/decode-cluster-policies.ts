@@ -20,6 +20,7 @@ import { RoutingPriority } from '../../generated/envoy/config/core/v3/base_pb.js
 import {
   type CircuitBreakerThresholds,
   DEFAULT_CIRCUIT_BREAKERS,
+  DEFAULT_OUTLIER_DETECTION,
   type OutlierDetection as DomainOutlierDetection,
   type LbConfig,
 } from '../config/cluster.js';
@@ -39,29 +40,9 @@ export const CLUSTER_DEFAULTS = {
   retryBudgetMinConcurrency: 3,
 } as const;
 
-/** Envoy's outlier detection defaults. */
+/** Envoy's outlier detection defaults (a fresh copy to fill in). */
 export function defaultOutlierDetection(): DomainOutlierDetection {
-  return {
-    consecutive5xx: 5,
-    consecutiveGatewayFailure: 5,
-    consecutiveLocalOriginFailure: 5,
-    intervalMs: 10_000,
-    baseEjectionTimeMs: 30_000,
-    maxEjectionTimeMs: 300_000,
-    maxEjectionPercent: 10,
-    enforcingConsecutive5xx: 100,
-    enforcingConsecutiveGatewayFailure: 0,
-    enforcingConsecutiveLocalOriginFailure: 100,
-    enforcingSuccessRate: 100,
-    enforcingFailurePercentage: 0,
-    successRateMinimumHosts: 5,
-    successRateRequestVolume: 100,
-    successRateStdevFactor: 1900,
-    failurePercentageThreshold: 85,
-    failurePercentageMinimumHosts: 5,
-    failurePercentageRequestVolume: 50,
-    splitExternalLocalOriginErrors: false,
-  };
+  return { ...DEFAULT_OUTLIER_DETECTION };
 }
 
 export function decodeOutlierDetection(

@@ -1,6 +1,5 @@
 // Outlier detection vocabulary: ejection types as Envoy names them in stats and event logs, local-origin
-// result kinds, the event record, and Envoy's defaults for a cluster's outlier_detection block.
-import type { OutlierDetection } from '../../config/cluster.js';
+// result kinds, the event record; Envoy's outlier_detection defaults live with the domain config (re-exported).
 
 export type EjectionType =
   | 'consecutive_5xx'
@@ -55,25 +54,4 @@ export const DEFAULT_OUTLIER_EXTRAS: OutlierExtras = {
   enforcingFailurePercentageLocalOrigin: 0,
 };
 
-/** Envoy's defaults for every outlier_detection field (times in ms, percentages 0..100). */
-export const DEFAULT_OUTLIER_DETECTION: OutlierDetection = {
-  consecutive5xx: 5,
-  consecutiveGatewayFailure: 5,
-  consecutiveLocalOriginFailure: 5,
-  intervalMs: 10_000,
-  baseEjectionTimeMs: 30_000,
-  maxEjectionTimeMs: 300_000,
-  maxEjectionPercent: 10,
-  enforcingConsecutive5xx: 100,
-  enforcingConsecutiveGatewayFailure: 0,
-  enforcingConsecutiveLocalOriginFailure: 100,
-  enforcingSuccessRate: 100,
-  enforcingFailurePercentage: 0,
-  successRateMinimumHosts: 5,
-  successRateRequestVolume: 100,
-  successRateStdevFactor: 1900,
-  failurePercentageThreshold: 85,
-  failurePercentageMinimumHosts: 5,
-  failurePercentageRequestVolume: 50,
-  splitExternalLocalOriginErrors: false,
-};
+export { DEFAULT_OUTLIER_DETECTION } from '../../config/cluster.js';
