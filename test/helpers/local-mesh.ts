@@ -1,20 +1,13 @@
 // Starts a sample mesh with `trellis up` as a real process for end-to-end tests: the sample copied into a temp
 // dir with free ports for the gateway and control plane, and helpers to call it, change it and stop it.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/runtime/ports.js';
 import { projectRoot, trellisArgv } from './trellis-bin.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface LocalMesh {
   dir: string;
@@ -112,4 +105,21 @@ export async function startSampleMesh(
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   return { dir, gatewayPorts, httpPort, output: () => out, trellis, stop, process: child };
+}
+
+/** Every descendant process of `pid`, from /proc (children first-level, then theirs). */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) {
+        out.push(Number(entry), ...descendants(Number(entry)));
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
 }

@@ -2,24 +2,15 @@
 // the stars of each reviews version and the error texts are proven before the mesh routes between them.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../../src/runtime/ports.js';
 import { projectRoot } from '../helpers/trellis-bin.js';
 
 const children: ChildProcess[] = [];
 after(() => {
   for (const c of children) c.kill('SIGTERM');
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts one app (compiled or, from source, through tsx) and waits for its "listening" line. */
 async function startApp(app: string, env: Record<string, string>): Promise<string> {

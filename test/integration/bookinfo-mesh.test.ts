@@ -1,10 +1,9 @@
 // BookInfo through the whole mesh, as a newcomer runs it: `trellis up` (control plane, six workloads with
 // sidecars, ingress gateway), then the Istio YAML applied live with `trellis apply`, driven through the gateway.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type LocalMesh, startSampleMesh } from '../helpers/local-mesh.js';
+import { descendants, type LocalMesh, startSampleMesh } from '../helpers/local-mesh.js';
 
 let mesh: LocalMesh;
 let page: string;
@@ -146,20 +145,6 @@ test('mirroring: users get reviews v1 while v2 receives a copy of each request',
 });
 
 test('stopping the mesh leaves no process behind', async () => {
-  const descendants = (pid: number): number[] => {
-    const children: number[] = [];
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === pid) children.push(Number(entry), ...descendants(Number(entry)));
-      } catch {
-        // the process ended while we looked
-      }
-    }
-    return children;
-  };
   const pids = descendants(mesh.process.pid!);
   assert.ok(pids.length >= 13, `expected control plane, gateway and 6 × (sidecar + app), got ${pids.length}`);
   await mesh.stop();

@@ -3,28 +3,12 @@
 // watch their parent through the preload too; that path is not asserted here yet.)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort } from '../helpers/local-mesh.js';
+import { descendants, freePort } from '../helpers/local-mesh.js';
 import { trellisArgv } from '../helpers/trellis-bin.js';
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) {
-        out.push(Number(entry), ...descendants(Number(entry)));
-      }
-    } catch {
-      // ended while we looked
-    }
-  }
-  return out;
-}
 
 /** Running (an exited child not yet reaped — state Z — has let go of everything and does not count). */
 const alive = (pid: number) => {
