@@ -9,11 +9,14 @@ import type { AccessLog } from '../proxy/config/listener.js';
 import type { AccessLogEntry, AccessLogSink } from '../proxy/http/access-log-entry.js';
 import type { AdsClient } from '../proxy/xds-client/ads-client.js';
 import { applyProxyHeapFlags, applyServingHeapFlags } from './proxy-heap.js';
+import type { WorkloadIdentity } from './proxy-identity.js';
 
 interface ProxyCliOptions {
   config: string;
   xds?: string;
   adminPort?: string;
+  caAddress?: string;
+  tokenFile?: string;
 }
 
 /** The bootstrap's static resources as a resource set. */
@@ -44,6 +47,11 @@ export function registerProxy(program: Command): void {
     .requiredOption('--config <file>', 'Envoy v3 bootstrap, YAML or JSON')
     .option('--xds <host:port>', 'management server for ADS (overrides the bootstrap ads_config)')
     .option('--admin-port <port>', "admin API port (overrides the bootstrap's; 0 = any free port)")
+    .option(
+      '--token-file <file>',
+      "the workload's bootstrap token: with it the proxy gets its certificate (SDS `default`, `ROOTCA`) from the CA",
+    )
+    .option('--ca-address <host:port>', 'the CA (default: the xDS address)')
     .action(async (o: ProxyCliOptions) => {
       // Before anything big is loaded: start-up garbage would otherwise grow the young generation for good.
       applyProxyHeapFlags();
@@ -90,12 +98,32 @@ export function registerProxy(program: Command): void {
       const proxy = new ProxyServer({ stats, accessLogFor, secrets: (n) => secrets.get(n) });
       const base = staticResources(bootstrap);
       let state: ServerState = 'INITIALIZING';
+      // Live once the config is served and, with a CA, the first certificate is in (Envoy waits for SDS).
+      let configServed = false;
       const goLive = () => {
+        configServed = true;
+        if (identity !== undefined && identity.current() === undefined) return;
         if (state === 'INITIALIZING') applyServingHeapFlags();
         state = 'LIVE';
       };
       proxy.apply(base);
       const target = o.xds ?? adsTargetOf(bootstrap);
+      const caAddress = o.caAddress ?? target;
+      if (o.tokenFile !== undefined && caAddress === undefined)
+        throw new Error('--token-file needs a CA: give --ca-address or an xDS server');
+      let identity: WorkloadIdentity | undefined;
+      if (o.tokenFile !== undefined && caAddress !== undefined) {
+        const { startWorkloadIdentity } = await import('./proxy-identity.js');
+        identity = startWorkloadIdentity({
+          caAddress,
+          tokenFile: o.tokenFile,
+          log,
+          onSecrets: (fresh) => {
+            for (const secret of fresh) secrets.set(secret.name, secret);
+            if (configServed) goLive();
+          },
+        });
+      }
       let ads: AdsClient | undefined;
       if (target !== undefined) {
         const { AdsClient } = await import('../proxy/xds-client/ads-client.js');
@@ -126,6 +154,7 @@ export function registerProxy(program: Command): void {
       let admin: AdminServer | undefined;
       const shutdown = async () => {
         state = 'DRAINING';
+        identity?.close();
         ads?.stop();
         await proxy.close();
         await admin?.close();
@@ -144,6 +173,7 @@ export function registerProxy(program: Command): void {
             ads,
             state: () => state,
             shutdown,
+            localSections: identity ? () => [identity!.configDump()] : undefined,
           }),
           stats,
           host: bootstrap.admin?.host ?? '127.0.0.1',

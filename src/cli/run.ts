@@ -1,4 +1,5 @@
 // `trellis run`: starts one workload with its own sidecar (local injection) and exits when the app exits.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runWorkload, type WorkloadPort } from '../runtime/workload.js';
 
@@ -34,6 +35,8 @@ interface RunOptions {
   label: string[];
   xds: string;
   domain: string;
+  caAddress?: string;
+  tokenFile?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -48,6 +51,11 @@ export function registerRun(program: Command): void {
     .option('--label <key=value>', 'a workload label (repeatable)', collect, [])
     .option('--xds <host:port>', 'control plane xDS address', '127.0.0.1:15010')
     .option('--domain <domain>', 'cluster domain', 'cluster.local')
+    .option(
+      '--token-file <file>',
+      "the workload's bootstrap token (proves its identity to the CA); without it the sidecar has no certificate",
+    )
+    .option('--ca-address <host:port>', 'the CA (default: the xDS address)')
     .argument('<command...>', 'the app to run, after --')
     .passThroughOptions()
     .action(async (command: string[], opts: RunOptions) => {
@@ -70,6 +78,9 @@ export function registerRun(program: Command): void {
         ports: opts.port.map(parsePort),
         command,
         xds: parseHostPort(opts.xds),
+        ca: opts.tokenFile
+          ? { address: opts.caAddress ?? opts.xds, token: readFileSync(opts.tokenFile, 'utf8').trim() }
+          : undefined,
       });
       const forward = () => workload.stop();
       process.on('SIGINT', forward);

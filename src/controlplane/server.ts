@@ -11,6 +11,13 @@ import { ConfigRegistry } from '../registry/config-registry.js';
 import { LocalRegistry } from '../registry/local.js';
 import { registrationFromNode } from '../registry/node-metadata.js';
 import { createApiHandler, PushRecorder } from './api/index.js';
+import type { CertificateAuthority } from './ca/authority.js';
+import {
+  type CaSetupOptions,
+  registerCaService,
+  setUpCertificateAuthority,
+  watchRootExpiry,
+} from './ca/index.js';
 import { debugHandler, type HttpHandler } from './debug.js';
 import { buildSnapshot } from './model/build.js';
 import { type MeshSettings, meshSettings } from './model/mesh.js';
@@ -29,6 +36,11 @@ export interface ControlPlaneOptions {
   /** Watch the config directory for changes (default true). */
   watch?: boolean;
   log?: (line: string) => void;
+  /**
+   * The CA: signing material under `stateDir`/ca (or the user's cacerts files) and the CSR service on the
+   * xDS port. Absent: no CA (workloads get no certificates, so no mTLS).
+   */
+  ca?: Omit<CaSetupOptions, 'clock'>;
 }
 
 export class ControlPlane {
@@ -42,6 +54,8 @@ export class ControlPlane {
   private version = 0;
   xdsPort = 0;
   httpPort = 0;
+  /** The CA, when the control plane runs one. */
+  ca: CertificateAuthority | undefined;
 
   private constructor(
     readonly store: ConfigStore,
@@ -117,7 +131,26 @@ export class ControlPlane {
       }),
     );
     const host = o.host ?? '127.0.0.1';
-    cp.xdsPort = await ads.listen(host, o.xdsPort);
+    const caSetup = o.ca
+      ? await setUpCertificateAuthority({ trustDomain: mesh.trustDomain, ...o.ca, clock })
+      : undefined;
+    if (caSetup) {
+      cp.ca = caSetup.ca;
+      cp.stops.push(
+        watchRootExpiry(caSetup.ca, {
+          clock,
+          onRotate: () => log('CA root rotation started: the next root is in the trust bundle'),
+          onError: (err) =>
+            log(`CA root rotation failed: ${err instanceof Error ? err.message : String(err)}`),
+        }),
+      );
+      log(
+        `CA: ${caSetup.ca.selfSigned ? 'self-signed root' : 'supplied root'} ${caSetup.ca.root.serialNumber}, trust domain ${caSetup.ca.trustDomain}`,
+      );
+    }
+    cp.xdsPort = await ads.listen(host, o.xdsPort, (server) => {
+      if (caSetup) registerCaService(server, caSetup.ca, caSetup.authenticator, { log });
+    });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(o.httpPort, host, () => resolve());

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { BootstrapTokenIssuer } from '../controlplane/ca/token.js';
 import { waitReady } from './admin-client.js';
 import { proxyBootstrap } from './bootstrap.js';
 import { pipeLines } from './log-prefix.js';
@@ -22,6 +23,8 @@ export interface SupervisorOptions {
   domain: string;
   xdsPort?: number;
   httpPort?: number;
+  /** Run the CA and give every proxy a certificate (default true). */
+  ca?: boolean;
   log: (line: string) => void;
 }
 
@@ -68,13 +71,30 @@ export class Supervisor {
   httpPort = 0;
   gatewayAdminPort = 0;
 
+  /** Signs each workload's bootstrap token (the control plane's CSR service checks it). */
+  private tokens: BootstrapTokenIssuer | undefined;
+
   constructor(private readonly opts: SupervisorOptions) {}
+
+  /** The CA settings for a proxy with this identity, when the mesh runs a CA. */
+  private async caFor(namespace: string, serviceAccount: string): Promise<WorkloadOptions['ca']> {
+    if (!this.tokens) return undefined;
+    return {
+      address: `127.0.0.1:${this.xdsPort}`,
+      token: await this.tokens.issue(namespace, serviceAccount),
+    };
+  }
 
   async start(): Promise<void> {
     const { opts } = this;
     mkdirSync(opts.stateDir, { recursive: true });
     this.xdsPort = opts.xdsPort ?? ((await portIsFree(15010)) ? 15010 : await freePort());
     this.httpPort = opts.httpPort ?? ((await portIsFree(15014)) ? 15014 : await freePort());
+    if (opts.ca !== false) {
+      // Made here, before the control plane starts, so both processes read the same key from the state dir.
+      const { BootstrapTokenIssuer, loadOrCreateTokenKey } = await import('../controlplane/ca/index.js');
+      this.tokens = new BootstrapTokenIssuer((await loadOrCreateTokenKey(opts.stateDir)).privateKey);
+    }
     const [node, ...pre] = selfArgv();
     const cp = spawn(
       node,
@@ -89,6 +109,9 @@ export class Supervisor {
         String(this.httpPort),
         '--domain',
         opts.domain,
+        '--state-dir',
+        opts.stateDir,
+        ...(this.tokens ? [] : ['--no-ca']),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' } },
     );
@@ -136,7 +159,14 @@ export class Supervisor {
     });
     writeFileSync(file, JSON.stringify(bootstrap, null, 2));
     const [node, ...pre] = selfArgv();
-    const gw = spawn(node, [...pre, 'proxy', '--config', file], {
+    const args = [...pre, 'proxy', '--config', file];
+    const ca = await this.caFor('istio-system', 'istio-ingressgateway-service-account');
+    if (ca) {
+      const tokenFile = join(this.opts.stateDir, 'ingressgateway-token');
+      writeFileSync(tokenFile, `${ca.token}\n`, { mode: 0o600 });
+      args.push('--ca-address', ca.address, '--token-file', tokenFile);
+    }
+    const gw = spawn(node, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' },
     });
@@ -156,7 +186,11 @@ export class Supervisor {
     const key = w.identity.name;
     const launch = async (): Promise<void> => {
       policy.started();
-      const running = await runWorkload({ ...w, xds: { host: '127.0.0.1', port: this.xdsPort } });
+      const running = await runWorkload({
+        ...w,
+        xds: { host: '127.0.0.1', port: this.xdsPort },
+        ca: await this.caFor(w.identity.namespace, w.identity.serviceAccount),
+      });
       this.running.set(key, running);
       void running.exited.then((code) => {
         this.running.delete(key);

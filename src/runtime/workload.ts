@@ -29,6 +29,11 @@ export interface WorkloadOptions {
   logPrefix?: string;
   /** How long the sidecar may take to get its first configuration (ms). */
   readyTimeoutMs?: number;
+  /**
+   * Where the sidecar gets its certificate: the CA's gRPC address and the bootstrap token proving the
+   * workload's identity (written owner-only beside the bootstrap). Absent: no certificate, no mTLS.
+   */
+  ca?: { address: string; token: string };
 }
 
 export interface RunningWorkload {
@@ -83,9 +88,15 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
     },
   });
   writeFileSync(bootstrapFile, JSON.stringify(bootstrap, null, 2));
+  const identityArgs: string[] = [];
+  if (opts.ca) {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${opts.ca.token}\n`, { mode: 0o600 });
+    identityArgs.push('--ca-address', opts.ca.address, '--token-file', tokenFile);
+  }
 
   const [node, ...pre] = selfArgv();
-  const sidecar = spawn(node, [...pre, 'proxy', '--config', bootstrapFile], {
+  const sidecar = spawn(node, [...pre, 'proxy', '--config', bootstrapFile, ...identityArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // No orphaned proxies: if whoever started this workload dies without stopping it, the sidecar goes too.
     env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' },

@@ -309,10 +309,14 @@ export class AdsServer {
     };
   }
 
-  /** Starts a gRPC server on host:port (0 = any free port); resolves with the bound port. */
-  async listen(host: string, port: number): Promise<number> {
+  /**
+   * Starts a gRPC server on host:port (0 = any free port); resolves with the bound port. `register` adds
+   * other services to the same server (the CA's CSR service shares the xDS port, as istiod's does).
+   */
+  async listen(host: string, port: number, register?: (server: grpc.Server) => void): Promise<number> {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
     server.addService(adsServiceDefinition, this.handlers());
+    register?.(server);
     const bound = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
         err ? reject(err) : resolve(p),

@@ -1,0 +1,99 @@
+// The proxy's certificate agent (what Istio's pilot-agent does over SDS, here in-process): gets the workload
+// certificate from the CA with the bootstrap token, renews it at half-life, hands `default` and `ROOTCA` to
+// the proxy's secret store, and shows them in config_dump for `trellis proxy-config secret`.
+import { toJson } from '@bufbuild/protobuf';
+import { SecretSchema } from '../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
+import type { ConfigDumpSection, JsonObject } from '../proxy/admin/source.js';
+import type { StaticSecret } from '../proxy/config/bootstrap.js';
+import {
+  createWorkloadCertificateAgent,
+  fileTokenSource,
+  ROOT_SECRET_NAME,
+  WORKLOAD_SECRET_NAME,
+  type WorkloadCertificate,
+  workloadSecrets,
+} from '../runtime/cert-client/index.js';
+
+export interface WorkloadIdentityOptions {
+  /** host:port of the CA's gRPC service (the control plane's xDS port in local mode). */
+  caAddress: string;
+  /** The bootstrap token, re-read on every request (the supervisor may replace it). */
+  tokenFile: string;
+  /** Called with both secrets on the first certificate and on every renewal. */
+  onSecrets: (secrets: StaticSecret[], cert: WorkloadCertificate) => void;
+  log: (line: string) => void;
+}
+
+export interface WorkloadIdentity {
+  current(): WorkloadCertificate | undefined;
+  /** The SecretsConfigDump section: the certificate chain and the roots, as dynamic active secrets. */
+  configDump(): ConfigDumpSection;
+  close(): void;
+}
+
+/** The two secrets a sidecar's TLS contexts name, from one certificate. */
+export function secretsOf(cert: WorkloadCertificate): StaticSecret[] {
+  return [
+    { name: WORKLOAD_SECRET_NAME, certificateChain: cert.certChainPem, privateKey: cert.privateKeyPem },
+    { name: ROOT_SECRET_NAME, trustedCa: cert.rootsPem },
+  ];
+}
+
+/** First attempt's retry delay (ms), doubled per failure up to the cap, until the CA answers. */
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
+
+export function startWorkloadIdentity(o: WorkloadIdentityOptions): WorkloadIdentity {
+  const agent = createWorkloadCertificateAgent({
+    address: o.caAddress,
+    token: fileTokenSource(o.tokenFile),
+    onError: (err) =>
+      o.log(`certificate renewal failed: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  let closed = false;
+  let updatedAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  agent.rotator.onCertificate((cert) => {
+    updatedAt = Date.now();
+    o.log(
+      `workload certificate ${cert.spiffeId} serial ${cert.serial}, valid until ${cert.notAfter.toISOString()}`,
+    );
+    o.onSecrets(secretsOf(cert), cert);
+  });
+  // The first certificate: the CA may not be up yet (a proxy started before its control plane), so retry.
+  let delay = FIRST_RETRY_MS;
+  const first = () => {
+    agent.rotator.start().catch((err: unknown) => {
+      if (closed) return;
+      o.log(
+        `no workload certificate yet (${err instanceof Error ? err.message : String(err)}); retrying in ${delay} ms`,
+      );
+      timer = setTimeout(first, delay);
+      delay = Math.min(delay * 2, MAX_RETRY_MS);
+    });
+  };
+  first();
+  return {
+    current: () => agent.rotator.current,
+    configDump(): ConfigDumpSection {
+      const cert = agent.rotator.current;
+      return {
+        kind: 'secrets',
+        static: [],
+        dynamic: cert
+          ? workloadSecrets(cert).map((secret) => ({
+              name: secret.name,
+              versionInfo: cert.serial,
+              lastUpdated: updatedAt,
+              resource: toJson(SecretSchema, secret, { useProtoFieldName: true }) as JsonObject,
+            }))
+          : [],
+      };
+    },
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      agent.close();
+    },
+  };
+}
