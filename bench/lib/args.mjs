@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench` (bench/run.mjs) and their help text.
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['direct', 'nginx', 'node-http', 'undici', 'trellis'];
+export const SCENARIOS = ['direct', 'nginx', 'node-http', 'undici', 'trellis', 'trellis-mtls'];
 
 export const usage = `usage: npm run bench -- [flags]      (or: node bench/run.mjs [flags])
 
@@ -12,6 +12,8 @@ End-to-end load benchmark on 127.0.0.1: the same load against
   undici     a Node.js peer pair: node:http server + undici Pool
   trellis    a Trellis proxy pair       (load → trellis proxy → trellis proxy → upstream;
              needs \`npm run build\`; reported as "unavailable: <reason>" when it cannot start)
+  trellis-mtls the Trellis pair with mutual TLS between the two proxies (SPIFFE certificates
+             made with openssl), for the cost of mTLS against the plaintext pair
 
 flags:
   --duration S     seconds of each measured run, closed and open loop (default 10)

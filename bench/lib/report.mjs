@@ -82,7 +82,24 @@ export function summarize(scenarios, rate = 1000) {
   return {
     rows,
     fastestNodePeer: fastestPeer?.id ?? null,
-    targets: checkTargets(byId.trellis, fastestPeer, rate),
+    targets: [
+      ...checkTargets(byId.trellis, fastestPeer, rate),
+      mtlsTarget(byId.trellis, byId['trellis-mtls']),
+    ],
+  };
+}
+
+/** mTLS may cost at most 25 % of the plaintext pair's throughput, measured in the same run. */
+function mtlsTarget(plain, mtls) {
+  const target = 'mTLS pair req/s ≥ 0.75 × plaintext Trellis pair';
+  if (!plain || plain.unavailable || !mtls || mtls.unavailable)
+    return { target, measured: Number.NaN, unit: '×', result: 'n/a (run trellis and trellis-mtls together)' };
+  const r = ratio(mtls.requestsPerSecond, plain.requestsPerSecond);
+  return {
+    target,
+    measured: r,
+    unit: '×',
+    result: Number.isFinite(r) ? (r >= 0.75 ? 'PASS' : 'FAIL') : 'n/a',
   };
 }
 

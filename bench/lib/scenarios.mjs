@@ -4,6 +4,7 @@ import { openSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeMtlsCertificates } from './mtls-certs.mjs';
 import { BODY_BYTES, proxyConfig, startNginx, upstreamConfig } from './nginx.mjs';
 import { freePort, start, stop, untilListening } from './procs.mjs';
 import { startTrellisProxy, trellisUnavailableReason } from './trellis.mjs';
@@ -16,6 +17,7 @@ export const LABELS = {
   'node-http': 'Node.js http.request pair',
   undici: 'Node.js undici Pool pair',
   trellis: 'Trellis pair',
+  'trellis-mtls': 'Trellis pair, mutual TLS between the proxies',
 };
 
 export async function startUpstream(ctx) {
@@ -62,12 +64,21 @@ async function startPeerProxy(ctx, script, name, listenPort, nextHopPort) {
   return untilListening(proc, listenPort);
 }
 
-async function startTrellis(ctx, name, listenPort, nextHopPort) {
+/** The mTLS settings of one proxy of the trellis-mtls pair (certificates made once per run). */
+function mtlsFor(ctx, role) {
+  ctx.mtlsCerts ??= makeMtlsCertificates(ctx.dir);
+  const { ca, client, server } = ctx.mtlsCerts;
+  return role === 'server'
+    ? { ca, downstream: server }
+    : { ca, upstream: { ...client, peerSpiffeId: server.spiffeId } };
+}
+
+async function startTrellis(ctx, name, listenPort, nextHopPort, mtls) {
   const adminPort = await freePort();
   const accessLogPath = ctx.accessLog ? path.join(ctx.dir, `trellis-${name}-access.log`) : undefined;
   return startTrellisProxy(
     ctx.dir,
-    { name, listenPort, nextHopPort, adminPort, accessLogPath },
+    { name, listenPort, nextHopPort, adminPort, accessLogPath, mtls },
     { profileDir: ctx.profile ? ctx.profileDir : undefined, stamp: ctx.stamp, extraNodeFlags: ctx.nodeFlags },
   );
 }
@@ -83,6 +94,8 @@ function startProxy(ctx, id, role, listenPort, nextHopPort) {
       return startPeerProxy(ctx, 'undici-pool-proxy.mjs', `undici-${role}`, listenPort, nextHopPort);
     case 'trellis':
       return startTrellis(ctx, role, listenPort, nextHopPort);
+    case 'trellis-mtls':
+      return startTrellis(ctx, `mtls-${role}`, listenPort, nextHopPort, mtlsFor(ctx, role));
     default:
       throw new Error(`unknown scenario ${id}`);
   }
@@ -105,7 +118,11 @@ export async function startScenario(ctx, id, upstreamPort) {
   const label = LABELS[id];
   if (id === 'direct') return { id, label, port: upstreamPort, proxies: [] };
   const missing =
-    id === 'trellis' ? trellisUnavailableReason() : id === 'undici' ? await undiciMissing() : null;
+    id === 'trellis' || id === 'trellis-mtls'
+      ? trellisUnavailableReason()
+      : id === 'undici'
+        ? await undiciMissing()
+        : null;
   if (missing) return { id, label, unavailable: missing };
   const proxies = [];
   try {
