@@ -57,6 +57,7 @@ export function serviceFromRegistry(s: RegistryService): Service {
     meshExternal: s.meshExternal,
     labels: { ...s.labels },
   };
+  if (s.subjectAltNames && s.subjectAltNames.length > 0) out.subjectAltNames = [...s.subjectAltNames];
   if (s.exportTo.length > 0 && !s.exportTo.includes('*')) out.exportTo = [...s.exportTo];
   return out;
 }
@@ -75,6 +76,7 @@ export function instanceFromEndpoint(e: ServiceEndpoint): WorkloadInstance {
   if (i.locality) out.locality = i.locality;
   if (i.weight !== undefined) out.weight = i.weight;
   if (i.origin.kind === 'local') out.proxyId = i.origin.name;
+  out.tlsMode = i.tlsMode;
   return out;
 }
 

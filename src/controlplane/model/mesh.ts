@@ -1,4 +1,5 @@
-// Mesh-wide settings the translator reads: root namespace, DNS domain, trust domain, outbound traffic policy.
+// Mesh-wide settings the translator reads: root namespace, DNS domain, trust domain, outbound traffic policy,
+// automatic mutual TLS.
 
 export interface MeshSettings {
   /** Config in this namespace applies to every namespace (Istio's root namespace). */
@@ -9,6 +10,8 @@ export interface MeshSettings {
   trustDomain: string;
   /** ALLOW_ANY sends unknown hosts to PassthroughCluster; REGISTRY_ONLY to BlackHoleCluster. */
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  /** Istio's enableAutoMtls: clients originate Istio mTLS to endpoints that have a sidecar (default true). */
+  enableAutoMtls: boolean;
 }
 
 export const DEFAULT_MESH: Readonly<MeshSettings> = Object.freeze({
@@ -16,6 +19,7 @@ export const DEFAULT_MESH: Readonly<MeshSettings> = Object.freeze({
   domain: 'cluster.local',
   trustDomain: 'cluster.local',
   outboundTrafficPolicy: 'ALLOW_ANY',
+  enableAutoMtls: true,
 });
 
 export function meshSettings(overrides: Partial<MeshSettings> = {}): MeshSettings {

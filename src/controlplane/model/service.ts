@@ -26,6 +26,8 @@ export interface Service {
   /** True for ServiceEntry hosts outside the mesh. */
   meshExternal: boolean;
   labels?: Record<string, string>;
+  /** Identities its endpoints present (ServiceEntry subjectAltNames), added to the SPIFFE IDs of its instances. */
+  subjectAltNames?: string[];
 }
 
 export interface WorkloadInstance {
@@ -48,6 +50,8 @@ export interface WorkloadInstance {
   proxyId?: string;
   /** The application's own port behind the sidecar, when it differs from the service's targetPort. */
   appPort?: number;
+  /** `istio` when a sidecar in front of it terminates Istio mTLS (the registry's tlsMode); absent = disabled. */
+  tlsMode?: 'istio' | 'disabled';
 }
 
 /** Istio's protocol from a port name (`http-web` → HTTP) or appProtocol. */

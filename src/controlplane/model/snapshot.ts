@@ -1,7 +1,13 @@
 // The immutable snapshot the translator reads (Istio's PushContext): config by kind with indexes, services
 // and instances from the registry, mesh settings. Built once per change; never mutated afterwards.
 import { hostMatches } from '../../api/host.js';
-import type { DestinationRuleSpec, GatewaySpec, SidecarSpec, VirtualServiceSpec } from '../../api/index.js';
+import type {
+  DestinationRuleSpec,
+  GatewaySpec,
+  PeerAuthenticationSpec,
+  SidecarSpec,
+  VirtualServiceSpec,
+} from '../../api/index.js';
 import { labelsMatch } from '../../api/labels.js';
 import type { Resource } from '../../api/resource.js';
 import { alternateSelectorMatches, convertGatewayApi } from './gateway-api.js';
@@ -48,6 +54,7 @@ export class Snapshot {
   private readonly drsByNamespace = new Map<string, IndexedDestinationRule[]>();
   private readonly sidecarsByNamespace = new Map<string, Resource<SidecarSpec>[]>();
   private readonly gateways = new Map<string, Resource<GatewaySpec>>();
+  private readonly peerAuthnByNamespace = new Map<string, Resource<PeerAuthenticationSpec>[]>();
 
   constructor(input: SnapshotInput) {
     this.mesh = input.mesh;
@@ -80,6 +87,9 @@ export class Snapshot {
         }
         case 'Sidecar':
           push(this.sidecarsByNamespace, r.metadata.namespace, r as Resource<SidecarSpec>);
+          break;
+        case 'PeerAuthentication':
+          push(this.peerAuthnByNamespace, r.metadata.namespace, r as Resource<PeerAuthenticationSpec>);
           break;
         case 'Gateway':
           if (r.apiVersion.startsWith('networking.istio.io/')) {
@@ -139,6 +149,11 @@ export class Snapshot {
   /** A delegate VirtualService by name; `namespace` defaults to the parent's. */
   delegate(name: string, namespace: string): IndexedVirtualService | undefined {
     return this.delegates.get(`${namespace}/${name}`);
+  }
+
+  /** PeerAuthentications of one namespace, in name order. */
+  peerAuthentications(namespace: string): readonly Resource<PeerAuthenticationSpec>[] {
+    return this.peerAuthnByNamespace.get(namespace) ?? [];
   }
 
   gateway(key: string): Resource<GatewaySpec> | undefined {

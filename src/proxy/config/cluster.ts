@@ -94,6 +94,19 @@ export interface LbConfig {
 
 export type UpstreamProtocol = 'http1' | 'http2' | 'downstream';
 
+/**
+ * One entry of Envoy's transport_socket_matches: endpoints whose `envoy.transport_socket_match` metadata has
+ * every key of `match` with an equal value use this transport (Istio's auto mTLS: `{tlsMode: istio}` → mTLS).
+ */
+export interface TransportSocketMatch {
+  /** Envoy uses it in stats; shown in config_dump. */
+  name: string;
+  /** Scalar values (string, number, boolean) by key; empty matches every endpoint. */
+  match: Record<string, string | number | boolean>;
+  /** undefined = plain text (raw_buffer). */
+  tls?: UpstreamTlsContext;
+}
+
 export interface Cluster {
   name: string;
   type: DiscoveryType;
@@ -110,7 +123,10 @@ export interface Cluster {
   maxRequestsPerConnection?: number;
   /** Idle time after which an unused upstream connection is closed; Envoy's default 1 h. */
   idleTimeoutMs: number;
+  /** The default transport (endpoints no transport socket match selects); undefined = plain text. */
   tls?: UpstreamTlsContext;
+  /** Per-endpoint transports, first match wins; absent when the cluster has none. */
+  transportSocketMatches?: TransportSocketMatch[];
   dnsRefreshRateMs: number;
   dnsLookupFamily: 'AUTO' | 'V4_ONLY' | 'V6_ONLY' | 'V4_PREFERRED' | 'ALL';
   /** Cluster metadata (e.g. istio service name), shown in config_dump and used by stats. */

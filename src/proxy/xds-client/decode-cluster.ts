@@ -1,6 +1,6 @@
-// Decodes Envoy's Cluster (discovery type, endpoints, upstream HTTP protocol, TLS) into the cluster
-// manager's Cluster, applying Envoy's defaults; LB, circuit breakers and outlier detection are in
-// decode-cluster-policies.ts.
+// Decodes Envoy's Cluster (discovery type, endpoints, upstream HTTP protocol) into the cluster manager's
+// Cluster, applying Envoy's defaults; LB, circuit breakers and outlier detection are in
+// decode-cluster-policies.ts, transports (TLS, transport_socket_matches) in decode-cluster-tls.ts.
 import { isIP } from 'node:net';
 import { childPath, type Result } from '../../common/result.js';
 import {
@@ -31,6 +31,7 @@ import {
   decodeLbConfig,
   decodeOutlierDetection,
 } from './decode-cluster-policies.js';
+import { decodeClusterTransports } from './decode-cluster-tls.js';
 import { decodeMetadata } from './decode-common.js';
 import {
   DecodeContext,
@@ -41,7 +42,6 @@ import {
 } from './decode-context.js';
 import { decodeClusterLoadAssignmentInto } from './decode-endpoint.js';
 import { checkAdsConfigSource } from './decode-network-filters.js';
-import { decodeUpstreamTransportSocket } from './decode-tls.js';
 
 const HTTP_PROTOCOL_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
@@ -164,6 +164,7 @@ export function decodeClusterInto(ctx: DecodeContext, c: Cluster, path: string):
     'least_request_lb_config',
     'common_lb_config',
     'transport_socket',
+    'transport_socket_matches',
     'metadata',
     'protocol_selection',
   ]);
@@ -252,10 +253,7 @@ export function decodeClusterInto(ctx: DecodeContext, c: Cluster, path: string):
       childPath(path, 'outlier_detection'),
     );
   }
-  if (c.transportSocket !== undefined) {
-    const tls = decodeUpstreamTransportSocket(ctx, c.transportSocket, childPath(path, 'transport_socket'));
-    if (tls !== undefined) cluster.tls = tls;
-  }
+  decodeClusterTransports(ctx, c, path, cluster);
   return cluster;
 }
 

@@ -7,10 +7,12 @@ import type { Service } from '../../model/service.js';
 import { memo, memoAcross, objectId, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
+import { serviceIdentities } from '../security/identity.js';
+import { namespaceMtlsMode } from '../security/peer-authn.js';
 import { encodeMetadata } from '../struct-wire.js';
 import { concat, lengthDelimited } from '../wire.js';
 import { inboundCluster } from './inbound.js';
-import { outboundClusters } from './outbound.js';
+import { type ClusterSecurity, outboundClusters } from './outbound.js';
 import { blackHoleCluster, passthroughCluster } from './special.js';
 
 export interface PackedCluster {
@@ -20,7 +22,7 @@ export interface PackedCluster {
 
 /**
  * A service's outbound clusters, as messages and packed, cached per snapshot by the service and the
- * DestinationRule that applies (the only inputs they depend on).
+ * DestinationRule that applies (with the snapshot, the only inputs they depend on).
  */
 function serviceClusters(
   ctx: TranslateContext,
@@ -29,14 +31,23 @@ function serviceClusters(
   const dr = ctx.destinationRule(svc.hostname);
   return memo(ctx.snapshot, `cds|${svc.hostname}|${resourceKey(dr)}`, () => {
     const dns = (port: number) => ctx.snapshot.instancesOf(svc.hostname, port);
+    const security: ClusterSecurity = {
+      autoMtls: ctx.snapshot.mesh.enableAutoMtls,
+      namespaceMode: namespaceMtlsMode(ctx.snapshot, svc.namespace),
+      identities: serviceIdentities(ctx.snapshot, svc),
+    };
     // Across snapshots: the service by content, its DestinationRule by identity (stored resources are
-    // immutable), and for DNS services the endpoint addresses they list.
-    const dnsKey =
-      svc.resolution === 'DNS'
-        ? JSON.stringify(svc.ports.map((p) => dns(p.port).map((i) => `${i.address}:${i.port}`)))
+    // immutable), its TLS inputs, and for DNS and passthrough services the endpoints they list (addresses,
+    // whether each has a sidecar).
+    const endpointsKey =
+      svc.resolution !== 'EDS' || JSON.stringify(dr?.spec ?? {}).includes('PASSTHROUGH')
+        ? JSON.stringify(
+            svc.ports.map((p) => dns(p.port).map((i) => `${i.address}:${i.port}:${i.tlsMode ?? ''}`)),
+          )
         : '';
-    return memoAcross(`cds|${JSON.stringify(svc)}|${objectId(dr)}|${dnsKey}`, () => {
-      const messages = outboundClusters(svc, dr?.spec, dns);
+    const key = `cds|${JSON.stringify(svc)}|${objectId(dr)}|${JSON.stringify(security)}|${endpointsKey}`;
+    return memoAcross(key, () => {
+      const messages = outboundClusters(svc, dr?.spec, dns, security);
       return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
     });
   });

@@ -1,5 +1,6 @@
 // Outbound clusters of one service: `outbound|<port>||<host>` per port plus one per DestinationRule subset,
-// each with the effective traffic policy (lb, pool, outlier detection, TLS, protocol).
+// each with the effective traffic policy (lb, pool, outlier detection, protocol) and its TLS: the
+// DestinationRule's, or Istio's automatic mTLS.
 import { create } from '@bufbuild/protobuf';
 import type { DestinationRuleSpec, Subset } from '../../../api/index.js';
 import {
@@ -21,26 +22,44 @@ import { PercentSchema } from '../../../generated/envoy/type/v3/percent_pb.js';
 import type { Service, ServicePort } from '../../model/service.js';
 import { outboundClusterName } from '../names.js';
 import { adsConfigSource, socketAddress } from '../pb.js';
+import type { MtlsMode } from '../security/peer-authn.js';
+import { applyClusterTls, serverModeHint, TLS_MODE_ISTIO, tlsModeMetadata } from './auto-mtls.js';
 import { applyLoadBalancer, isPassthrough } from './lb.js';
 import { outlierDetection } from './outlier.js';
 import { effectivePolicy } from './policy.js';
 import { applyConnectionPool, poolIdleTimeoutMs } from './pool.js';
-import { applyUpstreamProtocol } from './protocol.js';
-import { upstreamTls } from './tls.js';
+import { applyUpstreamProtocol, usesHttp2 } from './protocol.js';
+import { istioSni } from './tls.js';
 
-/** Endpoints of a DNS-resolved service port (ServiceEntry endpoints), as `address:port` pairs. */
-export type DnsEndpoints = (port: number) => readonly { address: string; port: number }[];
+/** Endpoints of a service port (for DNS services, the names to resolve), with whether they have a sidecar. */
+export type DnsEndpoints = (
+  port: number,
+) => readonly { address: string; port: number; tlsMode?: 'istio' | 'disabled' }[];
+
+/** What the clusters' TLS depends on besides the DestinationRule: the mesh and the destination's identity. */
+export interface ClusterSecurity {
+  /** The mesh's enableAutoMtls. */
+  autoMtls: boolean;
+  /** The destination namespace's PeerAuthentication mode (Istio's client-side hint). */
+  namespaceMode: MtlsMode;
+  /** SPIFFE IDs of the service's workloads. */
+  identities: readonly string[];
+}
+
+const NO_SECURITY: ClusterSecurity = { autoMtls: false, namespaceMode: 'PERMISSIVE', identities: [] };
 
 /** Every outbound cluster of `service` under its DestinationRule (if any). */
 export function outboundClusters(
   service: Service,
   dr: DestinationRuleSpec | undefined,
   dns?: DnsEndpoints,
+  security: ClusterSecurity = NO_SECURITY,
 ): Cluster[] {
   const out: Cluster[] = [];
   for (const port of service.ports) {
-    out.push(outboundCluster(service, port, dr, undefined, dns));
-    for (const subset of dr?.subsets ?? []) out.push(outboundCluster(service, port, dr, subset, dns));
+    out.push(outboundCluster(service, port, dr, undefined, dns, security));
+    for (const subset of dr?.subsets ?? [])
+      out.push(outboundCluster(service, port, dr, subset, dns, security));
   }
   return out;
 }
@@ -51,11 +70,13 @@ export function outboundCluster(
   dr: DestinationRuleSpec | undefined,
   subset: Subset | undefined,
   dns?: DnsEndpoints,
+  security: ClusterSecurity = NO_SECURITY,
 ): Cluster {
   const name = outboundClusterName(port.port, subset?.name ?? '', service.hostname);
   const policy = effectivePolicy(dr, port.port, subset);
   const cluster = create(ClusterSchema, { name });
-  if (isPassthrough(policy.loadBalancer) || service.resolution === 'PASSTHROUGH') {
+  const passthrough = isPassthrough(policy.loadBalancer) || service.resolution === 'PASSTHROUGH';
+  if (passthrough) {
     cluster.clusterDiscoveryType = { case: 'type', value: Cluster_DiscoveryType.ORIGINAL_DST };
     cluster.lbPolicy = Cluster_LbPolicy.CLUSTER_PROVIDED;
   } else if (service.resolution === 'DNS') {
@@ -63,7 +84,7 @@ export function outboundCluster(
     applyLoadBalancer(cluster, policy.loadBalancer);
     // STRICT_DNS resolves each endpoint name; a ServiceEntry without endpoints resolves its own host.
     const given = dns?.(port.port) ?? [];
-    const targets =
+    const targets: ReturnType<DnsEndpoints> =
       given.length > 0 ? given : [{ address: service.hostname, port: port.targetPort ?? port.port }];
     cluster.loadAssignment = create(ClusterLoadAssignmentSchema, {
       clusterName: name,
@@ -75,6 +96,7 @@ export function outboundCluster(
                 case: 'endpoint',
                 value: create(EndpointSchema, { address: socketAddress(t.address, t.port) }),
               },
+              ...(t.tlsMode === TLS_MODE_ISTIO ? { metadata: tlsModeMetadata() } : {}),
             }),
           ),
         }),
@@ -103,8 +125,16 @@ export function outboundCluster(
       cluster.commonLbConfig.healthyPanicThreshold = create(PercentSchema, { value: minHealth });
     }
   }
-  const tls = upstreamTls(policy.tls, service.hostname);
-  if (tls) cluster.transportSocket = tls;
+  const subsetName = subset?.name ?? '';
+  applyClusterTls(cluster, policy.tls, {
+    host: service.hostname,
+    istioSni: istioSni(port.port, subsetName, service.hostname),
+    identities: security.identities,
+    http2: usesHttp2(port.protocol, policy.connectionPool),
+    enabled: security.autoMtls,
+    meshExternal: service.meshExternal,
+    serverMode: serverModeHint(security.namespaceMode, passthrough, dns?.(port.port) ?? []),
+  });
   cluster.metadata = create(MetadataSchema, {
     filterMetadata: {
       istio: {

@@ -16,16 +16,22 @@ import { durationOf, pack } from '../pb.js';
 
 export const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
+/** Whether the cluster speaks HTTP/2 to its endpoints. */
+export function usesHttp2(protocol: Protocol, pool: ConnectionPoolSettings | undefined): boolean {
+  return (
+    protocol === 'HTTP2' ||
+    protocol === 'GRPC' ||
+    (pool?.http?.h2UpgradePolicy === 'UPGRADE' && protocol !== 'TCP')
+  );
+}
+
 export function applyUpstreamProtocol(
   cluster: Cluster,
   protocol: Protocol,
   pool: ConnectionPoolSettings | undefined,
   idleTimeoutMs: number | undefined,
 ): void {
-  const h2 =
-    protocol === 'HTTP2' ||
-    protocol === 'GRPC' ||
-    (pool?.http?.h2UpgradePolicy === 'UPGRADE' && protocol !== 'TCP');
+  const h2 = usesHttp2(protocol, pool);
   if (!h2 && idleTimeoutMs === undefined) return;
   const options = create(HttpProtocolOptionsSchema, {});
   if (idleTimeoutMs !== undefined) {

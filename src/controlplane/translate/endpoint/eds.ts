@@ -1,5 +1,6 @@
 // ClusterLoadAssignment of an outbound cluster: the instances of host:port, filtered by the subset's labels,
-// grouped by locality, with failover priorities or distribute weights from the DestinationRule.
+// grouped by locality, with failover priorities or distribute weights from the DestinationRule; endpoints
+// with a sidecar carry `envoy.transport_socket_match: {tlsMode: istio}` for auto mTLS.
 import { create } from '@bufbuild/protobuf';
 import { labelsMatch } from '../../../api/labels.js';
 import { LocalitySchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
@@ -15,11 +16,15 @@ import {
   ClusterLoadAssignmentSchema,
 } from '../../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import type { WorkloadInstance } from '../../model/service.js';
+import { TLS_MODE_ISTIO, tlsModeMetadata } from '../cluster/auto-mtls.js';
 import { effectivePolicy } from '../cluster/policy.js';
 import type { TranslateContext } from '../context.js';
 import { parseClusterName } from '../names.js';
 import { socketAddress } from '../pb.js';
 import { distributeWeight, failoverPriority, labelPriority, splitLocality } from './locality.js';
+
+/** Shared by every endpoint with a sidecar (messages are only read after translation). */
+const ISTIO_TLS_MODE = tlsModeMetadata();
 
 /** The assignment for `clusterName` (an `outbound|…` name), or undefined when the name is not one. */
 export function loadAssignment(
@@ -60,8 +65,9 @@ export function loadAssignment(
       },
       healthStatus: inst.healthy === false ? HealthStatus.UNHEALTHY : HealthStatus.HEALTHY,
       loadBalancingWeight: inst.weight ?? 1,
-      // No per-endpoint metadata: peers learn each other's labels through peer metadata exchange, and a
-      // Struct per endpoint would double the cost of encoding endpoints.
+      // Only the transport socket match: peers learn each other's labels through peer metadata exchange,
+      // and a full Struct of labels per endpoint would double the cost of encoding endpoints.
+      ...(inst.tlsMode === TLS_MODE_ISTIO ? { metadata: ISTIO_TLS_MODE } : {}),
     });
     const list = groups.get(locality);
     if (list) list.push(endpoint);
