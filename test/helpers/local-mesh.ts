@@ -28,12 +28,17 @@ export async function startSampleMesh(
   name: string,
   gatewayFiles: string[],
   timeoutMs = 180_000,
+  /** Changes the copied mesh file's text before the mesh starts (e.g. more replicas). */
+  editMesh: (meshYaml: string) => string = (y) => y,
 ): Promise<LocalMesh> {
   const root = projectRoot();
   const dir = mkdtempSync(join(tmpdir(), `trellis-${name}-`));
   cpSync(join(root, 'samples', name), dir, { recursive: true });
   const meshFile = join(dir, 'mesh.yaml');
-  writeFileSync(meshFile, readFileSync(meshFile, 'utf8').replaceAll('../../dist/', `${root}/dist/`));
+  writeFileSync(
+    meshFile,
+    editMesh(readFileSync(meshFile, 'utf8').replaceAll('../../dist/', `${root}/dist/`)),
+  );
   const gatewayPorts: number[] = [];
   for (const f of gatewayFiles) {
     const file = join(dir, f);
