@@ -1,7 +1,8 @@
 // The cluster manager: clusters by name, each with its HostSet, load balancer, stats and per-host connection
 // pools. STATIC clusters take inline endpoints, EDS clusters ClusterLoadAssignments, STRICT_DNS and
 // LOGICAL_DNS resolve their host names with dns.lookup on a refresh timer. Applying new config keeps the
-// state (hosts, pools) of clusters whose definition did not change.
+// state (hosts, pools) of clusters whose definition did not change. Pools are per host, and so is the
+// transport (transport_socket_matches on the host's metadata).
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -16,7 +17,20 @@ import { HostSet } from './host-set.js';
 import { createLoadBalancer, type Host, type LbContext, type LoadBalancer } from './lb/index.js';
 import { type ClusterLimits, H1Pool } from './pool/h1-pool.js';
 import { H2Pool } from './pool/h2-pool.js';
-import { buildUpstreamTls, type SecretLookup } from './upstream-tls.js';
+import { TransportSockets } from './pool/transport-sockets.js';
+import type { SecretLookup } from './upstream-tls.js';
+
+/** A host with no metadata: selects the cluster's own transport socket (or an empty match). */
+const CLUSTER_DEFAULT_HOST: Host = {
+  key: '',
+  address: { host: '', port: 0 },
+  weight: 1,
+  priority: 0,
+  locality: { region: '', zone: '', subZone: '' },
+  metadata: {},
+  healthy: true,
+  activeRequests: 0,
+};
 
 /** Sweep period for idle upstream connections, ms. */
 const IDLE_SWEEP_MS = 10_000;
@@ -33,6 +47,7 @@ export class ClusterEntry {
   readonly limits: ClusterLimits;
   readonly resilience: ClusterResilience;
   private readonly pools = new Map<Host, HostPools>();
+  private readonly transports: TransportSockets;
   private dnsTimer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Whether the cluster speaks HTTP/2 to its hosts. */
@@ -46,9 +61,10 @@ export class ClusterEntry {
     store: StatsStore,
     random: () => number,
     private readonly now: () => number,
-    private readonly secrets: SecretLookup = () => undefined,
+    secrets: SecretLookup = () => undefined,
     clock: Clock = systemClock,
   ) {
+    this.transports = new TransportSockets(cluster, secrets);
     this.stats = new ClusterStats(store, cluster.altStatName ?? cluster.name);
     const isDns = cluster.type === 'STRICT_DNS' || cluster.type === 'LOGICAL_DNS';
     this.hostSet = new HostSet(cluster, isDns ? undefined : assignment);
@@ -77,13 +93,8 @@ export class ClusterEntry {
       p = {};
       this.pools.set(host, p);
     }
-    p.h1 ??= new H1Pool(
-      host,
-      this.cluster.connectTimeoutMs,
-      this.stats,
-      this.limits,
-      this.now,
-      this.tlsOptions(false),
+    p.h1 ??= new H1Pool(host, this.cluster.connectTimeoutMs, this.stats, this.limits, this.now, () =>
+      this.tlsOptions(false, host),
     );
     return p.h1;
   }
@@ -94,18 +105,19 @@ export class ClusterEntry {
       p = {};
       this.pools.set(host, p);
     }
-    p.h2 ??= new H2Pool(host, this.cluster.connectTimeoutMs, this.stats, this.tlsOptions(true));
+    p.h2 ??= new H2Pool(host, this.cluster.connectTimeoutMs, this.stats, () => this.tlsOptions(true, host));
     return p.h2;
   }
 
   /**
-   * tls.connect options for this cluster's upstream TLS context (undefined for plain text). A missing SDS
-   * secret throws; the caller turns that into a connection failure.
+   * tls.connect options for a new connection to `host` (undefined for plain text): the first transport socket
+   * match of the host's metadata, else the cluster's transport socket; without a host, the cluster's. Cached
+   * until the SDS secrets behind them rotate. A missing SDS secret throws; the caller turns that into a
+   * connection failure. The TCP proxy calls it too (with `h2` false).
    */
-  tlsOptions(h2: boolean): tls.ConnectionOptions | undefined {
-    const t = this.cluster.tls;
-    if (t === undefined) return undefined;
-    return buildUpstreamTls(t, this.secrets, h2 ? ['h2'] : []);
+  tlsOptions(h2: boolean, host?: Host): tls.ConnectionOptions | undefined {
+    if (host !== undefined) return this.transports.optionsFor(host, h2);
+    return this.transports.optionsFor(CLUSTER_DEFAULT_HOST, h2);
   }
 
   updateAssignment(assignment: ClusterLoadAssignment): void {

@@ -40,9 +40,12 @@ export class H1UpstreamConnection implements ChunkDataSink {
   requestsServed = 0;
   connected = false;
 
-  constructor(readonly pool: H1Pool) {
+  constructor(
+    readonly pool: H1Pool,
+    /** tls.connect options for this connection; undefined = plain text. */
+    t: tls.ConnectionOptions | undefined,
+  ) {
     const a = pool.host.address;
-    const t = pool.tls;
     this.socket =
       t === undefined
         ? net.connect({ host: a.host, port: a.port, noDelay: true })

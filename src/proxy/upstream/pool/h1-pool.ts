@@ -1,6 +1,7 @@
 // The HTTP/1.1 connection pool of one upstream host: idle connections reused LIFO (the most recently used
 // socket is the warmest and least likely to have been closed by the server), new connections opened on
 // demand up to the cluster's max_connections, then requests wait (up to max_pending_requests) or overflow.
+// The host's TLS options are asked for when a connection opens (they follow secret rotation).
 
 import type tls from 'node:tls';
 import type { ClusterStats } from '../cluster-stats.js';
@@ -18,12 +19,18 @@ export interface ClusterLimits {
   pending: number;
 }
 
+/** tls.connect options for a new connection (undefined = plain text); may throw when secrets are missing. */
+export type TlsResolver = () => tls.ConnectionOptions | undefined;
+
+const plainText: TlsResolver = () => undefined;
+
 export class H1Pool {
   private readonly idle: H1UpstreamConnection[] = [];
   private readonly waiters: PoolWaiter<H1UpstreamConnection>[] = [];
   /** Connections owned by this pool (idle, busy or connecting). */
   total = 0;
   private closed = false;
+  private readonly resolveTls: TlsResolver;
 
   constructor(
     readonly host: Host,
@@ -31,9 +38,12 @@ export class H1Pool {
     readonly stats: ClusterStats,
     private readonly limits: ClusterLimits,
     private readonly now: () => number,
-    /** tls.connect options when the cluster has an upstream TLS context. */
-    readonly tls: tls.ConnectionOptions | undefined = undefined,
-  ) {}
+    /** The host's upstream TLS: fixed options, or a resolver asked on each new connection. */
+    tlsOptions: tls.ConnectionOptions | TlsResolver | undefined = undefined,
+  ) {
+    this.resolveTls =
+      typeof tlsOptions === 'function' ? tlsOptions : tlsOptions === undefined ? plainText : () => tlsOptions;
+  }
 
   /**
    * A connection for one request: an idle one (most recent first), or a new one. Returns null when the
@@ -57,7 +67,7 @@ export class H1Pool {
       this.waiters.push(waiter);
       return null;
     }
-    return this.open();
+    return this.open(waiter);
   }
 
   /** Forgets a queued waiter (its downstream went away). */
@@ -69,13 +79,22 @@ export class H1Pool {
     }
   }
 
-  private open(): H1UpstreamConnection {
+  /** A new connection, or null when its TLS cannot be set up (secrets not there yet): the waiter is told. */
+  private open(waiter: PoolWaiter<H1UpstreamConnection>): H1UpstreamConnection | null {
+    let options: tls.ConnectionOptions | undefined;
+    try {
+      options = this.resolveTls();
+    } catch {
+      this.stats.upstreamCxConnectFail.inc();
+      waiter.onPoolFailure('connection failure');
+      return null;
+    }
     this.total++;
     this.limits.connections++;
     this.stats.upstreamCxTotal.inc();
     this.stats.upstreamCxHttp1Total.inc();
     this.stats.upstreamCxActive.inc();
-    return new H1UpstreamConnection(this);
+    return new H1UpstreamConnection(this, options);
   }
 
   onConnected(_c: H1UpstreamConnection): void {}
@@ -112,7 +131,10 @@ export class H1Pool {
     if (w !== undefined) {
       this.limits.pending--;
       if (this.closed) w.onPoolFailure('connection termination');
-      else w.onPoolReady(this.open());
+      else {
+        const fresh = this.open(w);
+        if (fresh !== null) w.onPoolReady(fresh);
+      }
     }
   }
 

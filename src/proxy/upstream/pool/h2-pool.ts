@@ -1,9 +1,11 @@
 // The HTTP/2 pool of one upstream host: one multiplexed client session (h2c), replaced when it closes or
 // receives GOAWAY. Requests open streams on it; a session that does not connect in time fails its streams.
+// TLS options are asked for when a session opens (they follow secret rotation).
 import http2 from 'node:http2';
 import type tls from 'node:tls';
 import type { ClusterStats } from '../cluster-stats.js';
 import type { Host } from '../lb/types.js';
+import type { TlsResolver } from './h1-pool.js';
 import type { ResetReason } from './types.js';
 
 export class H2Pool {
@@ -13,15 +15,19 @@ export class H2Pool {
   private readonly connectedSessions = new WeakSet<http2.ClientHttp2Session>();
   /** Why the current session failed before connecting (read by streams erroring on it). */
   failure: ResetReason | undefined;
+  private readonly resolveTls: TlsResolver;
 
   constructor(
     readonly host: Host,
     private readonly connectTimeoutMs: number,
     private readonly stats: ClusterStats,
-    private readonly tls: tls.ConnectionOptions | undefined = undefined,
-  ) {}
+    /** The host's upstream TLS: fixed options, or a resolver asked for each new session. */
+    tlsOptions: tls.ConnectionOptions | TlsResolver | undefined = undefined,
+  ) {
+    this.resolveTls = typeof tlsOptions === 'function' ? tlsOptions : () => tlsOptions;
+  }
 
-  /** The live session, opening one when needed; undefined after drain. */
+  /** The live session, opening one when needed; undefined after drain. Throws when TLS secrets are missing. */
   get(): http2.ClientHttp2Session | undefined {
     if (this.closed) return undefined;
     const s = this.session;
@@ -30,8 +36,9 @@ export class H2Pool {
   }
 
   private open(): http2.ClientHttp2Session {
+    const options = this.resolveTls();
     const a = this.host.address;
-    const scheme = this.tls === undefined ? 'http' : 'https';
+    const scheme = options === undefined ? 'http' : 'https';
     const authority = a.host.includes(':')
       ? `${scheme}://[${a.host}]:${a.port}`
       : `${scheme}://${a.host}:${a.port}`;
@@ -39,7 +46,7 @@ export class H2Pool {
     stats.upstreamCxTotal.inc();
     stats.upstreamCxHttp2Total.inc();
     stats.upstreamCxActive.inc();
-    const session = http2.connect(authority, { ...this.tls, peerMaxConcurrentStreams: 1000 });
+    const session = http2.connect(authority, { ...options, peerMaxConcurrentStreams: 1000 });
     this.session = session;
     this.failure = undefined;
     let connected = false;
