@@ -87,7 +87,7 @@ interface Seen {
   tls: boolean;
   clientSans?: string;
   clientSerial?: string;
-  alpn?: string | false;
+  alpn?: string | false | null;
 }
 
 describe('transport socket matches on real sockets', () => {
