@@ -1,16 +1,21 @@
-// The proxy runtime: owns the cluster manager, the RDS route slots and the listener manager, applies a full
-// ProxyResources set atomically (routes compiled, clusters updated, listeners added/updated/drained), and
+// The proxy runtime: owns the cluster manager, the RDS route slots, the listener manager and the SDS secret
+// store, applies a full ProxyResources set atomically (routes compiled, clusters updated, listeners
+// added/updated/drained, ADS secrets handed to the store), rebuilds TLS contexts when secrets rotate, and
 // exposes read accessors for the admin API.
 import { type Clock, systemClock } from '../common/clock.js';
 import { randomFromFunction } from '../common/random.js';
-import type { ProxyResources, StaticSecret } from './config/bootstrap.js';
+import type { ConfigDumpSection } from './admin/source.js';
+import type { NodeIdentity, ProxyResources, StaticSecret } from './config/bootstrap.js';
 import type { Cluster } from './config/cluster.js';
 import type { AccessLog, Listener } from './config/listener.js';
+import { localPeerOf } from './filters/http/peer-metadata/peer-metadata.js';
 import type { AccessLogSink } from './http/access-log-entry.js';
 import type { ProxyServices, RouteSlot } from './http/hcm.js';
 import type { SecretLookup } from './listener/downstream-tls.js';
 import { ListenerManager } from './listener/listener-manager.js';
 import { CompiledRouteTable } from './router/route-table.js';
+import { secretsConfigDump } from './secrets/config-dump.js';
+import { SecretStore } from './secrets/secret-store.js';
 import type { StatsStore } from './stats/store.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 import type { Host } from './upstream/lb/types.js';
@@ -27,8 +32,18 @@ export interface ProxyServerOptions {
   random?: () => number;
   /** Timers for outlier detection sweeps and similar background work; the real clock by default. */
   scheduler?: Clock;
-  /** Resolves SDS secret names used by TLS contexts (static bootstrap secrets or the SDS store). */
+  /**
+   * The SDS secret store TLS contexts resolve names in. Push rotated certificates with its set(); ADS
+   * secrets (ProxyResources.secrets) reach it through apply(). A fresh store is made when absent.
+   */
+  secretStore?: SecretStore;
+  /** Older form: a plain lookup, consulted after the store (bootstrap secrets); prefer `secretStore`. */
   secrets?: SecretLookup;
+  /**
+   * This proxy's Envoy node (id and Istio metadata: NAME, NAMESPACE, WORKLOAD_NAME, LABELS, …): what
+   * istio.metadata_exchange sends to peers. Without it the filter still reads peers but sends nothing.
+   */
+  localNode?: Pick<NodeIdentity, 'id' | 'metadata'>;
 }
 
 export interface ListenerView {
@@ -57,11 +72,15 @@ export class ProxyServer {
   private readonly listeners: ListenerManager;
   private readonly slots = new Map<string, RouteSlot>();
   private resources: ProxyResources | undefined;
+  /** The SDS secrets every TLS context resolves (local layer wins over ADS; see secrets/secret-store.ts). */
+  readonly secrets: SecretStore;
+  private readonly unsubscribeSecrets: () => void;
 
   constructor(opts: ProxyServerOptions) {
     const now = opts.clock ?? Date.now;
     const random = opts.random ?? Math.random;
-    const secrets: SecretLookup = opts.secrets ?? (() => undefined);
+    this.secrets = opts.secretStore ?? new SecretStore({ fallback: opts.secrets, now });
+    const secrets: SecretLookup = this.secrets.lookup;
     this.clusters = new ClusterManager(opts.stats, random, now, secrets, opts.scheduler);
     this.services = {
       clusters: this.clusters,
@@ -73,8 +92,10 @@ export class ProxyServer {
       accessLog: opts.accessLog,
       accessLogFor: opts.accessLogFor,
       routeSlot: (name) => this.slot(name),
+      localPeer: opts.localNode === undefined ? undefined : localPeerOf(opts.localNode),
     };
     this.listeners = new ListenerManager(this.services, secrets);
+    this.unsubscribeSecrets = this.secrets.onChange((names) => this.listeners.secretsChanged(names));
   }
 
   private slot(name: string): RouteSlot {
@@ -99,6 +120,8 @@ export class ProxyServer {
       if (this.slots.get(name)?.table !== undefined && prev?.routes.get(name) === rc) continue;
       compiled.set(name, new CompiledRouteTable(rc, this.services.random));
     }
+    // Secrets first: clusters and listeners built below find them, and existing TLS chains rebuild.
+    this.secrets.setDynamic(resources.secrets);
     this.clusters.apply(resources.clusters, resources.endpoints);
     for (const [name, table] of compiled) this.slot(name).table = table;
     for (const [name, s] of this.slots) if (!resources.routes.has(name)) s.table = undefined;
@@ -109,6 +132,16 @@ export class ProxyServer {
   /** Listeners the last apply could not build (name → reason); they keep their previous config. */
   listenerErrors(): ReadonlyMap<string, string> {
     return this.listeners.errors;
+  }
+
+  /** Listeners warming for SDS secrets (unbound, or on their previous version): listener → missing names. */
+  pendingSecrets(): Map<string, string[]> {
+    return this.listeners.pendingSecrets();
+  }
+
+  /** The `secrets` section of /config_dump: every secret the store resolves, with version and time. */
+  secretsConfigDump(): ConfigDumpSection {
+    return secretsConfigDump(this.secrets);
   }
 
   /** Resolves once every listener of the last apply is bound; rejects with a bind error. */
@@ -148,6 +181,7 @@ export class ProxyServer {
   }
 
   async close(): Promise<void> {
+    this.unsubscribeSecrets();
     this.listeners.close();
     this.clusters.close();
   }

@@ -1,5 +1,6 @@
 // The per-request record handed to access loggers: one plain object per finished request, built only when a
 // sink is configured. Field names follow Envoy's command operators so formatters map them one to one.
+import type { PeerInfo } from '../filters/http/peer-metadata/peer-info.js';
 
 export interface AccessLogEntry {
   /** Request start, epoch milliseconds (%START_TIME%). */
@@ -39,6 +40,17 @@ export interface AccessLogEntry {
   upstreamTransportFailureReason: string;
   /** SNI from the TLS handshake, '' when none (%REQUESTED_SERVER_NAME%). */
   requestedServerName: string;
+  /** The downstream peer certificate's URI SAN, its SPIFFE ID (%DOWNSTREAM_PEER_URI_SAN%); '' or absent when none. */
+  downstreamPeerUriSan?: string;
+  /** Our certificate's URI SAN on the downstream connection (%DOWNSTREAM_LOCAL_URI_SAN%). */
+  downstreamLocalUriSan?: string;
+  /** The upstream certificate's URI SAN (%UPSTREAM_PEER_URI_SAN%). */
+  upstreamPeerUriSan?: string;
+  /** Istio's connection_security_policy of the downstream connection. */
+  connectionSecurityPolicy?: 'mutual_tls' | 'none';
+  /** Peers from istio.metadata_exchange (%FILTER_STATE(downstream_peer:FIELD:workload)% and upstream_peer). */
+  downstreamPeer?: PeerInfo;
+  upstreamPeer?: PeerInfo;
 }
 
 export interface AccessLogSink {

@@ -4,6 +4,7 @@
 // count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
 import type { Socket } from 'node:net';
 import { chainHasCors, corsCounters, evaluateCors } from '../filters/http/cors/cors.js';
+import type { PeerInfo } from '../filters/http/peer-metadata/peer-info.js';
 import { RequestFilters } from '../filters/http/request-filters.js';
 import {
   ActionKind,
@@ -24,6 +25,7 @@ import type { LbContext } from '../upstream/lb/types.js';
 import type { ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
 import { buildAccessLogEntry } from './access-log-build.js';
 import type { AccessLogEntry } from './access-log-entry.js';
+import { type ConnectionSecurity, PLAINTEXT, upstreamPeerUriSan } from './connection-security.js';
 import { ExchangeUpstream } from './exchange-upstream.js';
 import { getHeader, type MessageHead } from './h1-head.js';
 import type { HcmRuntime } from './hcm.js';
@@ -59,6 +61,16 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   /** CORS headers for the response of an allowed cross-origin request; a generated hash cookie. */
   private corsHeaders: string[] | undefined = undefined;
   private hashCookie: string | undefined = undefined;
+  /** What the downstream connection proved (mTLS, peer SPIFFE ID); set by the codec for TLS connections. */
+  security: ConnectionSecurity = PLAINTEXT;
+  /** The calling workload, from Istio's peer metadata headers (inbound istio.metadata_exchange). */
+  downstreamPeer: PeerInfo | undefined = undefined;
+  /** The called workload, from the upstream's response headers (outbound istio.metadata_exchange). */
+  upstreamPeer: PeerInfo | undefined = undefined;
+  /** Which peer metadata headers the caller sent (peer-metadata.ts SENT_* bits), answered on the response. */
+  peerEcho = 0;
+  /** The upstream certificate's URI SAN for this request's response ('' for plain text). */
+  upstreamPeerUriSan = '';
   constructor(
     public hcm: HcmRuntime,
     readonly remoteAddress: string,
@@ -70,6 +82,21 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
 
   protected get sink(): UpstreamResponseSink {
     return this;
+  }
+
+  /** The caller's verified SPIFFE ID ('' unless mutual TLS): authorization's principal, metrics' source_principal. */
+  get downstreamPeerPrincipal(): string {
+    return this.security.peerUriSan;
+  }
+
+  /** Istio's connection_security_policy label: `mutual_tls` or `none`. */
+  get connectionSecurityPolicy(): 'mutual_tls' | 'none' {
+    return this.security.policy;
+  }
+
+  /** Our own SPIFFE ID on this connection ('' without TLS): metrics' destination_principal inbound. */
+  get downstreamLocalPrincipal(): string {
+    return this.security.localUriSan;
   }
 
   /** Sends the response head; `length` is the body length or -1 if unknown. */
@@ -115,7 +142,21 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     st.rqActive.inc();
     const cfg = hcm.config;
     const h = this.headers;
-    this.requestId = prepareRequestHeaders(h, cfg, this.upgrade !== '', this.remoteAddress, this.scheme);
+    this.requestId = prepareRequestHeaders(
+      h,
+      cfg,
+      this.upgrade !== '',
+      this.remoteAddress,
+      this.scheme,
+      this.security,
+    );
+    this.upstreamPeerUriSan = '';
+    const mx = hcm.peerMetadata;
+    if (mx !== undefined) mx.onRequest(h, this);
+    else if (this.downstreamPeer !== undefined || this.upstreamPeer !== undefined) {
+      this.downstreamPeer = undefined;
+      this.upstreamPeer = undefined;
+    }
     if (cfg.stripAnyHostPort) {
       const c = this.authority.lastIndexOf(':');
       if (c > 0 && this.authority.indexOf(']', c) < 0) this.authority = this.authority.slice(0, c);
@@ -185,6 +226,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       return;
     }
     this.cluster = cluster;
+    hcm.peerMetadata?.onUpstreamRequest(h, cluster.cluster);
     let attempts: UpstreamAttempts | undefined;
     if (route.retryPolicy !== undefined) {
       const res = cluster.resilience;
@@ -291,6 +333,12 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
       outlier.reportLocalOrigin(this.host, 'success');
       outlier.reportResult(this.host, head.status);
     }
+    const up1 = this.upstreamH1;
+    if (up1 !== null) this.upstreamPeerUriSan = upstreamPeerUriSan(up1.socket, up1.socket);
+    else if (this.upstreamH2 !== null) {
+      const session = this.upstreamH2.session;
+      this.upstreamPeerUriSan = upstreamPeerUriSan(session, session.socket);
+    }
     this.serviceTimeMs = this.hcm.services.now() - this.upstreamStartMs;
     this.lastActivityMs = this.upstreamStartMs + this.serviceTimeMs;
     cluster.stats.response(head.status, this.serviceTimeMs);
@@ -308,6 +356,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     if (extra !== undefined) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
     if (this.hashCookie !== undefined) h.push('set-cookie', this.hashCookie);
     if (this.corsHeaders !== undefined) for (const x of this.corsHeaders) h.push(x);
+    this.hcm.peerMetadata?.onResponse(h, this);
     applyHeaderOps(h, this.weightedResponseOps);
     if (this.route !== undefined) applyHeaderOps(h, this.route.responseOps);
     this.status = head.status;
@@ -492,6 +541,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     if (this.overloaded) h.push('x-envoy-overloaded', 'true');
     if (this.corsHeaders !== undefined) for (const x of this.corsHeaders) h.push(x);
     if (this.hcm.config.serverHeaderTransformation !== 'PASS_THROUGH') h.push('server', this.hcm.serverName);
+    this.hcm.peerMetadata?.onLocalResponse(h, this);
     applyHeaderOps(h, ops);
     this.status = status;
     this.responseStarted = true;

@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ChunkDataSink } from './chunked.js';
 import { ChunkedScanner, SCAN_ERROR, SCAN_MORE } from './chunked.js';
+import { type ConnectionSecurity, PLAINTEXT } from './connection-security.js';
 import { HttpExchange } from './exchange.js';
 import { BodyMode, findHeadEnd, type MessageHead, newHead, parseRequestHead } from './h1-head.js';
 import type { HcmRuntime } from './hcm.js';
@@ -50,6 +51,7 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
     readonly socket: Socket,
     hcm: HcmRuntime,
     first: Buffer | null,
+    security: ConnectionSecurity = PLAINTEXT,
   ) {
     super(
       hcm,
@@ -58,6 +60,7 @@ export class H1DownstreamConnection extends HttpExchange implements ChunkDataSin
       `${socket.localAddress}:${socket.localPort}`,
     );
     this.scheme = hcm.scheme;
+    this.security = security;
     const st = hcm.stats;
     st.cxTotal.inc();
     st.cxActive.inc();

@@ -2,6 +2,7 @@
 // one session per connection, one exchange per stream; gRPC responses keep their trailers.
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
+import { type ConnectionSecurity, PLAINTEXT } from './connection-security.js';
 import { HttpExchange } from './exchange.js';
 import type { MessageHead } from './h1-head.js';
 import { fromH2Headers, toH2Headers } from './h2-upstream.js';
@@ -118,6 +119,14 @@ class H2Exchange extends HttpExchange {
   }
 }
 
+/** Security facts of TLS sessions, by session (set by the listener when it hands the socket over). */
+const sessionSecurity = new WeakMap<http2.Http2Session, ConnectionSecurity>();
+
+/** Records what the session's TLS connection proved; every stream's exchange reads it. */
+export function bindSessionSecurity(session: http2.Http2Session, sec: ConnectionSecurity): void {
+  sessionSecurity.set(session, sec);
+}
+
 /** Builds the node:http2 server that serves the HTTP/2 connections of one connection manager. */
 export function createH2Server(hcm: HcmRuntime): http2.Http2Server {
   const cfg = hcm.config.http2;
@@ -149,6 +158,8 @@ export function createH2Server(hcm: HcmRuntime): http2.Http2Server {
     if (sock === undefined) return;
     hcm.stats.rqHttp2Total.inc();
     const ex = new H2Exchange(stream, headers, hcm, sock);
+    const session = stream.session;
+    if (session !== undefined) ex.security = sessionSecurity.get(session) ?? PLAINTEXT;
     ex.dispatch();
   });
   server.on('sessionError', () => {});

@@ -51,7 +51,7 @@ export class H2UpstreamRequest {
 
   constructor(
     private readonly sink: UpstreamResponseSink,
-    private readonly session: http2.ClientHttp2Session,
+    readonly session: http2.ClientHttp2Session,
     private readonly pool: H2Pool,
   ) {}
 

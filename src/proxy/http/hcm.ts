@@ -4,6 +4,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import type { AccessLog, HttpConnectionManager } from '../config/listener.js';
+import { type LocalPeer, PeerMetadataFilter } from '../filters/http/peer-metadata/peer-metadata.js';
 import { HttpResilienceFilters } from '../filters/http/resilience-filters.js';
 import { CompiledRouteTable } from '../router/route-table.js';
 import { HttpConnManagerStats } from '../stats/http-stats.js';
@@ -31,6 +32,8 @@ export interface ProxyServices {
   accessLogFor: ((configs: AccessLog[]) => AccessLogSink | undefined) | undefined;
   /** Looks up (creating if needed) the slot of an RDS route configuration. */
   routeSlot(name: string): RouteSlot;
+  /** This proxy's node id and exchanged metadata (istio.metadata_exchange); undefined when not given. */
+  localPeer?: LocalPeer;
 }
 
 /** Named fields over the stats module's `http.<stat_prefix>.*` set, created once per connection manager. */
@@ -104,6 +107,8 @@ export class HcmRuntime {
   readonly accessLog: AccessLogSink | undefined;
   /** Fault injection and local rate limit filters of the chain; undefined when it has none. */
   readonly filters: HttpResilienceFilters | undefined;
+  /** Istio's peer metadata exchange; undefined when the chain has no `istio.metadata_exchange` filter. */
+  readonly peerMetadata: PeerMetadataFilter | undefined;
   /** Set when the listener is draining: responses carry `connection: close` and idle connections close. */
   draining = false;
 
@@ -126,6 +131,7 @@ export class HcmRuntime {
       store: services.stats,
       statPrefix: config.statPrefix,
     });
+    this.peerMetadata = PeerMetadataFilter.fromConfig(config.httpFilters, services.localPeer);
     this.accessLog =
       config.accessLogs.length > 0 && services.accessLogFor !== undefined
         ? (services.accessLogFor(config.accessLogs) ?? services.accessLog)

@@ -1,8 +1,10 @@
 // Request header preparation done by the connection manager before routing, in one pass over the flat
 // header list: hop-by-hop headers dropped, x-request-id kept or generated, x-forwarded-for/-proto set as
-// Envoy does with and without use_remote_address; and the grpc-timeout parser.
+// Envoy does with and without use_remote_address, x-forwarded-client-cert per forward_client_cert_details;
+// and the grpc-timeout parser.
 import type { HttpConnectionManager } from '../config/listener.js';
 import { setHeader } from '../router/header-ops.js';
+import { type ConnectionSecurity, forwardClientCert, PLAINTEXT } from './connection-security.js';
 import { uuidV4 } from './request-id.js';
 
 /** Parses a grpc-timeout header value (e.g. `100m`, `5S`) into milliseconds; undefined when malformed. */
@@ -47,10 +49,12 @@ export function prepareRequestHeaders(
   keepUpgrade: boolean,
   remoteAddress: string,
   scheme: string,
+  security: ConnectionSecurity = PLAINTEXT,
 ): string {
   let rid: string | undefined;
   let xfp = false;
   let xffAt = -1;
+  let xfccAt = -1;
   for (let i = 0; i < h.length; i += 2) {
     switch (h[i]) {
       case 'connection':
@@ -76,8 +80,15 @@ export function prepareRequestHeaders(
       case 'x-forwarded-for':
         xffAt = i + 1;
         break;
+      case 'x-forwarded-client-cert':
+        if (xfccAt < 0) xfccAt = i;
+        break;
     }
   }
+  // Only mutual TLS connections or a forwarding mode keep or get the header; the common plain-text,
+  // header-free case costs nothing more than the scan above.
+  if (xfccAt >= 0 || security.policy === 'mutual_tls')
+    forwardClientCert(h, xfccAt, cfg.forwardClientCertDetails, security);
   // Keep the caller's request id unless this is an edge request from outside and not preserved.
   if (cfg.generateRequestId) {
     if (rid === undefined) {

@@ -2,16 +2,27 @@
 // filter chain needs it (TLS SNI/ALPN, plain-text HTTP version), matched to a filter chain, optionally
 // TLS-terminated, and handed to the HTTP connection manager (HTTP/1.1 or HTTP/2) or the TCP proxy.
 // Updates keep listeners whose config is unchanged; changed or removed ones drain their connections.
+// When an SDS secret changes, the TLS chains naming it get a new SecureContext in place: established
+// connections keep theirs, new handshakes use the new certificate. A listener whose secrets are not there
+// yet warms (as in Envoy): it is not bound, or keeps its previous version, until they arrive.
+import type http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import type { FilterChain, Listener } from '../config/listener.js';
+import { type ConnectionSecurity, PLAINTEXT, tlsConnectionSecurity } from '../http/connection-security.js';
 import { H1DownstreamConnection } from '../http/h1-downstream.js';
-import { createH2Server } from '../http/h2-downstream.js';
+import { bindSessionSecurity, createH2Server } from '../http/h2-downstream.js';
 import { HcmRuntime, type ProxyServices } from '../http/hcm.js';
 import { ListenerStats, listenerStatAddress } from '../stats/http-stats.js';
 import type { Counter, Gauge } from '../stats/store.js';
-import { buildChainTls, type ChainTls, type SecretLookup } from './downstream-tls.js';
+import {
+  buildChainTls,
+  type ChainTls,
+  chainSecretNames,
+  MissingSecretError,
+  type SecretLookup,
+} from './downstream-tls.js';
 import { type ConnectionFacts, selectFilterChain } from './filter-chain-match.js';
 import { TcpProxyRuntime } from './tcp-proxy.js';
 import { inspect } from './tls-inspector.js';
@@ -33,6 +44,10 @@ interface RuntimeChain {
   tls?: ChainTls;
   /** Terminates TLS (never listens itself: raw sockets are handed to it). */
   tlsServer?: tls.Server;
+  /** SDS secret names the chain's TLS context uses (empty for inline PEM or plain text). */
+  secretNames: string[];
+  /** ALPN offered by default when the context names none (h2 and http/1.1 for HTTP chains). */
+  defaultAlpn: string[];
 }
 
 /** Called with each decrypted connection of a TLS filter chain. */
@@ -54,20 +69,21 @@ class ListenerGeneration {
     onSecure: SecureHandler,
   ) {
     const build = (chain: FilterChain): RuntimeChain => {
-      const rc: RuntimeChain = { chain };
       const f = chain.filter;
+      const rc: RuntimeChain = {
+        chain,
+        secretNames: chain.tls === undefined ? [] : chainSecretNames(chain.tls),
+        defaultAlpn: f.kind === 'http' && f.codec !== 'HTTP1' ? ['h2', 'http/1.1'] : [],
+      };
       if (chain.tls !== undefined) {
-        const t = buildChainTls(
-          chain.tls,
-          secrets,
-          f.kind === 'http' && f.codec !== 'HTTP1' ? ['h2', 'http/1.1'] : [],
-        );
+        // Throws MissingSecretError while an SDS secret is absent: the listener manager warms the listener.
+        const t = buildChainTls(chain.tls, secrets, rc.defaultAlpn);
         rc.tls = t;
         rc.tlsServer = tls.createServer(
           {
             ...t.options,
             ALPNProtocols: t.alpn.length > 0 ? t.alpn : undefined,
-            requestCert: t.requireClientCert,
+            requestCert: t.requestCert,
             rejectUnauthorized: t.requireClientCert,
           },
           (socket) => onSecure(this, rc, socket),
@@ -93,6 +109,30 @@ class ListenerGeneration {
           (c.match.transportProtocol ?? '') !== '' ||
           c.match.applicationProtocols.length > 0,
       );
+  }
+
+  private allChains(): RuntimeChain[] {
+    const out = this.chains.map((x) => x.value);
+    if (this.defaultChain !== undefined) out.push(this.defaultChain);
+    return out;
+  }
+
+  /**
+   * Rebuilds the SecureContext of chains that use any of `changed`. New handshakes use it; connections
+   * already established keep their own. A rebuild that fails (a secret was removed) keeps the old context.
+   */
+  refreshSecrets(changed: ReadonlySet<string>, secrets: SecretLookup): void {
+    for (const rc of this.allChains()) {
+      if (rc.tlsServer === undefined || rc.chain.tls === undefined) continue;
+      if (!rc.secretNames.some((n) => changed.has(n))) continue;
+      try {
+        const t = buildChainTls(rc.chain.tls, secrets, rc.defaultAlpn);
+        rc.tlsServer.setSecureContext(t.options);
+        rc.tls = t;
+      } catch {
+        // Keep serving with the last good context (a secret was withdrawn, or the new key is unusable).
+      }
+    }
   }
 
   /** Stops taking part in new traffic: connections finish their current request, then close. */
@@ -165,6 +205,11 @@ export class ActiveListener {
     let n = this.gen.connections.size;
     for (const g of this.old) n += g.connections.size;
     return n;
+  }
+
+  /** SDS secrets changed: chains of the current config that use them get new TLS contexts. */
+  secretsChanged(changed: ReadonlySet<string>): void {
+    this.gen.refreshSecrets(changed, this.secrets);
   }
 
   /** Swaps in new config for new connections; connections of the previous config drain. */
@@ -270,7 +315,14 @@ export class ActiveListener {
 
   private readonly onSecure: SecureHandler = (gen, rc, socket) => {
     socket.on('error', () => socket.destroy());
-    this.serve(gen, rc, socket, null, socket.alpnProtocol || '');
+    const t = rc.tls;
+    // An optional client certificate that was sent must still verify (requested, not required).
+    if (t?.requestCert && !socket.authorized && hasPeerCertificate(socket)) {
+      socket.destroy();
+      return;
+    }
+    const sec = tlsConnectionSecurity(socket, t?.localUriSan ?? '');
+    this.serve(gen, rc, socket, null, socket.alpnProtocol || '', sec);
   };
 
   private serve(
@@ -279,6 +331,7 @@ export class ActiveListener {
     sock: net.Socket,
     first: Buffer | null,
     alpn: string,
+    sec: ConnectionSecurity = PLAINTEXT,
   ): void {
     if (rc.tcp !== undefined) {
       const d: Drainable = { drain: () => {}, destroy: () => sock.destroy() };
@@ -298,7 +351,7 @@ export class ActiveListener {
       // Plain text without inspection: the first bytes tell HTTP/2 prior knowledge from HTTP/1.x.
       sock.once('data', (d: Buffer) => {
         sock.pause();
-        this.serve(gen, rc, sock, d, '');
+        this.serve(gen, rc, sock, d, '', sec);
       });
       sock.resume();
       return;
@@ -308,8 +361,9 @@ export class ActiveListener {
       (codec === 'AUTO' && (alpn === 'h2' || alpn === 'h2c' || (first !== null && startsWithPreface(first))));
     if (h2) {
       let session: { close(): void; destroy(): void } | undefined;
-      const grab = (s: { close(): void; destroy(): void }): void => {
+      const grab = (s: http2.ServerHttp2Session): void => {
         session = s;
+        if (sec !== PLAINTEXT) bindSessionSecurity(s, sec);
       };
       rc.h2!.once('session', grab);
       if (first !== null) sock.unshift(first);
@@ -326,12 +380,17 @@ export class ActiveListener {
       sock.once('close', () => gen.connections.delete(d));
       return;
     }
-    const conn = new H1DownstreamConnection(sock, hcm, first);
+    const conn = new H1DownstreamConnection(sock, hcm, first, sec);
     const d: Drainable = { drain: () => conn.drain(), destroy: () => sock.destroy() };
     gen.connections.add(d);
     sock.once('close', () => gen.connections.delete(d));
     sock.resume();
   }
+}
+
+function hasPeerCertificate(socket: tls.TLSSocket): boolean {
+  const c = socket.getPeerCertificate();
+  return c !== null && typeof c === 'object' && Object.keys(c).length > 0;
 }
 
 function startsWithPreface(b: Buffer): boolean {
@@ -355,9 +414,30 @@ export class ListenerManager {
     return this.listeners.entries();
   }
 
+  /** SDS secrets changed (names): TLS contexts using them are rebuilt; warming listeners try again. */
+  secretsChanged(names: readonly string[]): void {
+    const changed = new Set(names);
+    for (const l of this.listeners.values()) l.secretsChanged(changed);
+    for (const [name, w] of [...this.warming]) {
+      if (!w.missing.some((n) => changed.has(n))) continue;
+      if (this.install(name, w.config)) {
+        this.warming.delete(name);
+        this.errors.delete(name);
+      }
+    }
+  }
+
+  /** Listeners waiting for SDS secrets (not bound yet, or still on their previous version): name → missing. */
+  pendingSecrets(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [name, w] of this.warming) out.set(name, w.missing);
+    return out;
+  }
+
   /** Adds, updates and removes listeners; unchanged ones (deep-equal config) are left alone. */
   apply(next: ReadonlyMap<string, Listener>): void {
     this.errors.clear();
+    this.warming.clear();
     for (const [name, l] of this.listeners) {
       if (!next.has(name)) {
         this.listeners.delete(name);
@@ -367,24 +447,37 @@ export class ListenerManager {
     for (const [name, config] of next) {
       const cur = this.listeners.get(name);
       if (cur !== undefined && isDeepStrictEqual(cur.config, config)) continue;
-      // A listener that cannot be built (e.g. its TLS secret is not there yet) keeps its previous version.
-      try {
-        if (
-          cur !== undefined &&
-          isDeepStrictEqual(cur.config.address, config.address) &&
-          cur.config.bindToPort === config.bindToPort
-        ) {
-          cur.update(config);
-          continue;
-        }
-        const fresh = new ActiveListener(config, this.services, this.secrets);
-        if (cur !== undefined) void cur.close(cur.config.drainTimeMs);
-        this.listeners.set(name, fresh);
-      } catch (err) {
-        this.errors.set(name, err instanceof Error ? err.message : String(err));
-      }
+      this.install(name, config);
     }
   }
+
+  /**
+   * Builds (or updates) one listener; false when it cannot be built. A listener that cannot be built keeps
+   * its previous version; one missing only SDS secrets warms until secretsChanged() brings them.
+   */
+  private install(name: string, config: Listener): boolean {
+    const cur = this.listeners.get(name);
+    try {
+      if (
+        cur !== undefined &&
+        isDeepStrictEqual(cur.config.address, config.address) &&
+        cur.config.bindToPort === config.bindToPort
+      ) {
+        cur.update(config);
+        return true;
+      }
+      const fresh = new ActiveListener(config, this.services, this.secrets);
+      if (cur !== undefined) void cur.close(cur.config.drainTimeMs);
+      this.listeners.set(name, fresh);
+      return true;
+    } catch (err) {
+      this.errors.set(name, err instanceof Error ? err.message : String(err));
+      if (err instanceof MissingSecretError) this.warming.set(name, { config, missing: err.names });
+      return false;
+    }
+  }
+
+  private readonly warming = new Map<string, { config: Listener; missing: string[] }>();
 
   /** Listeners the last apply could not build, with the reason (they keep serving their old config). */
   readonly errors = new Map<string, string>();

@@ -1,6 +1,7 @@
 // Decodes the HTTP filter chain of a connection manager (router last; fault, rbac, jwt_authn,
-// local_ratelimit and cors kept as their typed_config JSON for their own folders, fault and local_ratelimit
-// checked on arrival by their folders' decoders) and access logs.
+// local_ratelimit, cors and Istio's istio.metadata_exchange (a Struct) kept as their typed_config JSON for
+// their own folders, fault, local_ratelimit and metadata exchange checked on arrival by their folders'
+// decoders) and access logs.
 import type { JsonObject } from '@bufbuild/protobuf';
 import { childPath, type Result } from '../../common/result.js';
 import { type AccessLog, AccessLogSchema } from '../../generated/envoy/config/accesslog/v3/accesslog_pb.js';
@@ -34,6 +35,11 @@ import {
 import type { AccessLog as DomainAccessLog, HttpFilter as DomainHttpFilter } from '../config/listener.js';
 import { decodeFaultSettings } from '../filters/http/fault/config.js';
 import { decodeLocalRateLimitSettings } from '../filters/http/local-ratelimit/config.js';
+import {
+  decodePeerMetadataSettings,
+  PEER_METADATA_FILTER_NAME,
+  STRUCT_TYPE_NAME,
+} from '../filters/http/peer-metadata/config.js';
 import { decodeDataSource } from './decode-common.js';
 import { type DecodeContext, NOT_SUPPORTED } from './decode-context.js';
 import { typeNameOfUrl } from './registry.js';
@@ -94,6 +100,15 @@ function decodeHttpFilter(ctx: DecodeContext, f: HttpFilter, path: string): Doma
     const router = ctx.unpackAs(any, tp, RouterSchema) as Router | undefined;
     if (router !== undefined) ctx.onlyFields(RouterSchema, router, tp, []);
     return { name: f.name, typeName, config: undefined, disabled: f.disabled };
+  }
+  if (typeName === STRUCT_TYPE_NAME && f.name === PEER_METADATA_FILTER_NAME) {
+    // Istio's peer metadata exchange: a plain Struct, recognised by the filter's name.
+    const config = ctx.anyToJson(any, tp);
+    if (config !== undefined) {
+      const r = decodePeerMetadataSettings(config, tp);
+      if (!r.ok) ctx.errors.push(...r.errors);
+    }
+    return { name: f.name, typeName, config, disabled: f.disabled };
   }
   if (!CONFIG_FILTER_TYPES.has(typeName)) {
     // Envoy skips an optional filter it does not know; so does Trellis, with a warning.

@@ -1,0 +1,153 @@
+// What a downstream connection proved about its peer, worked out once per connection at the end of the
+// TLS handshake and shared by every request on it: whether it is mutual TLS, the peer's verified SPIFFE ID
+// (its URI SAN: the principal authorization and metrics' source_principal use), our own URI SAN, and
+// the x-forwarded-client-cert element Envoy would build for it. Plain-text connections share PLAINTEXT.
+import type { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+
+export interface ConnectionSecurity {
+  /** Istio's connection_security_policy: `mutual_tls` when the peer sent a certificate we verified. */
+  readonly policy: 'mutual_tls' | 'none';
+  /** The peer certificate's first URI SAN (`spiffe://td/ns/x/sa/y`); '' without one. */
+  readonly peerUriSan: string;
+  /** Our certificate's first URI SAN; '' without TLS or without one. */
+  readonly localUriSan: string;
+  /** Lower-case hex SHA-256 of the peer certificate's DER bytes; '' without one. */
+  readonly peerCertSha256: string;
+  /** The x-forwarded-client-cert element for this peer (By, Hash, Subject, URI, DNS); '' unless mTLS. */
+  readonly xfccElement: string;
+  /** Whether the connection is TLS at all (%DOWNSTREAM_LOCAL_URI_SAN% needs no client certificate). */
+  readonly tls: boolean;
+}
+
+export const PLAINTEXT: ConnectionSecurity = Object.freeze({
+  policy: 'none',
+  peerUriSan: '',
+  localUriSan: '',
+  peerCertSha256: '',
+  xfccElement: '',
+  tls: false,
+});
+
+function sans(cert: X509Certificate, prefix: 'URI:' | 'DNS:'): string[] {
+  const text = cert.subjectAltName;
+  if (!text) return [];
+  const out: string[] = [];
+  for (const part of text.split(', ')) if (part.startsWith(prefix)) out.push(part.slice(prefix.length));
+  return out;
+}
+
+/** RFC 2253 order (most specific last in Node's text, first here), comma-separated, as Envoy prints it. */
+function subjectText(cert: X509Certificate): string {
+  const s = cert.subject;
+  if (!s) return '';
+  return s.split('\n').filter(Boolean).reverse().join(',');
+}
+
+/** The XFCC element Istio's sidecar sets (set_current_client_cert_details: subject, uri, dns). */
+export function xfccElementFor(
+  localUriSan: string,
+  hashHex: string,
+  subject: string,
+  uris: string[],
+  dns: string[],
+): string {
+  let v = localUriSan !== '' ? `By=${localUriSan};Hash=${hashHex}` : `Hash=${hashHex}`;
+  v += `;Subject="${subject.replace(/"/g, '\\"')}"`;
+  v += uris.length > 0 ? `;URI=${uris[0]}` : ';URI=';
+  for (const d of dns) v += `;DNS=${d}`;
+  return v;
+}
+
+/**
+ * The security facts of a TLS connection after its handshake. A peer certificate counts only when the
+ * handshake verified it (`authorized`); the caller refuses connections whose certificate failed.
+ */
+export function tlsConnectionSecurity(socket: TLSSocket, localUriSan: string): ConnectionSecurity {
+  const peer = socket.authorized ? socket.getPeerX509Certificate() : undefined;
+  if (peer === undefined) return { ...PLAINTEXT, localUriSan, tls: true };
+  const hash = peer.fingerprint256.replace(/:/g, '').toLowerCase();
+  const uris = sans(peer, 'URI:');
+  return {
+    policy: 'mutual_tls',
+    peerUriSan: uris[0] ?? '',
+    localUriSan,
+    peerCertSha256: hash,
+    xfccElement: xfccElementFor(localUriSan, hash, subjectText(peer), uris, sans(peer, 'DNS:')),
+    tls: true,
+  };
+}
+
+/** Applies the connection manager's forward_client_cert_details to the request's XFCC header, as Envoy does. */
+export function forwardClientCert(
+  h: string[],
+  xfccAt: number,
+  mode: 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY',
+  sec: ConnectionSecurity,
+): void {
+  if (mode === 'ALWAYS_FORWARD_ONLY') return;
+  // Every other mode drops a client-supplied header unless the connection is mutual TLS.
+  const mtls = sec.policy === 'mutual_tls';
+  if (!mtls || mode === 'SANITIZE') {
+    if (xfccAt >= 0) dropAll(h, xfccAt);
+    return;
+  }
+  if (mode === 'FORWARD_ONLY') return;
+  if (mode === 'SANITIZE_SET' || xfccAt < 0) {
+    if (xfccAt >= 0) dropAll(h, xfccAt);
+    h.push('x-forwarded-client-cert', sec.xfccElement);
+    return;
+  }
+  // APPEND_FORWARD: what earlier hops forwarded, then this connection's element.
+  let value = '';
+  for (let i = xfccAt; i < h.length; i += 2) {
+    if (h[i] !== 'x-forwarded-client-cert') continue;
+    value += `${h[i + 1]},`;
+    h[i] = '';
+    h[i + 1] = '';
+  }
+  h.push('x-forwarded-client-cert', value + sec.xfccElement);
+}
+
+/** Blanks every x-forwarded-client-cert entry from `from` (the first one's name index) on. */
+function dropAll(h: string[], from: number): void {
+  for (let i = from; i < h.length; i += 2) {
+    if (h[i] === 'x-forwarded-client-cert') {
+      h[i] = '';
+      h[i + 1] = '';
+    }
+  }
+}
+
+/** Anything TLS-shaped enough to ask for the peer certificate (a TLSSocket, or HTTP/2's socket proxy). */
+interface PeerCertificateSource {
+  getPeerCertificate?: (detailed?: boolean) => { subjectaltname?: string } | null;
+}
+
+const upstreamUriSans = new WeakMap<object, string>();
+
+/**
+ * The upstream peer's URI SAN (%UPSTREAM_PEER_URI_SAN%) for the connection `key` (an H1 socket or an H2
+ * session) whose TLS side is `source`; '' for plain text. Worked out once per connection.
+ */
+export function upstreamPeerUriSan(key: object, source: unknown): string {
+  const hit = upstreamUriSans.get(key);
+  if (hit !== undefined) return hit;
+  const src = source as PeerCertificateSource | null | undefined;
+  let san = '';
+  if (typeof src?.getPeerCertificate === 'function') {
+    try {
+      const sub = src.getPeerCertificate(false)?.subjectaltname;
+      if (sub)
+        for (const part of sub.split(', '))
+          if (part.startsWith('URI:')) {
+            san = part.slice(4);
+            break;
+          }
+    } catch {
+      san = '';
+    }
+  }
+  upstreamUriSans.set(key, san);
+  return san;
+}
