@@ -54,7 +54,7 @@ test('exchanged metadata keeps Istio keys only and fills canonical service label
     'service.istio.io/canonical-revision': 'v2',
     version: 'v2',
   });
-  const reordered = exchangedMetadata({ LABELS: { version: 'v2', app: 'reviews' }, ...NODE.metadata });
+  const reordered = exchangedMetadata({ ...NODE.metadata, LABELS: { version: 'v2', app: 'reviews' } });
   assert.equal(encodePeerMetadata(reordered), encodePeerMetadata(m), 'the header bytes are deterministic');
 });
 
