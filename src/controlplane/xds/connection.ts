@@ -1,10 +1,12 @@
-// One ADS stream: the proxy on the other end, its watches per type URL, and the send function (State of the
-// World or delta, fixed by the RPC the proxy opened).
+// One ADS stream: the proxy on the other end, its watches per type URL, the generator table chosen for it
+// (sidecar/gateway, or proxyless gRPC), and the send function (State of the World or delta, fixed by the
+// RPC the proxy opened).
 import type {
   DeltaDiscoveryResponse,
   DiscoveryResponse,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { MeshProxy } from '../model/proxy.js';
+import { GENERATORS, type Generator } from '../translate/generators.js';
 import type { WatchState } from './watch.js';
 
 export class AdsConnection {
@@ -20,6 +22,10 @@ export class AdsConnection {
     readonly connectedAt: number,
     private readonly write: (r: DiscoveryResponse) => void,
     private readonly writeDelta?: (r: DeltaDiscoveryResponse) => void,
+    /** Resources per type URL for this client: Envoy's (the default) or proxyless gRPC's. */
+    readonly generators: Readonly<Record<string, Generator>> = GENERATORS,
+    /** Which table `generators` is, for status: `grpc` for proxyless clients. */
+    readonly generator: 'envoy' | 'grpc' = 'envoy',
   ) {}
 
   /** True for DeltaAggregatedResources streams. */

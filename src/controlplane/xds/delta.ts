@@ -9,7 +9,7 @@ import {
   ResourceSchema,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { TranslateContext } from '../translate/context.js';
-import { GENERATORS, TYPE_URLS } from '../translate/generators.js';
+import { TYPE_URLS } from '../translate/generators.js';
 import type { AdsConnection } from './connection.js';
 import type { PushOutcome } from './push.js';
 import { type DeltaState, newWatch } from './watch.js';
@@ -75,7 +75,7 @@ export function pushDeltaType(
   const w = conn.watches.get(typeUrl);
   const d: DeltaState | undefined = w?.delta;
   if (!w || !d) return { sent: false, resources: 0 };
-  const gen = GENERATORS[typeUrl];
+  const gen = conn.generators[typeUrl];
   const generated = gen ? gen(ctx, d.wildcard ? undefined : [...d.subscribed]) : [];
   const present = new Map<string, string>();
   const changed: Resource[] = [];

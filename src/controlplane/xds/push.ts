@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { DiscoveryResponseSchema } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { TranslateContext } from '../translate/context.js';
-import { GENERATORS, type NamedResource } from '../translate/generators.js';
+import type { NamedResource } from '../translate/generators.js';
 import type { AdsConnection } from './connection.js';
 import { newWatch } from './watch.js';
 
@@ -30,7 +30,8 @@ export interface PushOutcome {
 
 /**
  * Sends `typeUrl` to `conn` unless the generated resources hash to what was last sent (and `force` is off:
- * a new or changed subscription always gets an answer). Types without a generator get an empty response,
+ * a new or changed subscription always gets an answer). The connection's generator table makes the
+ * resources (Envoy's or proxyless gRPC's). Types without a generator get an empty response,
  * so clients waiting on them (e.g. SDS before the CA exists) are not left hanging.
  */
 export function pushType(
@@ -46,7 +47,7 @@ export function pushType(
     w = newWatch(typeUrl, []);
     conn.watches.set(typeUrl, w);
   }
-  const gen = GENERATORS[typeUrl];
+  const gen = conn.generators[typeUrl];
   const resources = gen ? gen(ctx, w.names.length > 0 ? w.names : undefined) : [];
   const hash = resourcesHash(typeUrl, resources);
   if (!force && hash === w.sentHash) return { sent: false, resources: resources.length };

@@ -14,8 +14,9 @@ import type {
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import { type MeshProxy, proxyFromNode } from '../model/proxy.js';
 import type { Snapshot } from '../model/snapshot.js';
+import { isProxyless, PROXYLESS_GENERATORS } from '../proxyless/index.js';
 import { TranslateContext } from '../translate/context.js';
-import { TYPE_URLS } from '../translate/generators.js';
+import { GENERATORS, TYPE_URLS } from '../translate/generators.js';
 import { adsServiceDefinition } from './ads-service.js';
 import { AdsConnection } from './connection.js';
 import { Debouncer, type PushRequest } from './debounce.js';
@@ -238,16 +239,21 @@ export class AdsServer {
     writeDelta?: (r: DeltaDiscoveryResponse) => void,
   ): AdsConnection {
     const proxy = proxyFromNode(node.id, (node.metadata ?? {}) as JsonObject, node.locality ?? {});
+    // Proxyless gRPC clients (node metadata GENERATOR=grpc) get Istio's gRPC resources: named listeners
+    // with API listeners, per-service route configs, and only the clusters and endpoints they ask for.
+    const grpc = isProxyless(proxy);
     const conn = new AdsConnection(
       `${proxy.id}-${++this.connectionCounter}`,
       proxy,
       this.timers.now(),
       write,
       writeDelta,
+      grpc ? PROXYLESS_GENERATORS : GENERATORS,
+      grpc ? 'grpc' : 'envoy',
     );
     this.connections.set(conn.id, conn);
     conn.onClose = this.options.onConnect?.(node, proxy);
-    this.options.log?.(`ADS stream opened: ${conn.id}`);
+    this.options.log?.(`ADS stream opened: ${conn.id}${grpc ? ' (proxyless gRPC)' : ''}`);
     return conn;
   }
 

@@ -29,6 +29,8 @@ export interface ProxyStatus {
   proxyId: string;
   connectionId: string;
   type: 'sidecar' | 'router';
+  /** `grpc` for proxyless gRPC clients (Istio's gRPC generator); absent for Envoy-style proxies. */
+  generator?: 'grpc';
   namespace: string;
   connectedAt: number;
   /** Keyed by short name (CDS, LDS, EDS, RDS) where known, else the type URL. */
@@ -51,6 +53,7 @@ export function connectionStatus(conn: AdsConnection): ProxyStatus {
     proxyId: conn.proxy.id,
     connectionId: conn.id,
     type: conn.proxy.type,
+    ...(conn.generator === 'grpc' ? { generator: 'grpc' as const } : {}),
     namespace: conn.proxy.namespace,
     connectedAt: conn.connectedAt,
     types,

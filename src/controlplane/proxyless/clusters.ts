@@ -1,0 +1,74 @@
+// CDS for proxyless gRPC: the requested `outbound|<port>|<subset>|<fqdn>` clusters, each EDS over ADS with
+// the DestinationRule's effective policy as far as gRPC implements it (round robin, or ring hash for
+// consistentHash; the HTTP/2 request limit as its one circuit breaker). Like Istio's gRPC generator, no
+// connection-level settings: gRPC manages its own connections.
+import { create } from '@bufbuild/protobuf';
+import {
+  CircuitBreakers_ThresholdsSchema,
+  CircuitBreakersSchema,
+} from '../../generated/envoy/config/cluster/v3/circuit_breaker_pb.js';
+import {
+  type Cluster,
+  Cluster_DiscoveryType,
+  Cluster_EdsClusterConfigSchema,
+  Cluster_LbPolicy,
+  Cluster_RingHashLbConfigSchema,
+  ClusterSchema,
+} from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import { DEFAULT_RING_SIZE } from '../translate/cluster/lb.js';
+import { effectivePolicy, type PolicyParts } from '../translate/cluster/policy.js';
+import type { TranslateContext } from '../translate/context.js';
+import { adsConfigSource } from '../translate/pb.js';
+import { resolveClusterName } from './names.js';
+
+/** gRPC's largest ring (grpc-js NACKs a larger minimum_ring_size). */
+const MAX_RING_SIZE = 8_388_608;
+
+/**
+ * gRPC accepts ROUND_ROBIN and RING_HASH only: LEAST_REQUEST, RANDOM and Istio's default (LEAST_REQUEST)
+ * become round robin rather than a config the client would reject.
+ */
+function applyGrpcLoadBalancer(cluster: Cluster, policy: PolicyParts): void {
+  const ch = policy.loadBalancer?.consistentHash;
+  if (!ch) {
+    cluster.lbPolicy = Cluster_LbPolicy.ROUND_ROBIN;
+    return;
+  }
+  const size = ch.ringHash?.minimumRingSize || ch.minimumRingSize || DEFAULT_RING_SIZE;
+  cluster.lbPolicy = Cluster_LbPolicy.RING_HASH;
+  cluster.lbConfig = {
+    case: 'ringHashLbConfig',
+    value: create(Cluster_RingHashLbConfigSchema, { minimumRingSize: BigInt(Math.min(size, MAX_RING_SIZE)) }),
+  };
+}
+
+/** The cluster for one name, or undefined when it is not a visible service port or a defined subset. */
+export function grpcCluster(ctx: TranslateContext, name: string): Cluster | undefined {
+  const target = resolveClusterName(ctx, name);
+  if (!target) return undefined;
+  const dr = ctx.destinationRule(target.service.hostname)?.spec;
+  const subset = target.subset === '' ? undefined : dr?.subsets?.find((s) => s.name === target.subset);
+  if (target.subset !== '' && !subset) return undefined;
+  const policy = effectivePolicy(dr, target.port, subset);
+  const cluster = create(ClusterSchema, {
+    name,
+    altStatName: name,
+    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
+    edsClusterConfig: create(Cluster_EdsClusterConfigSchema, {
+      serviceName: name,
+      edsConfig: adsConfigSource(),
+    }),
+  });
+  applyGrpcLoadBalancer(cluster, policy);
+  const maxRequests = policy.connectionPool?.http?.http2MaxRequests;
+  if (maxRequests !== undefined && maxRequests > 0) {
+    cluster.circuitBreakers = create(CircuitBreakersSchema, {
+      thresholds: [create(CircuitBreakers_ThresholdsSchema, { maxRequests })],
+    });
+  }
+  return cluster;
+}
+
+export function grpcClusters(ctx: TranslateContext, names: readonly string[] | undefined): Cluster[] {
+  return [...new Set(names ?? [])].flatMap((n) => grpcCluster(ctx, n) ?? []);
+}

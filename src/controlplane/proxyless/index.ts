@@ -1,0 +1,4 @@
+// Proxyless gRPC: detection of gRPC xDS clients and the resources generated for them.
+export { GENERATOR_KEY, GRPC_GENERATOR, isProxyless, isProxylessMetadata } from './detect.js';
+export { PROXYLESS_GENERATORS } from './generators.js';
+export { candidateHosts, resolveListenerName, serviceKey, splitHostPort } from './names.js';
