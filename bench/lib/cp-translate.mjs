@@ -1,0 +1,61 @@
+// Translation time of one sidecar's full config (listeners, clusters, every route config and endpoint set it
+// references, packed as the ADS server sends them), on a new snapshot (cold) and on the same one (warm).
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** `dist(p)` imports a module of the build; `yaml` is the mesh. Returns medians and the warm best (ms). */
+export async function translationTimes(dist, yaml, rounds = 9) {
+  const [
+    { Snapshot },
+    { clustersFor },
+    { TranslateContext },
+    gen,
+    { listenersFor },
+    { sidecar },
+    { snapshotFromYaml },
+  ] = await Promise.all([
+    dist('src/controlplane/model/snapshot.js'),
+    dist('src/controlplane/translate/cluster/index.js'),
+    dist('src/controlplane/translate/context.js'),
+    dist('src/controlplane/translate/generators.js'),
+    dist('src/controlplane/translate/listener/index.js'),
+    dist('test/simulation/fixtures.js'),
+    dist('test/simulation/registry-yaml.js'),
+  ]);
+  const { GENERATORS, TYPE_URLS, edsNames, rdsNames } = gen;
+  const base = snapshotFromYaml(yaml);
+  const fresh = () =>
+    new Snapshot({
+      configs: base.configs,
+      services: base.services,
+      instances: base.instances,
+      mesh: base.mesh,
+      version: '2',
+    });
+  const proxyN = (i) =>
+    sidecar(`client-${i}`, 'ns-0', { app: 'client', pod: String(i) }, `10.250.0.${i + 1}`);
+  const probe = new TranslateContext(base, proxyN(0));
+  const routeNames = rdsNames(listenersFor(probe));
+  const clusterNames = edsNames(clustersFor(probe));
+  const translate = (snapshot, i) => {
+    const ctx = new TranslateContext(snapshot, proxyN(i));
+    return (
+      GENERATORS[TYPE_URLS.cluster](ctx, undefined).length +
+      GENERATORS[TYPE_URLS.listener](ctx, undefined).length +
+      GENERATORS[TYPE_URLS.route](ctx, routeNames).length +
+      GENERATORS[TYPE_URLS.endpoint](ctx, clusterNames).length
+    );
+  };
+  for (let i = 0; i < 3; i++) translate(fresh(), 0); // JIT warm-up
+  const cold = [];
+  const warm = [];
+  for (let round = 0; round < rounds; round++) {
+    const snapshot = fresh();
+    let t0 = performance.now();
+    translate(snapshot, 0);
+    cold.push(performance.now() - t0);
+    t0 = performance.now();
+    translate(snapshot, round + 1);
+    warm.push(performance.now() - t0);
+  }
+  return { coldMedian: median(cold), warmMedian: median(warm), warmBest: Math.min(...warm) };
+}
