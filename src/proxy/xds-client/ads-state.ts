@@ -173,17 +173,23 @@ export interface AdsStateOptions {
   cds?: boolean;
   lds?: boolean;
   decode?: DecodeOptions;
+  /**
+   * Whether the proxy's own secret store holds a secret (e.g. SecretStore.get(n) !== undefined): such
+   * names do not keep clusters and listeners warming while ADS has not sent them.
+   */
+  hasLocalSecret?: (name: string) => boolean;
 }
 
 export class AdsState {
   private readonly types: Record<XdsType, TypeState>;
-  private readonly served = new ServedResources();
+  private readonly served: ServedResources;
   private readonly wantCds: boolean;
   private readonly wantLds: boolean;
   /** LDS is requested once the first CDS update has warmed (Envoy's initialisation order). */
   private ldsStarted = false;
 
   constructor(private readonly options: AdsStateOptions = {}) {
+    this.served = new ServedResources(options.hasLocalSecret);
     const make = (typeUrl: string, schema: DescMessage, names: string[] | undefined): TypeState => ({
       typeUrl,
       schema,
@@ -234,6 +240,16 @@ export class AdsState {
       if (wanted) out.push(this.request(type));
     }
     return out;
+  }
+
+  /**
+   * The proxy's own secrets changed (a certificate was provisioned): resources that waited only for them
+   * serve now. Returns the requests to send (LDS may start) and whether the served resources changed.
+   */
+  localSecretsChanged(): { requests: RequestSpec[]; changed: boolean } {
+    const changed = this.served.localSecretsChanged();
+    if (!changed) return { requests: [], changed };
+    return { requests: [...this.resubscribeAll(), ...this.maybeStartLds()], changed };
   }
 
   /** Envoy's initial_fetch_timeout: stop waiting for what warming clusters lack and start LDS. */

@@ -1,6 +1,7 @@
 // The resources a proxy serves from, with Envoy's warming: a cluster serves once its endpoints (EDS) and
 // SDS secrets are in, a listener once its routes (RDS) and secrets are in; until then the version it
-// replaces keeps serving. Also says which EDS, RDS and SDS names the served set needs.
+// replaces keeps serving. Also says which EDS, RDS and SDS names the served set needs. A secret the proxy
+// provisions itself (the workload certificate agent's `default` and `ROOTCA`) counts as present too.
 import type { ProxyResources, StaticSecret } from '../config/bootstrap.js';
 import type { Cluster, ClusterLoadAssignment } from '../config/cluster.js';
 import type { Listener } from '../config/listener.js';
@@ -76,12 +77,16 @@ export class ServedResources {
   private readonly routes = new Map<string, RouteConfiguration>();
   private readonly secrets = new Map<string, StaticSecret>();
 
+  /** `hasLocalSecret`: names the proxy's own secret store holds (they need not come over ADS). */
+  constructor(private readonly hasLocalSecret: (name: string) => boolean = () => false) {}
+
+  private hasSecret = (name: string): boolean => this.secrets.has(name) || this.hasLocalSecret(name);
+
   private clusterReady = (c: Cluster): boolean =>
-    (c.type !== 'EDS' || this.endpoints.has(edsName(c))) &&
-    clusterSecretNames(c).every((n) => this.secrets.has(n));
+    (c.type !== 'EDS' || this.endpoints.has(edsName(c))) && clusterSecretNames(c).every(this.hasSecret);
 
   private listenerReady = (l: Listener): boolean =>
-    rdsNames(l).every((n) => this.routes.has(n)) && listenerSecretNames(l).every((n) => this.secrets.has(n));
+    rdsNames(l).every((n) => this.routes.has(n)) && listenerSecretNames(l).every(this.hasSecret);
 
   setClusters(next: Map<string, Cluster>): void {
     this.clusters.replace(next, this.clusterReady);
@@ -116,6 +121,13 @@ export class ServedResources {
   private promote(): void {
     this.clusters.promote(this.clusterReady);
     this.listeners.promote(this.listenerReady);
+  }
+
+  /** Locally provisioned secrets changed: warming resources waiting for them may serve now. */
+  localSecretsChanged(): boolean {
+    const warming = this.clusters.warming.size + this.listeners.warming.size;
+    this.promote();
+    return this.clusters.warming.size + this.listeners.warming.size !== warming;
   }
 
   /** Envoy's initial_fetch_timeout: warming clusters serve with whatever they have. */
