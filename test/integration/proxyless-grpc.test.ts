@@ -1,0 +1,281 @@
+// Proxyless gRPC end to end: a real @grpc/grpc-js-xds client (its own process, bootstrap with
+// GENERATOR=grpc) dials xds:///reviews.default:9080 and is routed by the control plane's VirtualService —
+// header match, 80/20 weight split, fault abort, timeout, retries — to two @grpc/grpc-js servers (v1, v2)
+// behind one ServiceEntry on 127.0.0.1; a change applied to the store reaches the client within seconds, and
+// the client's ACKs show in the ADS status with no NACK.
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { ControlPlane } from '../../src/controlplane/server.js';
+import { resourcesFromYaml } from '../simulation/registry-yaml.js';
+
+const METHOD = '/test.Version/Get';
+const HOST = 'reviews.default.svc.cluster.local';
+const identity = (b: Buffer) => b;
+
+/** Attempts seen per x-request-key (for the retry route: fail the first `x-fail-times` attempts). */
+const attempts = new Map<string, number>();
+const served = { v1: 0, v2: 0 };
+
+/** A gRPC server answering its version; `x-delay-ms` delays the answer, `x-fail-times` fails early attempts. */
+async function versionServer(version: 'v1' | 'v2'): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server();
+  server.addService(
+    {
+      Get: {
+        path: METHOD,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      Get: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        served[version]++;
+        const md = call.metadata;
+        const key = String(md.get('x-request-key')[0] ?? '');
+        const failTimes = Number(md.get('x-fail-times')[0] ?? 0);
+        if (key !== '' && failTimes > 0) {
+          const n = (attempts.get(key) ?? 0) + 1;
+          attempts.set(key, n);
+          if (n <= failTimes) {
+            callback({ code: grpc.status.UNAVAILABLE, details: `attempt ${n} fails` });
+            return;
+          }
+        }
+        const delay = Number(md.get('x-delay-ms')[0] ?? 0);
+        const reply = () => callback(null, Buffer.from(version));
+        if (delay > 0) setTimeout(reply, delay);
+        else reply();
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { server, port };
+}
+
+function mesh(v1Port: number, v2Port: number, weights: [number, number]): string {
+  return `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [${HOST}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 9080, name: grpc, protocol: GRPC }]
+  endpoints:
+  - { address: 127.0.0.1, ports: { grpc: ${v1Port} }, labels: { app: reviews, version: v1 } }
+  - { address: 127.0.0.1, ports: { grpc: ${v2Port} }, labels: { app: reviews, version: v2 } }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: default }
+spec:
+  host: ${HOST}
+  subsets:
+  - { name: v1, labels: { version: v1 } }
+  - { name: v2, labels: { version: v2 } }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+  - name: canary
+    match: [{ headers: { x-canary: { exact: "true" } } }]
+    route: [{ destination: { host: reviews, subset: v2 } }]
+  - name: fault
+    match: [{ headers: { x-fault: { exact: "abort" } } }]
+    fault: { abort: { grpcStatus: PERMISSION_DENIED, percentage: { value: 100 } } }
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - name: slow
+    match: [{ headers: { x-slow: { exact: "true" } } }]
+    timeout: 200ms
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - name: retried
+    match: [{ headers: { x-retry: { exact: "true" } } }]
+    retries: { attempts: 4, retryOn: unavailable }
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - name: split
+    route:
+    - { destination: { host: reviews, subset: v1 }, weight: ${weights[0]} }
+    - { destination: { host: reviews, subset: v2 }, weight: ${weights[1]} }
+`;
+}
+
+interface Tally {
+  versions: Record<string, number>;
+  errors: Record<string, number>;
+}
+
+/** The client process and a request/response helper over its JSON-line protocol. */
+class XdsClientProcess {
+  private nextId = 0;
+  private readonly pending = new Map<number, (t: Tally) => void>();
+  stderr = '';
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const msg = JSON.parse(line) as Tally & { id: number };
+      this.pending.get(msg.id)?.(msg);
+      this.pending.delete(msg.id);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+  }
+
+  run(cmd: {
+    calls: number;
+    metadata?: Record<string, string>;
+    deadlineMs?: number;
+    uniqueKey?: string;
+    concurrency?: number;
+  }): Promise<Tally> {
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`client did not answer; stderr:\n${this.stderr}`)), 20_000);
+      this.pending.set(id, (tally) => {
+        clearTimeout(t);
+        resolve(tally);
+      });
+      this.child.stdin.write(`${JSON.stringify({ id, ...cmd })}\n`);
+    });
+  }
+}
+
+function clientArgv(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const compiled = here.endsWith('.js');
+  const script = fileURLToPath(new URL(`./proxyless/client.${compiled ? 'js' : 'ts'}`, import.meta.url));
+  return compiled ? [script] : ['--import', 'tsx', script];
+}
+
+let dir: string;
+let cp: ControlPlane;
+let v1: { server: grpc.Server; port: number };
+let v2: { server: grpc.Server; port: number };
+let client: XdsClientProcess;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trellis-proxyless-'));
+  v1 = await versionServer('v1');
+  v2 = await versionServer('v2');
+  cp = await ControlPlane.start({ configDir: dir, xdsPort: 0, httpPort: 0, watch: false });
+  await cp.store.apply(resourcesFromYaml(mesh(v1.port, v2.port, [80, 20])));
+  const bootstrap = {
+    xds_servers: [
+      {
+        server_uri: `127.0.0.1:${cp.xdsPort}`,
+        channel_creds: [{ type: 'insecure' }],
+        server_features: ['xds_v3'],
+      },
+    ],
+    node: {
+      id: 'sidecar~127.0.0.1~grpc-client.default~default.svc.cluster.local',
+      metadata: { GENERATOR: 'grpc', NAMESPACE: 'default' },
+      locality: {},
+    },
+  };
+  const child = spawn(process.execPath, [...clientArgv(), 'xds:///reviews.default:9080'], {
+    env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  client = new XdsClientProcess(child);
+});
+
+after(async () => {
+  client?.child.stdin.end();
+  client?.child.kill();
+  await cp?.close();
+  v1?.server.forceShutdown();
+  v2?.server.forceShutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the header match sends every call to v2', async () => {
+  const t = await client.run({ calls: 50, metadata: { 'x-canary': 'true' } });
+  assert.deepEqual(t.versions, { v2: 50 }, JSON.stringify(t));
+});
+
+test('the weight split sends 80 % ± 6 points to v1 over 500 calls', async () => {
+  const t = await client.run({ calls: 500 });
+  assert.deepEqual(t.errors, {});
+  const share = (t.versions.v1 ?? 0) / 500;
+  // Binomial(500, 0.8): σ ≈ 1.8 points, so ± 6 points is over 3σ.
+  assert.ok(Math.abs(share - 0.8) <= 0.06, `v1 share ${share} (${JSON.stringify(t.versions)})`);
+  assert.equal((t.versions.v1 ?? 0) + (t.versions.v2 ?? 0), 500);
+});
+
+test('fault abort answers the gRPC status without reaching a server', async () => {
+  const before = served.v1 + served.v2;
+  const t = await client.run({ calls: 20, metadata: { 'x-fault': 'abort' } });
+  assert.deepEqual(t.errors, { PERMISSION_DENIED: 20 }, JSON.stringify(t));
+  assert.equal(served.v1 + served.v2, before);
+});
+
+test('the route timeout ends a slow call with DEADLINE_EXCEEDED; a fast one succeeds', async () => {
+  const slow = await client.run({ calls: 4, metadata: { 'x-slow': 'true', 'x-delay-ms': '1000' } });
+  assert.deepEqual(slow.errors, { DEADLINE_EXCEEDED: 4 }, JSON.stringify(slow));
+  const fast = await client.run({ calls: 4, metadata: { 'x-slow': 'true', 'x-delay-ms': '10' } });
+  assert.deepEqual(fast.versions, { v1: 4 }, JSON.stringify(fast));
+});
+
+test('retries: 4 attempts on unavailable outlast 3 failures; the default policy (2 retries) does not', async () => {
+  const retried = await client.run({
+    calls: 10,
+    metadata: { 'x-retry': 'true', 'x-fail-times': '3' },
+    uniqueKey: 'x-request-key',
+  });
+  assert.deepEqual(retried.versions, { v1: 10 }, JSON.stringify(retried));
+  const fallthrough = await client.run({
+    calls: 10,
+    metadata: { 'x-canary': 'true', 'x-fail-times': '3' },
+    uniqueKey: 'x-request-key',
+  });
+  assert.deepEqual(fallthrough.errors, { UNAVAILABLE: 10 }, JSON.stringify(fallthrough));
+});
+
+test('a weight change applied to the store reaches the client within 5 s', async () => {
+  await cp.store.apply(resourcesFromYaml(mesh(v1.port, v2.port, [0, 100])));
+  const start = Date.now();
+  let last: Tally | undefined;
+  while (Date.now() - start < 5000) {
+    last = await client.run({ calls: 20 });
+    if (last.versions.v2 === 20) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(last?.versions, { v2: 20 }, `after ${Date.now() - start} ms: ${JSON.stringify(last)}`);
+  // Settled: every call goes to v2 now.
+  const t = await client.run({ calls: 100 });
+  assert.deepEqual(t.versions, { v2: 100 });
+});
+
+test('the client shows in the ADS status as a proxyless gRPC client that ACKed every type, no NACK', async () => {
+  const status = cp.ads.status().filter((s) => s.generator === 'grpc');
+  assert.equal(status.length, 1, JSON.stringify(cp.ads.status()));
+  const types = status[0].types;
+  assert.deepEqual(Object.keys(types).sort(), ['CDS', 'EDS', 'LDS', 'RDS']);
+  for (const [name, t] of Object.entries(types)) {
+    assert.equal(t.state, 'SYNCED', `${name}: ${JSON.stringify(t)}`);
+    assert.equal(t.nack, undefined, `${name} NACK: ${t.nack?.message}`);
+  }
+  assert.deepEqual(types.LDS.resourceNames, ['reviews.default:9080']);
+  assert.deepEqual(types.RDS.resourceNames, [`outbound|9080||${HOST}`]);
+  assert.deepEqual(types.CDS.resourceNames, [`outbound|9080|v1|${HOST}`, `outbound|9080|v2|${HOST}`]);
+});

@@ -1,0 +1,69 @@
+// A proxyless gRPC client for tests, run as its own process (grpc-js-xds's xDS client is process-global):
+// registers the xds: resolver, opens one channel to the target in argv[2] (e.g. xds:///reviews.default:9080)
+// configured by GRPC_XDS_BOOTSTRAP_CONFIG, then answers JSON-line commands on stdin with JSON lines on stdout:
+//   {"id": 1, "calls": 400, "metadata": {"x-canary": "true"}, "deadlineMs": 2000, "uniqueKey": "x-request-key"}
+//   → {"id": 1, "versions": {"v1": 320, "v2": 80}, "errors": {"UNAVAILABLE": 0, …}}
+// Every call is the unary method /test.Version/Get with raw bytes: the reply is the server's version.
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import * as grpc from '@grpc/grpc-js';
+import * as xds from '@grpc/grpc-js-xds';
+
+const METHOD = '/test.Version/Get';
+
+interface Command {
+  id: number;
+  calls: number;
+  metadata?: Record<string, string>;
+  deadlineMs?: number;
+  /** A metadata key that gets a fresh random value per call (servers count attempts by it). */
+  uniqueKey?: string;
+  /** Calls in flight at once (default 16). */
+  concurrency?: number;
+}
+
+const identity = (b: Buffer) => b;
+
+xds.register();
+const target = process.argv[2];
+if (!target) throw new Error('usage: client.ts <xds:///host:port>');
+const client = new grpc.Client(target, grpc.credentials.createInsecure());
+
+function call(cmd: Command): Promise<{ version?: string; code?: string }> {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(cmd.metadata ?? {})) md.set(k, v);
+  if (cmd.uniqueKey) md.set(cmd.uniqueKey, randomUUID());
+  const deadline = Date.now() + (cmd.deadlineMs ?? 5000);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(METHOD, identity, identity, Buffer.alloc(0), md, { deadline }, (err, reply) => {
+      if (err) resolve({ code: grpc.status[err.code] ?? String(err.code) });
+      else resolve({ version: reply?.toString('utf8') ?? '' });
+    });
+  });
+}
+
+async function run(cmd: Command): Promise<void> {
+  const versions: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < cmd.calls) {
+      next++;
+      const r = await call(cmd);
+      if (r.version !== undefined) versions[r.version] = (versions[r.version] ?? 0) + 1;
+      else if (r.code !== undefined) errors[r.code] = (errors[r.code] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cmd.concurrency ?? 16, cmd.calls) }, worker));
+  process.stdout.write(`${JSON.stringify({ id: cmd.id, versions, errors })}\n`);
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  if (line.trim() === '') return;
+  void run(JSON.parse(line) as Command);
+});
+lines.on('close', () => {
+  client.close();
+  process.exit(0);
+});
