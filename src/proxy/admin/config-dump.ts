@@ -1,6 +1,6 @@
 // /config_dump: AdminSource's sections shaped as Envoy's envoy.admin.v3.ConfigDump (Bootstrap, Clusters,
 // Listeners, Routes, Secrets, and Endpoints with ?include_eds), with ?resource=, ?mask= and ?name_regex=,
-// and private keys redacted as Envoy does.
+// and private keys redacted as Envoy does. Sections of one kind from several sources are merged.
 import type {
   ConfigDumpSection,
   DynamicResourceDump,
@@ -277,8 +277,39 @@ export type ConfigDumpResult =
   | { ok: false; status: number; message: string };
 
 /** Builds `{"configs":[…]}` from the source's sections. */
+/**
+ * Merges sections of the same kind (e.g. the ADS client's secrets and the proxy's own secret store): the
+ * first section's entry for a name wins, a later one only adds an error state the first lacks.
+ */
+export function mergeSections(sections: readonly ConfigDumpSection[]): ConfigDumpSection[] {
+  const out: ConfigDumpSection[] = [];
+  const byKind = new Map<ResourceKind, Extract<ConfigDumpSection, { static: unknown }>>();
+  for (const s of sections) {
+    if (s.kind === 'bootstrap') {
+      out.push(s);
+      continue;
+    }
+    const prev = byKind.get(s.kind);
+    if (prev === undefined) {
+      const copy = { ...s, static: [...s.static], dynamic: [...s.dynamic] };
+      byKind.set(s.kind, copy);
+      out.push(copy);
+      continue;
+    }
+    prev.versionInfo ??= s.versionInfo;
+    for (const st of s.static) if (!prev.static.some((x) => x.name === st.name)) prev.static.push(st);
+    for (const d of s.dynamic) {
+      const i = prev.dynamic.findIndex((x) => x.name === d.name);
+      if (i < 0) prev.dynamic.push(d);
+      else if (prev.dynamic[i].error === undefined && d.error !== undefined)
+        prev.dynamic[i] = { ...prev.dynamic[i], error: d.error };
+    }
+  }
+  return out;
+}
+
 export function buildConfigDump(sections: ConfigDumpSection[], q: ConfigDumpQuery = {}): ConfigDumpResult {
-  const sorted = [...sections]
+  const sorted = mergeSections(sections)
     .filter((s) => s.kind !== 'endpoints' || q.includeEds)
     .sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   const built = sorted.map(buildSection);
