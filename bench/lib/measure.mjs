@@ -1,7 +1,7 @@
 // One measured run of one scenario: closed loop (wrk, with per-proxy CPU and RSS over the run) or open
 // loop (fixed-rate latency); results are appended to the scenario object.
 import { runOpenLoopChild } from './open-loop-run.mjs';
-import { sampleRss, treeCpuSeconds, treeMemory } from './procstat.mjs';
+import { sampleRss, treeCpuSeconds, treeMemory, treePrivateMemory } from './procstat.mjs';
 import { runWrk } from './wrk.mjs';
 
 /** Marks the scenario failed if one of its proxies has exited; returns true when it can still be measured. */
@@ -19,7 +19,16 @@ export function stillRunning(scenario) {
 export function recordIdleRss(scenario) {
   scenario.rss = {};
   for (const { role, proc } of scenario.proxies) {
-    scenario.rss[role] = { idle: treeMemory(proc.child.pid).rss, loaded: 0, sampledPeak: 0 };
+    const { pss, private: priv } = treePrivateMemory(proc.child.pid);
+    scenario.rss[role] = {
+      idle: treeMemory(proc.child.pid).rss,
+      loaded: 0,
+      sampledPeak: 0,
+      pssIdle: pss,
+      privateIdle: priv,
+      pssEnd: 0,
+      privateEnd: 0,
+    };
   }
 }
 
@@ -28,6 +37,9 @@ export function recordLoadedRss(scenario) {
   for (const { role, proc } of scenario.proxies) {
     if (proc.exited) continue;
     scenario.rss[role].loaded = treeMemory(proc.child.pid).hwm;
+    const { pss, private: priv } = treePrivateMemory(proc.child.pid);
+    scenario.rss[role].pssEnd = pss;
+    scenario.rss[role].privateEnd = priv;
   }
 }
 

@@ -40,6 +40,34 @@ function memoryOf(pid) {
   }
 }
 
+/**
+ * PSS and private memory of one process in bytes, from smaps_rollup; zeros if it is gone. RSS counts every
+ * page of the executable the process touched, though those pages are shared by every process running it
+ * (~40 MB of the node binary per Node.js proxy); PSS shares them out, and private memory is what this
+ * process alone adds to the machine.
+ */
+function privateMemoryOf(pid) {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (key) => Number(rollup.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0) * 1024;
+    return { pss: kb('Pss'), private: kb('Private_Clean') + kb('Private_Dirty') };
+  } catch {
+    return { pss: 0, private: 0 };
+  }
+}
+
+/** PSS and private memory of a process tree, bytes. */
+export function treePrivateMemory(rootPid) {
+  let pss = 0;
+  let priv = 0;
+  for (const pid of processTree(rootPid)) {
+    const m = privateMemoryOf(pid);
+    pss += m.pss;
+    priv += m.private;
+  }
+  return { pss, private: priv };
+}
+
 /** CPU seconds used so far by a process and its descendants. */
 export function treeCpuSeconds(rootPid) {
   return processTree(rootPid).reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);

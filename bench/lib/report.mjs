@@ -33,6 +33,10 @@ function summarizeScenario(s) {
       rssIdleMB: s.rss[role].idle / MB,
       rssLoadedMB: s.rss[role].loaded / MB,
       rssSampledPeakMB: s.rss[role].sampledPeak / MB,
+      pssIdleMB: s.rss[role].pssIdle / MB,
+      privateIdleMB: s.rss[role].privateIdle / MB,
+      pssEndMB: s.rss[role].pssEnd / MB,
+      privateEndMB: s.rss[role].privateEnd / MB,
     };
   }
   const pct = (key) => median(s.open.map((r) => r.latencyMs[key]));
@@ -202,6 +206,19 @@ export function markdown(summary, meta) {
     'Reference figures from the issue (2 vCPU, quiet machine): nginx pair ≈ 21.6 k req/s, +0.29 ms added P99 ' +
       'at 1 000 req/s, 13 MB RSS per proxy; Node.js peers 4.0–6.2 k req/s.',
   );
+  const unique = summary.rows
+    .filter((r) => !r.unavailable && r.perProxy?.client)
+    .map((r) => {
+      const p = (role) => r.perProxy[role];
+      const pair = ['client', 'server'].filter(p);
+      return `${r.id} ${pair.map((role) => `${fmt(p(role).privateIdleMB, 1)} → ${fmt(p(role).privateEndMB, 1)}`).join('; ')}`;
+    });
+  if (unique.length) {
+    lines.push(
+      `Private memory per proxy, MB, idle → after the load (client; server): ${unique.join(' · ')}. RSS also ` +
+        "counts the executable's pages every process running it shares (~40 MB of node per Node.js proxy).",
+    );
+  }
   const lag = summary.rows.map((r) => r.openLoop?.schedulingLagP99).filter(Number.isFinite);
   if (lag.length) {
     lines.push(
