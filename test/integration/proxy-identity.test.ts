@@ -151,6 +151,19 @@ describe('inbound mTLS listener fed by the SDS secret store', () => {
               },
             }),
           ]),
+          // Client certificates requested but optional (a validation context without require_client_certificate).
+          listener('optional', [
+            chain(hcm(rc, { forwardClientCertDetails: 'SANITIZE_SET' }), {
+              tls: {
+                common: {
+                  certificates: [{ kind: 'sds', name: 'default' }],
+                  validation: { kind: 'sds', name: 'ROOTCA', matchSubjectAltNames: [] },
+                  alpnProtocols: [],
+                },
+                requireClientCertificate: false,
+              },
+            }),
+          ]),
         ],
         [staticCluster('app', [up.port])],
       ),
@@ -165,6 +178,7 @@ describe('inbound mTLS listener fed by the SDS secret store', () => {
   it('warms until its secrets arrive, then serves with the verified client principal and XFCC', async () => {
     assert.equal(proxy.listenerPort('inbound'), undefined, 'not bound without a certificate');
     assert.deepEqual(proxy.pendingSecrets().get('inbound'), ['default', 'ROOTCA']);
+    assert.deepEqual(proxy.pendingSecrets().get('optional'), ['default', 'ROOTCA']);
     store.set([workloadSecret(server1), { name: 'ROOTCA', trustedCa: roots }]);
     await proxy.ready();
     assert.equal(proxy.pendingSecrets().size, 0);
@@ -192,6 +206,21 @@ describe('inbound mTLS listener fed by the SDS secret store', () => {
     );
   });
 
+  it('optional client certificates: none means no principal and no XFCC; a bad one is still refused', async () => {
+    const port = proxy.listenerPort('optional')!;
+    const anonymous = await httpsGet(port, { ca: roots, checkServerIdentity: () => undefined });
+    assert.equal(anonymous.status, 200);
+    const seen = JSON.parse(anonymous.body) as { headers: Record<string, string | undefined> };
+    assert.equal(seen.headers['x-forwarded-client-cert'], undefined);
+    assert.equal(logs.at(-1)?.connectionSecurityPolicy, 'none');
+    assert.equal(logs.at(-1)?.downstreamPeerUriSan, '');
+    assert.equal(logs.at(-1)?.downstreamLocalUriSan, SERVER_ID);
+    const mutual = await httpsGet(port, clientTls(client, roots));
+    assert.match(JSON.parse(mutual.body).headers['x-forwarded-client-cert'], new RegExp(`URI=${CLIENT_ID}$`));
+    assert.equal(logs.at(-1)?.connectionSecurityPolicy, 'mutual_tls');
+    await assert.rejects(httpsGet(port, clientTls(foreignClient, roots)));
+  });
+
   it('rotates the certificate: open HTTP/1.1 and HTTP/2 connections keep serving, new ones see the new serial', async () => {
     const port = proxy.listenerPort('inbound')!;
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
@@ -210,6 +239,9 @@ describe('inbound mTLS listener fed by the SDS secret store', () => {
       const h2After = await h2Get(h2);
       assert.equal(h2After.status, 200, 'the HTTP/2 session survived the rotation');
       assert.equal(h2.destroyed, false);
+      const h2Entry = logs.at(-1)!;
+      assert.equal(h2Entry.protocol, 'HTTP/2');
+      assert.equal(h2Entry.downstreamPeerUriSan, CLIENT_ID, 'HTTP/2 streams know their principal too');
     } finally {
       agent.destroy();
       h2.close();
