@@ -1,7 +1,8 @@
-// CDS for proxyless gRPC: the requested `outbound|<port>|<subset>|<fqdn>` clusters, each EDS over ADS with
-// the DestinationRule's effective policy as far as gRPC implements it (round robin, or ring hash for
-// consistentHash; the HTTP/2 request limit as its one circuit breaker). Like Istio's gRPC generator, no
-// connection-level settings: gRPC manages its own connections.
+// CDS for proxyless gRPC: the requested `outbound|<port>|<subset>|<fqdn>` clusters, each EDS over ADS (or
+// LOGICAL_DNS for DNS-resolved services: gRPC takes only IP addresses in EDS) with the DestinationRule's
+// effective policy as far as gRPC implements it (round robin, or ring hash for consistentHash; the HTTP/2
+// request limit as its one circuit breaker). Like Istio's gRPC generator, no connection-level settings:
+// gRPC manages its own connections.
 import { create } from '@bufbuild/protobuf';
 import {
   CircuitBreakers_ThresholdsSchema,
@@ -15,10 +16,18 @@ import {
   Cluster_RingHashLbConfigSchema,
   ClusterSchema,
 } from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import {
+  EndpointSchema,
+  LbEndpointSchema,
+  LocalityLbEndpointsSchema,
+} from '../../generated/envoy/config/endpoint/v3/endpoint_components_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { DEFAULT_RING_SIZE } from '../translate/cluster/lb.js';
 import { effectivePolicy, type PolicyParts } from '../translate/cluster/policy.js';
 import type { TranslateContext } from '../translate/context.js';
-import { adsConfigSource } from '../translate/pb.js';
+import { loadAssignment } from '../translate/endpoint/eds.js';
+import { adsConfigSource, socketAddress } from '../translate/pb.js';
+import { firstSocketAddress } from './endpoints.js';
 import { resolveClusterName } from './names.js';
 
 /** gRPC's largest ring (grpc-js NACKs a larger minimum_ring_size). */
@@ -50,15 +59,18 @@ export function grpcCluster(ctx: TranslateContext, name: string): Cluster | unde
   const subset = target.subset === '' ? undefined : dr?.subsets?.find((s) => s.name === target.subset);
   if (target.subset !== '' && !subset) return undefined;
   const policy = effectivePolicy(dr, target.port, subset);
-  const cluster = create(ClusterSchema, {
-    name,
-    altStatName: name,
-    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
-    edsClusterConfig: create(Cluster_EdsClusterConfigSchema, {
-      serviceName: name,
-      edsConfig: adsConfigSource(),
-    }),
-  });
+  const cluster =
+    target.service.resolution === 'DNS'
+      ? logicalDnsCluster(ctx, name, target.service.hostname, target.port)
+      : create(ClusterSchema, {
+          name,
+          altStatName: name,
+          clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
+          edsClusterConfig: create(Cluster_EdsClusterConfigSchema, {
+            serviceName: name,
+            edsConfig: adsConfigSource(),
+          }),
+        });
   applyGrpcLoadBalancer(cluster, policy);
   const maxRequests = policy.connectionPool?.http?.http2MaxRequests;
   if (maxRequests !== undefined && maxRequests > 0) {
@@ -67,6 +79,34 @@ export function grpcCluster(ctx: TranslateContext, name: string): Cluster | unde
     });
   }
   return cluster;
+}
+
+/**
+ * gRPC's LOGICAL_DNS cluster: exactly one host name and port that the client resolves itself — the first
+ * endpoint of the cluster (a ServiceEntry endpoint's address, or the service's own host name).
+ */
+function logicalDnsCluster(ctx: TranslateContext, name: string, hostname: string, port: number): Cluster {
+  const first = firstSocketAddress(loadAssignment(ctx, name)) ?? { address: hostname, port };
+  return create(ClusterSchema, {
+    name,
+    altStatName: name,
+    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.LOGICAL_DNS },
+    loadAssignment: create(ClusterLoadAssignmentSchema, {
+      clusterName: name,
+      endpoints: [
+        create(LocalityLbEndpointsSchema, {
+          lbEndpoints: [
+            create(LbEndpointSchema, {
+              hostIdentifier: {
+                case: 'endpoint',
+                value: create(EndpointSchema, { address: socketAddress(first.address, first.port) }),
+              },
+            }),
+          ],
+        }),
+      ],
+    }),
+  });
 }
 
 export function grpcClusters(ctx: TranslateContext, names: readonly string[] | undefined): Cluster[] {

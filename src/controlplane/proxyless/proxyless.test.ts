@@ -181,3 +181,33 @@ test('the generator table answers every type by name', () => {
     [KEY],
   );
 });
+
+test('a DNS-resolved ServiceEntry gets a LOGICAL_DNS cluster with its one host name; EDS keeps IPs only', () => {
+  const dns = snapshotFromYaml(`
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ext, namespace: default }
+spec:
+  hosts: [api.example.com]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports: [{ number: 443, name: grpc, protocol: GRPC }]
+`);
+  const c = new TranslateContext(dns, grpcClient());
+  const name = 'outbound|443||api.example.com';
+  const [cluster] = grpcClusters(c, [name]);
+  assert.equal(cluster.clusterDiscoveryType.value, Cluster_DiscoveryType.LOGICAL_DNS);
+  const ep = cluster.loadAssignment?.endpoints[0].lbEndpoints[0].hostIdentifier;
+  const addr = ep?.case === 'endpoint' ? ep.value.address?.address : undefined;
+  assert.equal(addr?.case, 'socketAddress');
+  assert.equal(addr.value.address, 'api.example.com');
+  assert.equal(addr.value.portSpecifier.value, 443);
+  // The host-name endpoint is not an IP: gRPC would NACK it in EDS, so it is left out there.
+  const [cla] = grpcLoadAssignments(c, [name]);
+  assert.deepEqual(cla?.endpoints ?? [], []);
+  // The listener and route still resolve by the ServiceEntry host.
+  assert.deepEqual(
+    grpcListeners(c, ['api.example.com:443']).map((l) => l.name),
+    ['api.example.com:443'],
+  );
+});

@@ -181,12 +181,14 @@ export class AdsServer {
       this.options.log?.(
         `NACK from ${c.proxy.id} for ${typeUrl} version ${w.sentVersion}: ${req.errorDetail.message}`,
       );
-      return c;
+    } else {
+      w.ackedVersion = req.versionInfo;
+      w.ackedNonce = req.responseNonce;
+      w.ackedAt = now;
+      if (w.sentAt !== undefined) w.lastAckLatencyMs = now - w.sentAt;
     }
-    w.ackedVersion = req.versionInfo;
-    w.ackedNonce = req.responseNonce;
-    w.ackedAt = now;
-    if (w.sentAt !== undefined) w.lastAckLatencyMs = now - w.sentAt;
+    // Every SotW request, ACK or NACK, carries the whole subscription: gRPC clients add and drop names
+    // in the same request that answers the last response.
     if (!sameNames(w.names, req.resourceNames)) {
       w.names = [...req.resourceNames].sort();
       if (pushType(c, ctx(), typeUrl, true, now).sent) this.sentOnRequest(c, typeUrl);
