@@ -146,6 +146,7 @@ class XdsClientProcess {
     deadlineMs?: number;
     uniqueKey?: string;
     concurrency?: number;
+    target?: string;
   }): Promise<Tally> {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
@@ -213,6 +214,14 @@ test('the header match sends every call to v2', async () => {
   assert.deepEqual(t.versions, { v2: 50 }, JSON.stringify(t));
 });
 
+test('the FQDN target is routed by the same VirtualService', async () => {
+  const target = `xds:///${HOST}:9080`;
+  const canary = await client.run({ calls: 20, metadata: { 'x-canary': 'true' }, target });
+  assert.deepEqual(canary.versions, { v2: 20 }, JSON.stringify(canary));
+  const fault = await client.run({ calls: 5, metadata: { 'x-fault': 'abort' }, target });
+  assert.deepEqual(fault.errors, { PERMISSION_DENIED: 5 }, JSON.stringify(fault));
+});
+
 test('the weight split sends 80 % ± 6 points to v1 over 500 calls', async () => {
   const t = await client.run({ calls: 500 });
   assert.deepEqual(t.errors, {});
@@ -275,7 +284,7 @@ test('the client shows in the ADS status as a proxyless gRPC client that ACKed e
     assert.equal(t.state, 'SYNCED', `${name}: ${JSON.stringify(t)}`);
     assert.equal(t.nack, undefined, `${name} NACK: ${t.nack?.message}`);
   }
-  assert.deepEqual(types.LDS.resourceNames, ['reviews.default:9080']);
+  assert.deepEqual(types.LDS.resourceNames, [`${HOST}:9080`, 'reviews.default:9080']);
   assert.deepEqual(types.RDS.resourceNames, [`outbound|9080||${HOST}`]);
   assert.deepEqual(types.CDS.resourceNames, [`outbound|9080|v1|${HOST}`, `outbound|9080|v2|${HOST}`]);
 });

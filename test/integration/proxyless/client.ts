@@ -1,6 +1,7 @@
 // A proxyless gRPC client for tests, run as its own process (grpc-js-xds's xDS client is process-global):
-// registers the xds: resolver, opens one channel to the target in argv[2] (e.g. xds:///reviews.default:9080)
-// configured by GRPC_XDS_BOOTSTRAP_CONFIG, then answers JSON-line commands on stdin with JSON lines on stdout:
+// registers the xds: resolver, opens a channel to the target in argv[2] (e.g. xds:///reviews.default:9080)
+// configured by GRPC_XDS_BOOTSTRAP_CONFIG (or to a command's own `target`, one channel per target), then
+// answers JSON-line commands on stdin with JSON lines on stdout:
 //   {"id": 1, "calls": 400, "metadata": {"x-canary": "true"}, "deadlineMs": 2000, "uniqueKey": "x-request-key"}
 //   → {"id": 1, "versions": {"v1": 320, "v2": 80}, "errors": {"UNAVAILABLE": 0, …}}
 // Every call is the unary method /test.Version/Get with raw bytes: the reply is the server's version.
@@ -20,16 +21,28 @@ interface Command {
   uniqueKey?: string;
   /** Calls in flight at once (default 16). */
   concurrency?: number;
+  /** Another xds: target than argv[2]. */
+  target?: string;
 }
 
 const identity = (b: Buffer) => b;
 
 xds.register();
-const target = process.argv[2];
-if (!target) throw new Error('usage: client.ts <xds:///host:port>');
-const client = new grpc.Client(target, grpc.credentials.createInsecure());
+const defaultTarget = process.argv[2];
+if (!defaultTarget) throw new Error('usage: client.ts <xds:///host:port>');
+const clients = new Map<string, grpc.Client>();
+
+function clientFor(target: string): grpc.Client {
+  let c = clients.get(target);
+  if (!c) {
+    c = new grpc.Client(target, grpc.credentials.createInsecure());
+    clients.set(target, c);
+  }
+  return c;
+}
 
 function call(cmd: Command): Promise<{ version?: string; code?: string }> {
+  const client = clientFor(cmd.target ?? defaultTarget);
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(cmd.metadata ?? {})) md.set(k, v);
   if (cmd.uniqueKey) md.set(cmd.uniqueKey, randomUUID());
@@ -64,6 +77,6 @@ lines.on('line', (line) => {
   void run(JSON.parse(line) as Command);
 });
 lines.on('close', () => {
-  client.close();
+  for (const c of clients.values()) c.close();
   process.exit(0);
 });
