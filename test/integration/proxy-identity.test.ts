@@ -10,7 +10,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import { VirtualClock } from '../../src/common/clock.js';
 import { CertificateAuthority } from '../../src/controlplane/ca/authority.js';
 import { issueWorkload } from '../../src/controlplane/ca/ca-fixtures.test-util.js';
@@ -141,18 +141,22 @@ describe('inbound mTLS listener fed by the SDS secret store', () => {
     proxy.apply(
       resources(
         [
-          listener('inbound', [
-            chain(hcm(rc, { forwardClientCertDetails: 'APPEND_FORWARD' }), {
-              tls: {
-                common: {
-                  certificates: [{ kind: 'sds', name: 'default' }],
-                  validation: { kind: 'sds', name: 'ROOTCA', matchSubjectAltNames: [] },
-                  alpnProtocols: ['h2', 'http/1.1'],
+          listener(
+            'inbound',
+            [
+              chain(hcm(rc, { forwardClientCertDetails: 'APPEND_FORWARD' }), {
+                tls: {
+                  common: {
+                    certificates: [{ kind: 'sds', name: 'default' }],
+                    validation: { kind: 'sds', name: 'ROOTCA', matchSubjectAltNames: [] },
+                    alpnProtocols: ['h2', 'http/1.1'],
+                  },
+                  requireClientCertificate: true,
                 },
-                requireClientCertificate: true,
-              },
-            }),
-          ]),
+              }),
+            ],
+            { listenerFilters: ['envoy.filters.listener.tls_inspector'] },
+          ),
           // Client certificates requested but optional (a validation context without require_client_certificate).
           listener('optional', [
             chain(hcm(rc, { forwardClientCertDetails: 'SANITIZE_SET' }), {
@@ -206,6 +210,29 @@ describe('inbound mTLS listener fed by the SDS secret store', () => {
       httpsGet(port, { ca: roots, checkServerIdentity: () => undefined }),
       'no certificate',
     );
+  });
+
+  it('a client offering only protocols we do not speak (Istio ALPN) completes the handshake, as with Envoy', async () => {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: proxy.listenerPort('inbound')!,
+      ALPNProtocols: ['istio-http/1.1', 'istio'],
+      ...clientTls(client, roots),
+    });
+    const reply = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      socket.on('secureConnect', () =>
+        socket.write('GET / HTTP/1.1\r\nhost: reviews\r\nconnection: close\r\n\r\n'),
+      );
+      socket.on('data', (d) => {
+        out += d;
+      });
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    assert.equal(socket.alpnProtocol, false, 'no protocol selected');
+    assert.match(reply, /^HTTP\/1.1 200 /);
+    assert.equal(logs.at(-1)?.downstreamPeerUriSan, CLIENT_ID);
   });
 
   it('optional client certificates: none means no principal and no XFCC; a bad one is still refused', async () => {

@@ -44,10 +44,40 @@ interface RuntimeChain {
   tls?: ChainTls;
   /** Terminates TLS (never listens itself: raw sockets are handed to it). */
   tlsServer?: tls.Server;
+  /**
+   * The same without ALPN, made on first use: for clients whose offered protocols (seen by the TLS
+   * inspector) share none with ours. Envoy then completes the handshake without ALPN; Node would refuse
+   * it (no_application_protocol), e.g. for Istio's `istio-peer-exchange` or `istio-http/1.1` offers.
+   */
+  tlsServerNoAlpn?: tls.Server;
   /** SDS secret names the chain's TLS context uses (empty for inline PEM or plain text). */
   secretNames: string[];
   /** ALPN offered by default when the context names none (h2 and http/1.1 for HTTP chains). */
   defaultAlpn: string[];
+  /** Hands a handshaken socket of this chain to the listener (for servers made later). */
+  onSecure?: (socket: tls.TLSSocket) => void;
+}
+
+/** A TLS terminator for the chain's settings, with or without ALPN (it never listens itself). */
+function tlsServerFor(t: ChainTls, alpn: boolean, onSecure: (socket: tls.TLSSocket) => void): tls.Server {
+  const server = tls.createServer(
+    {
+      ...t.options,
+      ALPNProtocols: alpn && t.alpn.length > 0 ? t.alpn : undefined,
+      requestCert: t.requestCert,
+      rejectUnauthorized: t.requireClientCert,
+    },
+    onSecure,
+  );
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  return server;
+}
+
+/** Whether the client's offered ALPN (empty: none offered, or not inspected) leaves the handshake possible. */
+function alpnOverlaps(ours: readonly string[], offered: readonly string[]): boolean {
+  if (ours.length === 0 || offered.length === 0) return true;
+  for (const p of offered) if (ours.includes(p)) return true;
+  return false;
 }
 
 /** Called with each decrypted connection of a TLS filter chain. */
@@ -79,16 +109,8 @@ class ListenerGeneration {
         // Throws MissingSecretError while an SDS secret is absent: the listener manager warms the listener.
         const t = buildChainTls(chain.tls, secrets, rc.defaultAlpn);
         rc.tls = t;
-        rc.tlsServer = tls.createServer(
-          {
-            ...t.options,
-            ALPNProtocols: t.alpn.length > 0 ? t.alpn : undefined,
-            requestCert: t.requestCert,
-            rejectUnauthorized: t.requireClientCert,
-          },
-          (socket) => onSecure(this, rc, socket),
-        );
-        rc.tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
+        rc.onSecure = (socket) => onSecure(this, rc, socket);
+        rc.tlsServer = tlsServerFor(t, true, rc.onSecure);
       }
       if (f.kind === 'http') {
         rc.http = new HcmRuntime(f, services, chain.tls !== undefined ? 'https' : 'http');
@@ -128,6 +150,7 @@ class ListenerGeneration {
       try {
         const t = buildChainTls(rc.chain.tls, secrets, rc.defaultAlpn);
         rc.tlsServer.setSecureContext(t.options);
+        rc.tlsServerNoAlpn?.setSecureContext(t.options);
         rc.tls = t;
       } catch {
         // Keep serving with the last good context (a secret was withdrawn, or the new key is unusable).
@@ -309,8 +332,13 @@ export class ActiveListener {
       this.serve(gen, rc, socket, first, facts.applicationProtocols[0] ?? '');
       return;
     }
+    let server = rc.tlsServer;
+    if (rc.tls !== undefined && !alpnOverlaps(rc.tls.alpn, facts.applicationProtocols)) {
+      rc.tlsServerNoAlpn ??= tlsServerFor(rc.tls, false, rc.onSecure!);
+      server = rc.tlsServerNoAlpn;
+    }
     if (first !== null) socket.unshift(first);
-    rc.tlsServer.emit('connection', socket);
+    server.emit('connection', socket);
   }
 
   private readonly onSecure: SecureHandler = (gen, rc, socket) => {
