@@ -587,6 +587,10 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     }
     const sink = this.hcm.accessLog;
     if (sink !== undefined) sink.log(this.accessLogEntry());
+    // A reply the codec sends before the next dispatch (e.g. a malformed request) has no peer of its own.
+    this.peerEcho = 0;
+    this.downstreamPeer = undefined;
+    this.upstreamPeer = undefined;
     this.onExchangeEnd();
   }
 
