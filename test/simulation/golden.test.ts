@@ -112,3 +112,27 @@ spec:
   };
   checkGolden('ratings-resilience', pick);
 });
+
+test('golden: mesh mTLS on a sidecar in local mode (PERMISSIVE by default, reviews STRICT on its workload)', () => {
+  const yaml = `${BOOKINFO}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: reviews, namespace: default }
+spec: { selector: { matchLabels: { app: reviews } }, mtls: { mode: STRICT } }
+`;
+  const proxy = proxyFromNode('sidecar~10.0.0.9~productpage-v1.default~default.svc.cluster.local', {
+    LABELS: { app: 'productpage', version: 'v1' },
+    TRELLIS_OUTBOUND_PORT: '15001',
+    TRELLIS_INBOUND_PORT: '15006',
+    TRELLIS_INBOUND_ADDRESS: '10.0.0.9',
+    TRELLIS_APP_PORTS: '{"9080": 19080}',
+  });
+  const dump = configDump(new TranslateContext(snapshotFromYaml(yaml, { meshMtls: true }), proxy));
+  // The parts mTLS changes: the inbound listener and the outbound clusters' transports.
+  const pick = {
+    listeners: dump.listeners.filter((l) => (l as { name: string }).name === 'virtualInbound'),
+    clusters: dump.clusters.filter((c) => (c as { name: string }).name.startsWith('outbound|9080||')),
+  };
+  checkGolden('mesh-mtls', pick);
+});

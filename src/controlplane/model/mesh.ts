@@ -12,7 +12,18 @@ export interface MeshSettings {
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   /** Istio's enableAutoMtls: clients originate Istio mTLS to endpoints that have a sidecar (default true). */
   enableAutoMtls: boolean;
+  /**
+   * Trellis's switch for mesh mTLS as a whole: auto mTLS on clusters and PeerAuthentication's TLS chains on
+   * inbound listeners. Off: every port is plain text (explicit DestinationRule tls still applies).
+   */
+  meshMtls: boolean;
 }
+
+/**
+ * Default of `meshMtls`: off until every proxy hands its agent's certificate to the secret store and the ADS
+ * client (src/cli/proxy.ts), else mTLS listeners warm forever; the integrator flips it.
+ */
+export const MESH_MTLS_DEFAULT = false;
 
 export const DEFAULT_MESH: Readonly<MeshSettings> = Object.freeze({
   rootNamespace: 'istio-system',
@@ -20,6 +31,7 @@ export const DEFAULT_MESH: Readonly<MeshSettings> = Object.freeze({
   trustDomain: 'cluster.local',
   outboundTrafficPolicy: 'ALLOW_ANY',
   enableAutoMtls: true,
+  meshMtls: MESH_MTLS_DEFAULT,
 });
 
 export function meshSettings(overrides: Partial<MeshSettings> = {}): MeshSettings {

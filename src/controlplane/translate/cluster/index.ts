@@ -32,7 +32,7 @@ function serviceClusters(
   return memo(ctx.snapshot, `cds|${svc.hostname}|${resourceKey(dr)}`, () => {
     const dns = (port: number) => ctx.snapshot.instancesOf(svc.hostname, port);
     const security: ClusterSecurity = {
-      autoMtls: ctx.snapshot.mesh.enableAutoMtls,
+      autoMtls: ctx.snapshot.mesh.enableAutoMtls && ctx.snapshot.mesh.meshMtls,
       namespaceMode: namespaceMtlsMode(ctx.snapshot, svc.namespace),
       identities: serviceIdentities(ctx.snapshot, svc),
     };

@@ -1,14 +1,19 @@
 // Network filters of generated listeners: the HTTP connection manager (RDS or inline routes; HTTP filters
-// fault → cors → router, as Istio orders them) and the TCP proxy.
-import { create } from '@bufbuild/protobuf';
+// [istio.metadata_exchange →] fault → cors → router, as Istio orders them), the TCP proxy, and the
+// tls_inspector listener filter.
+import { create, fromJson } from '@bufbuild/protobuf';
+import { StructSchema } from '@bufbuild/protobuf/wkt';
 import {
   type Filter,
   FilterSchema,
+  type ListenerFilter,
+  ListenerFilterSchema,
 } from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
 import type { RouteConfiguration } from '../../../generated/envoy/config/route/v3/route_pb.js';
 import { CorsSchema } from '../../../generated/envoy/extensions/filters/http/cors/v3/cors_pb.js';
 import { HTTPFaultSchema } from '../../../generated/envoy/extensions/filters/http/fault/v3/fault_pb.js';
 import { RouterSchema } from '../../../generated/envoy/extensions/filters/http/router/v3/router_pb.js';
+import { TlsInspectorSchema } from '../../../generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js';
 import {
   HttpConnectionManager_CodecType,
   HttpConnectionManagerSchema,
@@ -26,19 +31,52 @@ export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const TCP_PROXY_FILTER = 'envoy.filters.network.tcp_proxy';
 export const CORS_FILTER = 'envoy.filters.http.cors';
 export const ROUTER_FILTER = 'envoy.filters.http.router';
+export const METADATA_EXCHANGE_FILTER = 'istio.metadata_exchange';
+export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
+
+/**
+ * Whether sidecar HTTP connection managers get Istio's `istio.metadata_exchange` filter (peer labels in
+ * headers). Off until the proxy decodes that filter (it NACKs unknown filters); the integrator flips it.
+ */
+export const EMIT_METADATA_EXCHANGE = false;
 
 export interface HcmOptions {
   statPrefix: string;
   routes: { rds: string } | { inline: RouteConfiguration };
   /** Edge proxies (gateways) trust the peer address as the client address. */
   useRemoteAddress?: boolean;
+  /** Sidecar HCMs: which side of the peer metadata exchange this one is. */
+  metadataExchange?: 'inbound' | 'outbound';
+  /** Overrides EMIT_METADATA_EXCHANGE (tests). */
+  emitMetadataExchange?: boolean;
+}
+
+/**
+ * `istio.metadata_exchange` with its config as a google.protobuf.Struct: inbound discovers and propagates the
+ * downstream peer's metadata through Istio's headers, outbound the upstream peer's.
+ */
+export function metadataExchangeFilter(direction: 'inbound' | 'outbound') {
+  const side = direction === 'inbound' ? 'downstream' : 'upstream';
+  const config = fromJson(StructSchema, {
+    [`${side}_discovery`]: [{ istio_headers: {} }],
+    [`${side}_propagation`]: [{ istio_headers: {} }],
+  });
+  return create(HttpFilterSchema, {
+    name: METADATA_EXCHANGE_FILTER,
+    configType: { case: 'typedConfig', value: pack(StructSchema, config) },
+  });
 }
 
 export function httpConnectionManager(o: HcmOptions): Filter {
+  const exchange =
+    o.metadataExchange !== undefined && (o.emitMetadataExchange ?? EMIT_METADATA_EXCHANGE)
+      ? [metadataExchangeFilter(o.metadataExchange)]
+      : [];
   const hcm = create(HttpConnectionManagerSchema, {
     statPrefix: o.statPrefix,
     codecType: HttpConnectionManager_CodecType.AUTO,
     httpFilters: [
+      ...exchange,
       create(HttpFilterSchema, {
         name: FAULT_FILTER,
         configType: { case: 'typedConfig', value: pack(HTTPFaultSchema, create(HTTPFaultSchema, {})) },
@@ -75,5 +113,13 @@ export function tcpProxy(statPrefix: string, cluster: string, configure?: (tp: T
   return create(FilterSchema, {
     name: TCP_PROXY_FILTER,
     configType: { case: 'typedConfig', value: pack(TcpProxySchema, tp) },
+  });
+}
+
+/** Envoy's tls_inspector: reads the ClientHello so chains can match on TLS vs plain text, SNI and ALPN. */
+export function tlsInspector(): ListenerFilter {
+  return create(ListenerFilterSchema, {
+    name: TLS_INSPECTOR,
+    configType: { case: 'typedConfig', value: pack(TlsInspectorSchema, create(TlsInspectorSchema, {})) },
   });
 }

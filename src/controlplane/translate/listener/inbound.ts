@@ -1,9 +1,12 @@
-// The sidecar's inbound listener `virtualInbound`. Istio's shape (0.0.0.0:15006, one filter chain per served
-// port matched by destination port) unless the node metadata gives TRELLIS_INBOUND_PORT: then one listener
-// on that address whose HTTP routes pick the served port from the Host header's port (`*:<port>`), falling
-// back to the lowest HTTP port; TCP-only workloads get a TCP proxy to their first port.
+// The sidecar's inbound listener `virtualInbound`, with the PeerAuthentication mode of each port: STRICT ports
+// get mTLS chains only, PERMISSIVE ports an mTLS and a plain chain told apart by the tls_inspector, DISABLE
+// ports a plain chain. Istio's shape (0.0.0.0:15006, chains per served port matched by destination port)
+// unless the node metadata gives TRELLIS_INBOUND_PORT: then one listener on that address whose HTTP routes
+// pick the served port from the Host header's port (`*:<port>`), falling back to the lowest HTTP port; an
+// mTLS chain routes the ports that accept mTLS, a plain chain those that accept plain text, and a request for
+// a port its chain does not accept gets 403. TCP-only workloads get a TCP proxy to their first port.
 import { create } from '@bufbuild/protobuf';
-import { TrafficDirection } from '../../../generated/envoy/config/core/v3/base_pb.js';
+import { DataSourceSchema, TrafficDirection } from '../../../generated/envoy/config/core/v3/base_pb.js';
 import {
   type FilterChain,
   FilterChainMatchSchema,
@@ -11,6 +14,7 @@ import {
 } from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
 import { type Listener, ListenerSchema } from '../../../generated/envoy/config/listener/v3/listener_pb.js';
 import {
+  DirectResponseActionSchema,
   RouteActionSchema,
   RouteSchema,
   type VirtualHost,
@@ -23,10 +27,25 @@ import { inboundClusterName, VIRTUAL_INBOUND } from '../names.js';
 import { socketAddress } from '../pb.js';
 import { routeMatch } from '../route/match.js';
 import { applyTimeout } from '../route/timeout.js';
-import { httpConnectionManager, tcpProxy } from './filters.js';
+import { type EffectiveMtls, effectiveMtls, type MtlsMode } from '../security/peer-authn.js';
+import { httpConnectionManager, tcpProxy, tlsInspector } from './filters.js';
+import {
+  acceptsPlaintext,
+  acceptsTls,
+  chainVariants,
+  inboundMtlsTransportSocket,
+  TRANSPORT_RAW,
+  TRANSPORT_TLS,
+} from './inbound-tls.js';
 
 /** Istio's inbound capture port. */
 export const VIRTUAL_INBOUND_PORT = 15006;
+
+/** One filter chain's transport: its transport_protocol match and whether it terminates mTLS. */
+interface Variant {
+  tls: boolean;
+  transport?: string;
+}
 
 function inboundVirtualHost(port: InboundPort, domains: string[]): VirtualHost {
   const action = create(RouteActionSchema, {
@@ -46,77 +65,160 @@ function inboundVirtualHost(port: InboundPort, domains: string[]): VirtualHost {
   });
 }
 
-function httpChain(
-  name: string,
-  statPrefix: string,
-  vhosts: VirtualHost[],
-  destinationPort?: number,
-): FilterChain {
-  const chain = create(FilterChainSchema, {
+/** A port this chain's transport may not reach (local mode shares one listener): a 403 saying why. */
+function refusedVirtualHost(name: string, port: number, domains: string[], overTls: boolean): VirtualHost {
+  const why = overTls
+    ? `port ${port} does not accept mutual TLS (PeerAuthentication mode DISABLE)`
+    : `port ${port} requires mutual TLS (PeerAuthentication mode STRICT)`;
+  return create(VirtualHostSchema, {
     name,
-    filters: [
-      httpConnectionManager({
-        statPrefix,
-        routes: {
-          inline: create(RouteConfigurationSchema, { name, virtualHosts: vhosts, validateClusters: false }),
+    domains,
+    routes: [
+      create(RouteSchema, {
+        name: 'refused',
+        match: routeMatch(undefined),
+        action: {
+          case: 'directResponse',
+          value: create(DirectResponseActionSchema, {
+            status: 403,
+            body: create(DataSourceSchema, { specifier: { case: 'inlineString', value: `${why}\n` } }),
+          }),
         },
       }),
     ],
   });
-  if (destinationPort !== undefined)
-    chain.filterChainMatch = create(FilterChainMatchSchema, { destinationPort });
+}
+
+/** The name of a chain's mTLS variant. */
+const mtlsName = (name: string) => (name.endsWith('|') ? `${name}mtls` : `${name}|mtls`);
+
+/** Name, transport match and TLS termination of one variant of a chain. */
+function chainFor(name: string, variant: Variant, http: boolean, destinationPort?: number): FilterChain {
+  const chain = create(FilterChainSchema, { name: variant.tls ? mtlsName(name) : name });
+  if (destinationPort !== undefined || variant.transport !== undefined) {
+    chain.filterChainMatch = create(FilterChainMatchSchema, {
+      ...(destinationPort !== undefined ? { destinationPort } : {}),
+      ...(variant.transport !== undefined ? { transportProtocol: variant.transport } : {}),
+    });
+  }
+  if (variant.tls) chain.transportSocket = inboundMtlsTransportSocket(http);
   return chain;
+}
+
+function httpChain(
+  name: string,
+  statPrefix: string,
+  vhosts: VirtualHost[],
+  variant: Variant,
+  destinationPort?: number,
+): FilterChain {
+  const chain = chainFor(name, variant, true, destinationPort);
+  chain.filters = [
+    httpConnectionManager({
+      statPrefix,
+      routes: {
+        inline: create(RouteConfigurationSchema, { name, virtualHosts: vhosts, validateClusters: false }),
+      },
+      metadataExchange: 'inbound',
+    }),
+  ];
+  return chain;
+}
+
+function tcpChain(name: string, cluster: string, variant: Variant, destinationPort?: number): FilterChain {
+  const chain = chainFor(name, variant, false, destinationPort);
+  chain.filters = [tcpProxy(cluster, cluster)];
+  return chain;
+}
+
+/**
+ * The mode of one served port: portLevelMtls keys are workload ports (the port the app listens on); a key
+ * naming the service port is honoured too, since in local mode app ports are often picked at start-up.
+ */
+export function inboundPortMode(m: EffectiveMtls, port: InboundPort): MtlsMode {
+  return m.perPort.get(port.appPort) ?? m.perPort.get(port.servicePort) ?? m.mode;
+}
+
+/** Local mode: one listener for every port, routed by the Host header's port. */
+function localChains(ports: InboundPort[], modeOf: (p: InboundPort) => MtlsMode, localPort: number) {
+  const http = ports.filter((p) => p.http);
+  const name = `inbound|${localPort}`;
+  if (http.length === 0) {
+    const cluster = inboundClusterName(ports[0].servicePort);
+    return chainVariants(modeOf(ports[0])).map((v) => tcpChain(cluster, cluster, v));
+  }
+  const modes = new Map(http.map((p) => [p, modeOf(p)]));
+  const statPrefix = `inbound_${localPort}`;
+  const routed = (allowed: (p: InboundPort) => boolean, overTls: boolean): VirtualHost[] => {
+    const vhosts = http.map((p) =>
+      allowed(p)
+        ? inboundVirtualHost(p, [`*:${p.servicePort}`])
+        : refusedVirtualHost(`inbound|http|${p.servicePort}`, p.servicePort, [`*:${p.servicePort}`], overTls),
+    );
+    const first = http[0];
+    const fallback = allowed(first)
+      ? inboundVirtualHost(first, ['*'])
+      : refusedVirtualHost('', first.servicePort, ['*'], overTls);
+    fallback.name = 'inbound|http|default';
+    vhosts.push(fallback);
+    return vhosts;
+  };
+  const all = [...modes.values()];
+  if (all.every((m) => m === 'DISABLE'))
+    return [
+      httpChain(
+        name,
+        statPrefix,
+        routed(() => true, false),
+        { tls: false },
+      ),
+    ];
+  const chains: FilterChain[] = [];
+  if (all.some(acceptsTls)) {
+    const allowed = (p: InboundPort) => acceptsTls(modes.get(p)!);
+    chains.push(httpChain(name, statPrefix, routed(allowed, true), { tls: true, transport: TRANSPORT_TLS }));
+  }
+  // With every port STRICT there is no plain chain: a plain-text connection matches nothing and is closed.
+  if (all.some(acceptsPlaintext)) {
+    const allowed = (p: InboundPort) => acceptsPlaintext(modes.get(p)!);
+    chains.push(
+      httpChain(name, statPrefix, routed(allowed, false), { tls: false, transport: TRANSPORT_RAW }),
+    );
+  }
+  return chains;
+}
+
+/** Istio's shape: chains per served port, matched on the original destination port. */
+function capturedChains(ports: InboundPort[], modeOf: (p: InboundPort) => MtlsMode): FilterChain[] {
+  return ports.flatMap((p) => {
+    const cluster = inboundClusterName(p.servicePort);
+    return chainVariants(modeOf(p)).map((v) =>
+      p.http
+        ? httpChain(cluster, `inbound_0.0.0.0_${p.servicePort}`, [inboundVirtualHost(p, ['*'])], v, p.appPort)
+        : tcpChain(cluster, cluster, v, p.appPort),
+    );
+  });
 }
 
 export function inboundListeners(ctx: TranslateContext): Listener[] {
   if (ctx.proxy.type !== 'sidecar') return [];
   const ports = inboundPorts(ctx);
   if (ports.length === 0) return [];
+  const mtls = effectiveMtls(ctx.snapshot, ctx.proxy.namespace, ctx.proxy.labels);
+  const modeOf = ctx.snapshot.mesh.meshMtls
+    ? (p: InboundPort) => inboundPortMode(mtls, p)
+    : (): MtlsMode => 'DISABLE';
   const local = ctx.proxy.inbound;
-  if (local) {
-    const http = ports.filter((p) => p.http);
-    const chains: FilterChain[] = [];
-    if (http.length > 0) {
-      const vhosts = http.map((p) => inboundVirtualHost(p, [`*:${p.servicePort}`]));
-      const fallback = inboundVirtualHost(http[0], ['*']);
-      fallback.name = 'inbound|http|default';
-      vhosts.push(fallback);
-      chains.push(httpChain(`inbound|${local.port}`, `inbound_${local.port}`, vhosts));
-    } else {
-      const cluster = inboundClusterName(ports[0].servicePort);
-      chains.push(create(FilterChainSchema, { name: cluster, filters: [tcpProxy(cluster, cluster)] }));
-    }
-    return [
-      create(ListenerSchema, {
-        name: VIRTUAL_INBOUND,
-        address: socketAddress(local.address, local.port),
-        trafficDirection: TrafficDirection.INBOUND,
-        filterChains: chains,
-      }),
-    ];
-  }
-  const chains = ports.map((p) => {
-    const cluster = inboundClusterName(p.servicePort);
-    if (p.http)
-      return httpChain(
-        cluster,
-        `inbound_0.0.0.0_${p.servicePort}`,
-        [inboundVirtualHost(p, ['*'])],
-        p.appPort,
-      );
-    return create(FilterChainSchema, {
-      name: cluster,
-      filterChainMatch: create(FilterChainMatchSchema, { destinationPort: p.appPort }),
-      filters: [tcpProxy(cluster, cluster)],
-    });
+  const chains = local ? localChains(ports, modeOf, local.port) : capturedChains(ports, modeOf);
+  const listener = create(ListenerSchema, {
+    name: VIRTUAL_INBOUND,
+    address: local
+      ? socketAddress(local.address, local.port)
+      : socketAddress('0.0.0.0', VIRTUAL_INBOUND_PORT),
+    trafficDirection: TrafficDirection.INBOUND,
+    filterChains: chains,
   });
-  return [
-    create(ListenerSchema, {
-      name: VIRTUAL_INBOUND,
-      address: socketAddress('0.0.0.0', VIRTUAL_INBOUND_PORT),
-      useOriginalDst: true,
-      trafficDirection: TrafficDirection.INBOUND,
-      filterChains: chains,
-    }),
-  ];
+  if (!local) listener.useOriginalDst = true;
+  if (chains.some((c) => c.filterChainMatch?.transportProtocol)) listener.listenerFilters = [tlsInspector()];
+  return [listener];
 }

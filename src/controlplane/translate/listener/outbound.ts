@@ -6,10 +6,8 @@ import { TrafficDirection } from '../../../generated/envoy/config/core/v3/base_p
 import {
   FilterChainMatchSchema,
   FilterChainSchema,
-  ListenerFilterSchema,
 } from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
 import { type Listener, ListenerSchema } from '../../../generated/envoy/config/listener/v3/listener_pb.js';
-import { TlsInspectorSchema } from '../../../generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js';
 import { isHttpProtocol } from '../../model/service.js';
 import type { TranslateContext } from '../context.js';
 import {
@@ -20,16 +18,9 @@ import {
   PASSTHROUGH_CLUSTER,
   VIRTUAL_OUTBOUND,
 } from '../names.js';
-import { pack, socketAddress } from '../pb.js';
+import { socketAddress } from '../pb.js';
 import { applyTcpRoute, applyTlsRoute } from '../route/tcp.js';
-import { httpConnectionManager, tcpProxy } from './filters.js';
-
-function tlsInspector() {
-  return create(ListenerFilterSchema, {
-    name: 'envoy.filters.listener.tls_inspector',
-    configType: { case: 'typedConfig', value: pack(TlsInspectorSchema, create(TlsInspectorSchema, {})) },
-  });
-}
+import { httpConnectionManager, tcpProxy, tlsInspector } from './filters.js';
 
 /** Istio's outbound capture port. */
 export const VIRTUAL_OUTBOUND_PORT = 15001;
@@ -55,6 +46,7 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
                   httpConnectionManager({
                     statPrefix: `outbound_0.0.0.0_${sp.port}`,
                     routes: { rds: outboundRouteName(sp.port) },
+                    metadataExchange: 'outbound',
                   }),
                 ],
               }),
@@ -119,7 +111,13 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
         filterChains: [
           create(FilterChainSchema, {
             name: HTTP_PROXY,
-            filters: [httpConnectionManager({ statPrefix: HTTP_PROXY, routes: { rds: HTTP_PROXY } })],
+            filters: [
+              httpConnectionManager({
+                statPrefix: HTTP_PROXY,
+                routes: { rds: HTTP_PROXY },
+                metadataExchange: 'outbound',
+              }),
+            ],
           }),
         ],
       }),
