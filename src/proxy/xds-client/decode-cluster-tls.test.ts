@@ -20,7 +20,7 @@ import { decodeCluster } from './decode-cluster.js';
 
 const SPIFFE = 'spiffe://cluster.local/ns/shop/sa/reviews';
 
-function edsCluster(init: Partial<Cluster>): Cluster {
+function edsCluster(init: Pick<Partial<Cluster>, 'transportSocket' | 'transportSocketMatches'>): Cluster {
   const c = create(ClusterSchema, {
     name: 'outbound|9080||reviews.shop.svc.cluster.local',
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
