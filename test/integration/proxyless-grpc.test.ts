@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { ControlPlane } from '../../src/controlplane/server.js';
+import { freePort } from '../../src/runtime/ports.js';
 import { resourcesFromYaml } from '../simulation/registry-yaml.js';
 
 const METHOD = '/test.Version/Get';
@@ -160,11 +161,29 @@ class XdsClientProcess {
   }
 }
 
-function clientArgv(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const compiled = here.endsWith('.js');
-  const script = fileURLToPath(new URL(`./proxyless/client.${compiled ? 'js' : 'ts'}`, import.meta.url));
+/** node arguments running a helper under ./proxyless, compiled (dist/) or from source (tsx). */
+function scriptArgv(name: 'client' | 'server'): string[] {
+  const compiled = fileURLToPath(import.meta.url).endsWith('.js');
+  const script = fileURLToPath(new URL(`./proxyless/${name}.${compiled ? 'js' : 'ts'}`, import.meta.url));
   return compiled ? [script] : ['--import', 'tsx', script];
+}
+
+const CLIENT_ID = 'sidecar~127.0.0.1~grpc-client.default~default.svc.cluster.local';
+const SERVER_ID = 'sidecar~127.0.0.1~grpc-server.default~default.svc.cluster.local';
+
+/** A gRPC xDS bootstrap for the control plane on `xdsPort`, as Istio's agent writes it for proxyless pods. */
+function bootstrap(xdsPort: number, nodeId: string): string {
+  return JSON.stringify({
+    xds_servers: [
+      {
+        server_uri: `127.0.0.1:${xdsPort}`,
+        channel_creds: [{ type: 'insecure' }],
+        server_features: ['xds_v3'],
+      },
+    ],
+    node: { id: nodeId, metadata: { GENERATOR: 'grpc', NAMESPACE: 'default' }, locality: {} },
+    server_listener_resource_name_template: 'xds.istio.io/grpc/lds/inbound/%s',
+  });
 }
 
 let dir: string;
@@ -179,30 +198,20 @@ before(async () => {
   v2 = await versionServer('v2');
   cp = await ControlPlane.start({ configDir: dir, xdsPort: 0, httpPort: 0, watch: false });
   await cp.store.apply(resourcesFromYaml(mesh(v1.port, v2.port, [80, 20])));
-  const bootstrap = {
-    xds_servers: [
-      {
-        server_uri: `127.0.0.1:${cp.xdsPort}`,
-        channel_creds: [{ type: 'insecure' }],
-        server_features: ['xds_v3'],
-      },
-    ],
-    node: {
-      id: 'sidecar~127.0.0.1~grpc-client.default~default.svc.cluster.local',
-      metadata: { GENERATOR: 'grpc', NAMESPACE: 'default' },
-      locality: {},
-    },
-  };
-  const child = spawn(process.execPath, [...clientArgv(), 'xds:///reviews.default:9080'], {
-    env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
+  const child = spawn(process.execPath, [...scriptArgv('client'), 'xds:///reviews.default:9080'], {
+    env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap(cp.xdsPort, CLIENT_ID) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   client = new XdsClientProcess(child);
 });
 
+let xdsServer: ChildProcessWithoutNullStreams | undefined;
+
 after(async () => {
   client?.child.stdin.end();
   client?.child.kill();
+  xdsServer?.stdin.end();
+  xdsServer?.kill();
   await cp?.close();
   v1?.server.forceShutdown();
   v2?.server.forceShutdown();
@@ -276,8 +285,9 @@ test('a weight change applied to the store reaches the client within 5 s', async
 });
 
 test('the client shows in the ADS status as a proxyless gRPC client that ACKed every type, no NACK', async () => {
-  const status = cp.ads.status().filter((s) => s.generator === 'grpc');
+  const status = cp.ads.status().filter((s) => s.proxyId === CLIENT_ID);
   assert.equal(status.length, 1, JSON.stringify(cp.ads.status()));
+  assert.equal(status[0].generator, 'grpc');
   const types = status[0].types;
   assert.deepEqual(Object.keys(types).sort(), ['CDS', 'EDS', 'LDS', 'RDS']);
   for (const [name, t] of Object.entries(types)) {
@@ -287,4 +297,48 @@ test('the client shows in the ADS status as a proxyless gRPC client that ACKed e
   assert.deepEqual(types.LDS.resourceNames, [`${HOST}:9080`, 'reviews.default:9080']);
   assert.deepEqual(types.RDS.resourceNames, [`outbound|9080||${HOST}`]);
   assert.deepEqual(types.CDS.resourceNames, [`outbound|9080|v1|${HOST}`, `outbound|9080|v2|${HOST}`]);
+});
+
+test('a proxyless gRPC server serves once it has its inbound listener from the control plane', async () => {
+  const port = await freePort();
+  xdsServer = spawn(process.execPath, [...scriptArgv('server'), String(port), 'v3'], {
+    env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap(cp.xdsPort, SERVER_ID) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  xdsServer.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const lines = createInterface({ input: xdsServer.stdout });
+  const serving = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server never served; stderr:\n${stderr}`)), 15_000);
+    lines.once('line', (line) => {
+      clearTimeout(t);
+      resolve(line);
+    });
+  });
+  assert.equal(serving, `serving ${port}`);
+  // A plain gRPC call reaches it through the listener's filter chain (router, non-forwarding route).
+  const direct = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    const reply = await new Promise<string>((resolve, reject) =>
+      direct.makeUnaryRequest(
+        METHOD,
+        identity,
+        identity,
+        Buffer.alloc(0),
+        new grpc.Metadata(),
+        { deadline: Date.now() + 5000 },
+        (err, r) => (err ? reject(err) : resolve(r?.toString() ?? '')),
+      ),
+    );
+    assert.equal(reply, 'v3');
+  } finally {
+    direct.close();
+  }
+  const [st] = cp.ads.status().filter((s) => s.proxyId === SERVER_ID);
+  assert.equal(st?.generator, 'grpc');
+  assert.deepEqual(st.types.LDS.resourceNames, [`xds.istio.io/grpc/lds/inbound/127.0.0.1:${port}`]);
+  assert.equal(st.types.LDS.state, 'SYNCED');
+  assert.equal(st.types.LDS.nack, undefined);
 });

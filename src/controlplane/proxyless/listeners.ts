@@ -15,6 +15,7 @@ import type { TranslateContext } from '../translate/context.js';
 import { ROUTER_FILTER } from '../translate/listener/filters.js';
 import { adsConfigSource, pack, socketAddress } from '../translate/pb.js';
 import { FAULT_FILTER } from '../translate/route/fault.js';
+import { grpcInboundListener, isInboundListenerName } from './inbound.js';
 import { resolveListenerName, serviceKey } from './names.js';
 
 /**
@@ -57,7 +58,12 @@ export function grpcListener(ctx: TranslateContext, name: string): Listener | un
   });
 }
 
-/** Listeners for the requested names; gRPC never subscribes to every listener, so no names = none. */
+/**
+ * Listeners for the requested names: client targets (`host:port`) and server listeners
+ * (`xds.istio.io/grpc/lds/inbound/ip:port`). gRPC never subscribes to every listener: no names = none.
+ */
 export function grpcListeners(ctx: TranslateContext, names: readonly string[] | undefined): Listener[] {
-  return [...new Set(names ?? [])].flatMap((n) => grpcListener(ctx, n) ?? []);
+  return [...new Set(names ?? [])].flatMap(
+    (n) => (isInboundListenerName(n) ? grpcInboundListener(n) : grpcListener(ctx, n)) ?? [],
+  );
 }

@@ -211,3 +211,24 @@ spec:
     ['api.example.com:443'],
   );
 });
+
+test('a server listener name gets its exact address and a router-only, non-forwarding filter chain', () => {
+  const name = 'xds.istio.io/grpc/lds/inbound/127.0.0.1:50051';
+  const [l] = grpcListeners(ctx(), [name, 'xds.istio.io/grpc/lds/inbound/noport']);
+  assert.equal(l.name, name);
+  const addr = l.address?.address;
+  assert.equal(addr?.case, 'socketAddress');
+  assert.equal(addr.value.address, '127.0.0.1');
+  assert.equal(addr.value.portSpecifier.value, 50051);
+  assert.equal(l.filterChains.length, 1);
+  const f = l.filterChains[0].filters[0];
+  assert.equal(f.configType.case, 'typedConfig');
+  const hcm = anyUnpack(f.configType.value, HttpConnectionManagerSchema);
+  assert.deepEqual(
+    hcm?.httpFilters.map((h) => h.name),
+    ['envoy.filters.http.router'],
+  );
+  assert.equal(hcm?.routeSpecifier.case, 'routeConfig');
+  const route = hcm.routeSpecifier.value.virtualHosts[0].routes[0];
+  assert.equal(route.action.case, 'nonForwardingAction');
+});
