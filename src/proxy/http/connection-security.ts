@@ -119,6 +119,12 @@ function dropAll(h: string[], from: number): void {
   }
 }
 
+/** The first URI in Node's `subjectaltname` text (`URI:spiffe://…, DNS:x`); '' when none. */
+function uriSanOf(text: string): string {
+  for (const part of text.split(', ')) if (part.startsWith('URI:')) return part.slice(4);
+  return '';
+}
+
 /** Anything TLS-shaped enough to ask for the peer certificate (a TLSSocket, or HTTP/2's socket proxy). */
 interface PeerCertificateSource {
   getPeerCertificate?: (detailed?: boolean) => { subjectaltname?: string } | null;
@@ -133,20 +139,15 @@ const upstreamUriSans = new WeakMap<object, string>();
 export function upstreamPeerUriSan(key: object, source: unknown): string {
   const hit = upstreamUriSans.get(key);
   if (hit !== undefined) return hit;
-  const src = source as PeerCertificateSource | null | undefined;
   let san = '';
-  if (typeof src?.getPeerCertificate === 'function') {
-    try {
-      const sub = src.getPeerCertificate(false)?.subjectaltname;
-      if (sub)
-        for (const part of sub.split(', '))
-          if (part.startsWith('URI:')) {
-            san = part.slice(4);
-            break;
-          }
-    } catch {
-      san = '';
-    }
+  try {
+    // HTTP/2's socket proxy throws once the session is gone: then there is nothing to report.
+    const src = source as PeerCertificateSource | null | undefined;
+    const sub =
+      typeof src?.getPeerCertificate === 'function' ? src.getPeerCertificate(false)?.subjectaltname : '';
+    if (sub) san = uriSanOf(sub);
+  } catch {
+    san = '';
   }
   upstreamUriSans.set(key, san);
   return san;
