@@ -341,6 +341,17 @@ export class AdsServer {
       .sort((a, b) => a.proxyId.localeCompare(b.proxyId));
   }
 
+  /**
+   * The resource names a connected proxy subscribed to, per type URL (its newest stream), or undefined when
+   * it is not connected. Proxyless gRPC clients' config dumps are generated from these.
+   */
+  subscriptions(proxyId: string): Map<string, string[]> | undefined {
+    const conns = [...this.connections.values()].filter((c) => c.proxy.id === proxyId);
+    const conn = conns.at(-1);
+    if (!conn) return undefined;
+    return new Map([...conn.watches].map(([typeUrl, w]) => [typeUrl, [...w.names]]));
+  }
+
   connectedProxies(): MeshProxy[] {
     return [...this.connections.values()].map((c) => c.proxy);
   }
