@@ -83,6 +83,7 @@ static_resources:
           forward_client_cert_details: APPEND_FORWARD
 ${accessLogYaml(logPath, {
   principal: '%DOWNSTREAM_PEER_URI_SAN%',
+  protocol: '%PROTOCOL%',
   local: '%DOWNSTREAM_LOCAL_URI_SAN%',
   peer_workload: '%FILTER_STATE(downstream_peer:FIELD:workload)%',
   peer_app: '%FILTER_STATE(downstream_peer:FIELD:app)%',
@@ -139,6 +140,8 @@ ${accessLogYaml(logPath, {
             - name: reviews
               domains: ["*"]
               routes:
+              - match: { prefix: /h2/ }
+                route: { cluster: "outbound|9080|h2|reviews.default.svc.cluster.local" }
               - match: { prefix: / }
                 route: { cluster: "outbound|9080||reviews.default.svc.cluster.local" }
           http_filters:
@@ -148,10 +151,16 @@ ${accessLogYaml(logPath, {
               value:
                 upstream_discovery: [{ istio_headers: {} }]
                 upstream_propagation: [{ istio_headers: {} }]${ROUTER_YAML}
-  clusters:
-  - name: "outbound|9080||reviews.default.svc.cluster.local"
+  clusters:${mtlsClusterYaml('outbound|9080||reviews.default.svc.cluster.local', serverPort, false)}${mtlsClusterYaml('outbound|9080|h2|reviews.default.svc.cluster.local', serverPort, true)}${secretsYaml(c, rootsPem)}
+`;
+}
+
+/** An Istio-mutual cluster to the server proxy (HTTP/1.1, or HTTP/2 over ALPN h2). */
+function mtlsClusterYaml(name: string, serverPort: number, h2: boolean): string {
+  return `
+  - name: "${name}"
     type: STATIC
-    connect_timeout: 1s
+    connect_timeout: 1s${h2 ? '\n    http2_protocol_options: {}' : ''}
     load_assignment:
       cluster_name: reviews
       endpoints:
@@ -167,8 +176,7 @@ ${accessLogYaml(logPath, {
           combined_validation_context:
             default_validation_context:
               match_subject_alt_names: [{ exact: "${SERVER_ID}" }]
-            validation_context_sds_secret_config: { name: ROOTCA }${secretsYaml(c, rootsPem)}
-`;
+            validation_context_sds_secret_config: { name: ROOTCA }`;
 }
 
 /** A proxy as \`trellis proxy\` runs one: the decoded bootstrap's resources, secrets, node and access logs. */

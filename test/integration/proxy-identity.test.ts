@@ -349,6 +349,7 @@ describe('two sidecars over mTLS from bootstrap YAML', () => {
       peer_namespace: 'default',
       peer_workload: 'productpage-v1',
       principal: CLIENT_ID,
+      protocol: 'HTTP/1.1',
     });
     const client = JSON.parse(readFileSync(join(dir, 'client.log'), 'utf8').trim().split('\n').at(-1)!);
     assert.deepEqual(client, {
@@ -356,5 +357,24 @@ describe('two sidecars over mTLS from bootstrap YAML', () => {
       upstream_version: 'v1',
       upstream_workload: 'reviews-v1',
     });
+  });
+
+  it('the same over HTTP/2 between the proxies (ALPN h2 on the mTLS connection)', async () => {
+    const r = await request(clientProxy.listenerPort('outbound')!, {
+      path: '/h2/reviews/0',
+      headers: { host: 'reviews:9080' },
+    });
+    assert.equal(r.status, 200);
+    const seen = JSON.parse(r.body) as { headers: Record<string, string | undefined> };
+    assert.match(seen.headers['x-forwarded-client-cert'] ?? '', new RegExp(`URI=${CLIENT_ID}$`));
+    assert.equal(r.headers['x-envoy-peer-metadata'], undefined);
+    await logs.flushAll();
+    const server = JSON.parse(readFileSync(join(dir, 'server.log'), 'utf8').trim().split('\n').at(-1)!);
+    assert.equal(server.principal, CLIENT_ID);
+    assert.equal(server.protocol, 'HTTP/2');
+    assert.equal(server.peer_workload, 'productpage-v1');
+    const client = JSON.parse(readFileSync(join(dir, 'client.log'), 'utf8').trim().split('\n').at(-1)!);
+    assert.equal(client.upstream_principal, SERVER_ID, 'the HTTP/2 session reports its peer SAN');
+    assert.equal(client.upstream_workload, 'reviews-v1');
   });
 });
