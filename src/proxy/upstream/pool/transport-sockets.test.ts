@@ -3,6 +3,7 @@
 // to the other, checks the server's SPIFFE ID, follows certificate rotation for new connections only, and
 // fails the request (not the process) when secrets are missing.
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
@@ -221,6 +222,46 @@ describe('transport socket matches on real sockets', () => {
     assert.notEqual(seen[0].clientSerial, seen[1].clientSerial, 'the rotated certificate was used');
     assert.equal(before.conn.socket.destroyed, false, 'the old connection stays open');
     cm.close();
+  });
+
+  it('HTTP/2 sessions originate the same mTLS (h2 over the istio context)', async () => {
+    const leaf = await issueWorkload(ca, 'default', 'reviews');
+    const h2server = http2.createSecureServer({
+      cert: leaf.certChainPem.join(''),
+      key: leaf.privateKeyPem,
+      ca: ca.trustBundlePem().join(''),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    h2server.on('stream', (stream) => {
+      const peer = (stream.session?.socket as tls.TLSSocket).getPeerCertificate();
+      stream.respond({ ':status': 200 });
+      stream.end(peer.subjectaltname);
+    });
+    await new Promise<void>((r) => h2server.listen(0, '127.0.0.1', r));
+    const port = (h2server.address() as net.AddressInfo).port;
+    const cm = new ClusterManager(new StatsStore(), () => 0, Date.now, lookup);
+    const c = { ...autoMtlsCluster(REVIEWS), upstreamProtocol: 'http2' as const };
+    cm.apply(new Map([[c.name, c]]), new Map([[c.name, assignment(c.name, port, 1)]]));
+    const entry = cm.get(c.name)!;
+    const host = entry.hostSet.hosts.find((h) => h.address.port === port)!;
+    const session = entry.h2Pool(host).get()!;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = session.request({ ':path': '/' });
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (d: string) => {
+        text += d;
+      });
+      req.on('end', () => resolve(text));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(body, `URI:${CLIENT}`);
+    assert.equal((session.socket as tls.TLSSocket).alpnProtocol, 'h2');
+    cm.close();
+    session.destroy();
+    await new Promise<void>((r) => h2server.close(() => r()));
   });
 
   it('a missing SDS secret fails the request with a connection failure; plain hosts still work', async () => {
