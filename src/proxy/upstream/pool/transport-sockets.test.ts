@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { CertificateAuthority } from '../../../controlplane/ca/authority.js';
 import { issueWorkload } from '../../../controlplane/ca/ca-fixtures.test-util.js';
+import { ALPN_IN_MESH } from '../../../controlplane/translate/cluster/tls.js';
+import { INBOUND_ALPN_HTTP } from '../../../controlplane/translate/listener/inbound-tls.js';
 import type { StaticSecret } from '../../config/bootstrap.js';
 import type { Cluster, ClusterLoadAssignment } from '../../config/cluster.js';
 import type { UpstreamTlsContext } from '../../config/tls.js';
@@ -20,8 +22,8 @@ import type { ResetReason } from './types.js';
 
 const REVIEWS = 'spiffe://cluster.local/ns/default/sa/reviews';
 const CLIENT = 'spiffe://cluster.local/ns/default/sa/productpage';
-/** ALPN the inbound mTLS chain of an HTTP port offers (see translate/listener/inbound-tls.ts). */
-const SERVER_ALPN = ['h2', 'http/1.1', 'istio-peer-exchange', 'istio'];
+/** What the translator gives both sides: a disjoint pair would fail every handshake on a Node server. */
+const SERVER_ALPN = [...INBOUND_ALPN_HTTP];
 
 function istioMutual(expectedSan: string): UpstreamTlsContext {
   return {
@@ -32,7 +34,7 @@ function istioMutual(expectedSan: string): UpstreamTlsContext {
         name: 'ROOTCA',
         matchSubjectAltNames: [{ sanType: 'URI', kind: 'exact', value: expectedSan }],
       },
-      alpnProtocols: ['istio-peer-exchange', 'istio'],
+      alpnProtocols: [...ALPN_IN_MESH],
       minVersion: 'TLSv1_2',
       maxVersion: 'TLSv1_3',
     },
