@@ -68,7 +68,11 @@ async function versionServer(version: 'v1' | 'v2'): Promise<{ server: grpc.Serve
   return { server, port };
 }
 
-function mesh(v1Port: number, v2Port: number, weights: [number, number]): string {
+/** The mesh config; `hashByUser` adds consistent hashing on the x-user header to the DestinationRule. */
+function mesh(v1Port: number, v2Port: number, weights: [number, number], hashByUser = false): string {
+  const trafficPolicy = hashByUser
+    ? '\n  trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: x-user } } }'
+    : '';
   return `
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -86,7 +90,7 @@ apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: { name: reviews, namespace: default }
 spec:
-  host: ${HOST}
+  host: ${HOST}${trafficPolicy}
   subsets:
   - { name: v1, labels: { version: v1 } }
   - { name: v2, labels: { version: v2 } }
@@ -104,6 +108,13 @@ spec:
     match: [{ headers: { x-fault: { exact: "abort" } } }]
     fault: { abort: { grpcStatus: PERMISSION_DENIED, percentage: { value: 100 } } }
     route: [{ destination: { host: reviews, subset: v1 } }]
+  - name: delayed
+    match: [{ headers: { x-fault: { exact: "delay" } } }]
+    fault: { delay: { fixedDelay: 300ms, percentage: { value: 100 } } }
+    route: [{ destination: { host: reviews, subset: v1 } }]
+  - name: hashed
+    match: [{ headers: { x-hash: { exact: "true" } } }]
+    route: [{ destination: { host: reviews } }]
   - name: slow
     match: [{ headers: { x-slow: { exact: "true" } } }]
     timeout: 200ms
@@ -122,6 +133,8 @@ spec:
 interface Tally {
   versions: Record<string, number>;
   errors: Record<string, number>;
+  /** Wall time of the whole command, ms. */
+  ms: number;
 }
 
 /** The client process and a request/response helper over its JSON-line protocol. */
@@ -247,6 +260,12 @@ test('fault abort answers the gRPC status without reaching a server', async () =
   assert.equal(served.v1 + served.v2, before);
 });
 
+test('fault delay holds every call for the fixed delay before it reaches the server', async () => {
+  const t = await client.run({ calls: 4, metadata: { 'x-fault': 'delay' }, concurrency: 1 });
+  assert.deepEqual(t.versions, { v1: 4 }, JSON.stringify(t));
+  assert.ok(t.ms >= 4 * 300, `4 sequential calls took ${t.ms} ms`);
+});
+
 test('the route timeout ends a slow call with DEADLINE_EXCEEDED; a fast one succeeds', async () => {
   const slow = await client.run({ calls: 4, metadata: { 'x-slow': 'true', 'x-delay-ms': '1000' } });
   assert.deepEqual(slow.errors, { DEADLINE_EXCEEDED: 4 }, JSON.stringify(slow));
@@ -296,7 +315,12 @@ test('the client shows in the ADS status as a proxyless gRPC client that ACKed e
   }
   assert.deepEqual(types.LDS.resourceNames, [`${HOST}:9080`, 'reviews.default:9080']);
   assert.deepEqual(types.RDS.resourceNames, [`outbound|9080||${HOST}`]);
-  assert.deepEqual(types.CDS.resourceNames, [`outbound|9080|v1|${HOST}`, `outbound|9080|v2|${HOST}`]);
+  // The subsets of the split and header routes, and the whole service for the `hashed` route.
+  assert.deepEqual(types.CDS.resourceNames, [
+    `outbound|9080|v1|${HOST}`,
+    `outbound|9080|v2|${HOST}`,
+    `outbound|9080||${HOST}`,
+  ]);
 });
 
 test('a proxyless gRPC server serves once it has its inbound listener from the control plane', async () => {
@@ -341,4 +365,31 @@ test('a proxyless gRPC server serves once it has its inbound listener from the c
   assert.deepEqual(st.types.LDS.resourceNames, [`xds.istio.io/grpc/lds/inbound/127.0.0.1:${port}`]);
   assert.equal(st.types.LDS.state, 'SYNCED');
   assert.equal(st.types.LDS.nack, undefined);
+});
+
+test('consistent hashing on a header keeps one user on one version, and spreads many users', async () => {
+  await cp.store.apply(resourcesFromYaml(mesh(v1.port, v2.port, [0, 100], true)));
+  const hashed = (user: string) =>
+    client.run({ calls: 10, metadata: { 'x-hash': 'true', 'x-user': user }, concurrency: 1 });
+  // Until the ring-hash config arrives the route round-robins over both versions; then alice sticks to one.
+  const start = Date.now();
+  let first = await hashed('alice');
+  while (Object.keys(first.versions).length !== 1 && Date.now() - start < 5000) {
+    await new Promise((r) => setTimeout(r, 100));
+    first = await hashed('alice');
+  }
+  assert.equal(Object.keys(first.versions).length, 1, `alice: ${JSON.stringify(first)}`);
+  for (let i = 0; i < 3; i++) {
+    const again = await hashed('alice');
+    assert.deepEqual(again.versions, first.versions, 'alice stays on one version');
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < 24 && seen.size < 2; i++) {
+    const t = await client.run({ calls: 1, metadata: { 'x-hash': 'true', 'x-user': `user-${i}` } });
+    for (const v of Object.keys(t.versions)) seen.add(v);
+  }
+  assert.deepEqual([...seen].sort(), ['v1', 'v2'], 'different users land on both versions');
+  const [st] = cp.ads.status().filter((s) => s.proxyId === CLIENT_ID);
+  for (const [name, t] of Object.entries(st.types))
+    assert.equal(t.nack, undefined, `${name} NACK: ${t.nack?.message}`);
 });

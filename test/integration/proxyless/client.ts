@@ -3,7 +3,7 @@
 // configured by GRPC_XDS_BOOTSTRAP_CONFIG (or to a command's own `target`, one channel per target), then
 // answers JSON-line commands on stdin with JSON lines on stdout:
 //   {"id": 1, "calls": 400, "metadata": {"x-canary": "true"}, "deadlineMs": 2000, "uniqueKey": "x-request-key"}
-//   → {"id": 1, "versions": {"v1": 320, "v2": 80}, "errors": {"UNAVAILABLE": 0, …}}
+//   → {"id": 1, "versions": {"v1": 320, "v2": 80}, "errors": {"UNAVAILABLE": 3}, "ms": 812}
 // Every call is the unary method /test.Version/Get with raw bytes: the reply is the server's version.
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -58,6 +58,7 @@ function call(cmd: Command): Promise<{ version?: string; code?: string }> {
 async function run(cmd: Command): Promise<void> {
   const versions: Record<string, number> = {};
   const errors: Record<string, number> = {};
+  const start = Date.now();
   let next = 0;
   const worker = async () => {
     while (next < cmd.calls) {
@@ -68,7 +69,7 @@ async function run(cmd: Command): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(cmd.concurrency ?? 16, cmd.calls) }, worker));
-  process.stdout.write(`${JSON.stringify({ id: cmd.id, versions, errors })}\n`);
+  process.stdout.write(`${JSON.stringify({ id: cmd.id, versions, errors, ms: Date.now() - start })}\n`);
 }
 
 const lines = createInterface({ input: process.stdin });
