@@ -216,9 +216,32 @@ before(async () => {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   client = new XdsClientProcess(child);
+  // The proxyless server starts alongside (each process spends seconds loading grpc-js-xds's protos).
+  xdsServerPort = await freePort();
+  xdsServer = spawn(process.execPath, [...scriptArgv('server'), String(xdsServerPort), 'v3'], {
+    env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap(cp.xdsPort, SERVER_ID) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  xdsServer.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const lines = createInterface({ input: xdsServer.stdout });
+  xdsServerServing = new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`server never served; stderr:\n${stderr}`)), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(t);
+      resolve(line);
+    });
+  });
+  // Unobserved until its test: a rejection must not count as unhandled before then.
+  xdsServerServing.catch(() => {});
 });
 
 let xdsServer: ChildProcessWithoutNullStreams | undefined;
+let xdsServerPort = 0;
+/** Resolves with the server's first output line (`serving <port>`). */
+let xdsServerServing: Promise<string>;
 
 after(async () => {
   client?.child.stdin.end();
@@ -324,23 +347,8 @@ test('the client shows in the ADS status as a proxyless gRPC client that ACKed e
 });
 
 test('a proxyless gRPC server serves once it has its inbound listener from the control plane', async () => {
-  const port = await freePort();
-  xdsServer = spawn(process.execPath, [...scriptArgv('server'), String(port), 'v3'], {
-    env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: bootstrap(cp.xdsPort, SERVER_ID) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  xdsServer.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const lines = createInterface({ input: xdsServer.stdout });
-  const serving = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server never served; stderr:\n${stderr}`)), 15_000);
-    lines.once('line', (line) => {
-      clearTimeout(t);
-      resolve(line);
-    });
-  });
+  const port = xdsServerPort;
+  const serving = await xdsServerServing;
   assert.equal(serving, `serving ${port}`);
   // A plain gRPC call reaches it through the listener's filter chain (router, non-forwarding route).
   const direct = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
