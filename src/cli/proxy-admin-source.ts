@@ -20,22 +20,8 @@ export interface ProxyAdminState {
   ads: AdsClient | undefined;
   state: () => ServerState;
   shutdown: () => Promise<void>;
-  /** Sections from outside ADS (the certificate agent's secrets), merged with ADS's of the same kind. */
+  /** Sections from outside ADS (the secret store's); the dump merges sections of one kind. */
   localSections?: () => ConfigDumpSection[];
-}
-
-/** Joins sections of the same kind (e.g. secrets from the certificate agent and from ADS's SDS). */
-function mergeSections(sections: ConfigDumpSection[]): ConfigDumpSection[] {
-  const out: ConfigDumpSection[] = [];
-  for (const s of sections) {
-    const same = out.find((o) => o.kind === s.kind);
-    if (same === undefined || same.kind === 'bootstrap' || s.kind === 'bootstrap') out.push(s);
-    else {
-      same.static = [...same.static, ...s.static];
-      same.dynamic = [...same.dynamic, ...s.dynamic];
-    }
-  }
-  return out;
 }
 
 export function proxyAdminSource(s: ProxyAdminState): AdminSource {
@@ -47,7 +33,7 @@ export function proxyAdminSource(s: ProxyAdminState): AdminSource {
       const out: ConfigDumpSection[] = [{ kind: 'bootstrap', bootstrap: s.bootstrapJson }];
       if (s.localSections !== undefined) out.push(...s.localSections());
       if (s.ads !== undefined) out.push(...adsConfigDumpSections(s.ads.status()));
-      return mergeSections(out);
+      return out;
     },
     clusters(): ClusterStatusView[] {
       return s.proxy.clusterViews().map((c) => {

@@ -1,9 +1,6 @@
 // The proxy's certificate agent (what Istio's pilot-agent does over SDS, here in-process): gets the workload
 // certificate from the CA with the bootstrap token, renews it at half-life, hands `default` and `ROOTCA` to
-// the proxy's secret store, and shows them in config_dump for `trellis proxy-config secret`.
-import { toJson } from '@bufbuild/protobuf';
-import { SecretSchema } from '../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
-import type { ConfigDumpSection, JsonObject } from '../proxy/admin/source.js';
+// the proxy's secret store (whose config_dump section `trellis proxy-config secret` reads).
 import type { StaticSecret } from '../proxy/config/bootstrap.js';
 import {
   createWorkloadCertificateAgent,
@@ -11,7 +8,6 @@ import {
   ROOT_SECRET_NAME,
   WORKLOAD_SECRET_NAME,
   type WorkloadCertificate,
-  workloadSecrets,
 } from '../runtime/cert-client/index.js';
 
 export interface WorkloadIdentityOptions {
@@ -26,8 +22,6 @@ export interface WorkloadIdentityOptions {
 
 export interface WorkloadIdentity {
   current(): WorkloadCertificate | undefined;
-  /** The SecretsConfigDump section: the certificate chain and the roots, as dynamic active secrets. */
-  configDump(): ConfigDumpSection;
   close(): void;
 }
 
@@ -51,10 +45,8 @@ export function startWorkloadIdentity(o: WorkloadIdentityOptions): WorkloadIdent
       o.log(`certificate renewal failed: ${err instanceof Error ? err.message : String(err)}`),
   });
   let closed = false;
-  let updatedAt = 0;
   let timer: NodeJS.Timeout | undefined;
   agent.rotator.onCertificate((cert) => {
-    updatedAt = Date.now();
     o.log(
       `workload certificate ${cert.spiffeId} serial ${cert.serial}, valid until ${cert.notAfter.toISOString()}`,
     );
@@ -75,21 +67,6 @@ export function startWorkloadIdentity(o: WorkloadIdentityOptions): WorkloadIdent
   first();
   return {
     current: () => agent.rotator.current,
-    configDump(): ConfigDumpSection {
-      const cert = agent.rotator.current;
-      return {
-        kind: 'secrets',
-        static: [],
-        dynamic: cert
-          ? workloadSecrets(cert).map((secret) => ({
-              name: secret.name,
-              versionInfo: cert.serial,
-              lastUpdated: updatedAt,
-              resource: toJson(SecretSchema, secret, { useProtoFieldName: true }) as JsonObject,
-            }))
-          : [],
-      };
-    },
     close() {
       closed = true;
       if (timer) clearTimeout(timer);

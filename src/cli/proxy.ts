@@ -37,6 +37,8 @@ export function mergeResources(base: ProxyResources, dyn: ProxyResources): Proxy
     clusters: merge(base.clusters, dyn.clusters),
     routes: merge(base.routes, dyn.routes),
     endpoints: merge(base.endpoints, dyn.endpoints),
+    // SDS secrets go to the secret store's ADS layer; the bootstrap's static ones are its local layer.
+    secrets: dyn.secrets,
   };
 }
 
@@ -62,11 +64,13 @@ export function registerProxy(program: Command): void {
         { ProxyServer },
         { StatsStore },
         { AccessLogManager },
+        { SecretStore },
       ] = await Promise.all([
         import('../proxy/xds-client/decode-bootstrap.js'),
         import('../proxy/server.js'),
         import('../proxy/stats/store.js'),
         import('../proxy/stats/access-log/manager.js'),
+        import('../proxy/secrets/secret-store.js'),
       ]);
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const decoded = decodeBootstrapDetailed(readFileSync(o.config, 'utf8'), o.config);
@@ -94,8 +98,12 @@ export function registerProxy(program: Command): void {
               },
             };
       };
-      const secrets = new Map(bootstrap.secrets.map((s) => [s.name, s]));
-      const proxy = new ProxyServer({ stats, accessLogFor, secrets: (n) => secrets.get(n) });
+      const proxy = new ProxyServer({
+        stats,
+        accessLogFor,
+        secretStore: new SecretStore({ static: bootstrap.secrets }),
+        localNode: bootstrap.node,
+      });
       const base = staticResources(bootstrap);
       let state: ServerState = 'INITIALIZING';
       // Live once the config is served and, with a CA, the first certificate is in (Envoy waits for SDS).
@@ -119,7 +127,8 @@ export function registerProxy(program: Command): void {
           tokenFile: o.tokenFile,
           log,
           onSecrets: (fresh) => {
-            for (const secret of fresh) secrets.set(secret.name, secret);
+            proxy.secrets.set(fresh);
+            ads?.localSecretsChanged();
             if (configServed) goLive();
           },
         });
@@ -132,6 +141,11 @@ export function registerProxy(program: Command): void {
           node: bootstrap.node,
           cds: o.xds !== undefined || bootstrap.dynamicCds,
           lds: o.xds !== undefined || bootstrap.dynamicLds,
+          // The certificate agent's secrets: resources naming them wait for the agent, not for SDS.
+          hasLocalSecret: (name) => {
+            const e = proxy.secrets.entry(name);
+            return e !== undefined && e.origin !== 'ads';
+          },
           onUpdate: (r) => {
             proxy.apply(mergeResources(base, r));
             proxy
@@ -173,7 +187,7 @@ export function registerProxy(program: Command): void {
             ads,
             state: () => state,
             shutdown,
-            localSections: identity ? () => [identity!.configDump()] : undefined,
+            localSections: () => [proxy.secretsConfigDump()],
           }),
           stats,
           host: bootstrap.admin?.host ?? '127.0.0.1',

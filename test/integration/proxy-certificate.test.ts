@@ -136,8 +136,13 @@ test('a token signed by another key gets no certificate: the proxy stays unready
   while (!/no workload certificate yet/.test(proxy.output()) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
   assert.match(proxy.output(), /no workload certificate yet \(.*UNAUTHENTICATED/);
-  const ready = await adminGet(proxy.adminPort, '/ready');
-  assert.equal(ready.status, 503);
+  // The admin API may come up just after the first attempt; it must answer, and say "not ready".
+  let ready: { status: number } | undefined;
+  while (ready === undefined && Date.now() < deadline + 10_000) {
+    ready = await adminGet(proxy.adminPort, '/ready').catch(() => undefined);
+    if (ready === undefined) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(ready?.status, 503);
   const dump = JSON.parse((await adminGet(proxy.adminPort, '/config_dump')).body) as unknown;
   assert.deepEqual(secretRows(secretsSection(dump)), []);
 });

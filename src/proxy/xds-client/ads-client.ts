@@ -77,6 +77,11 @@ export interface AdsClientOptions {
   initialFetchTimeoutMs?: number;
   userAgentVersion?: string;
   decode?: DecodeOptions;
+  /**
+   * Whether the proxy holds a secret itself (its certificate agent's `default`/`ROOTCA`): resources that
+   * name it do not wait for SDS. Call localSecretsChanged() when such a secret arrives or changes.
+   */
+  hasLocalSecret?: (name: string) => boolean;
 }
 
 export interface AdsStatus {
@@ -101,7 +106,12 @@ export class AdsClient {
   private resolveFirstUpdate!: () => void;
 
   constructor(private readonly options: AdsClientOptions) {
-    this.state = new AdsState({ cds: options.cds, lds: options.lds, decode: options.decode });
+    this.state = new AdsState({
+      cds: options.cds,
+      lds: options.lds,
+      decode: options.decode,
+      hasLocalSecret: options.hasLocalSecret,
+    });
     this.clock = options.clock ?? systemClock;
     this.backoff = new ExponentialBackoff({
       ...(options.backoff ?? DEFAULT_XDS_BACKOFF),
@@ -226,6 +236,13 @@ export class AdsClient {
       this.initialFetchTimer = undefined;
     }
     this.sendAll(r.requests);
+  }
+
+  /** A locally held secret arrived or changed: resources waiting only for it may now be served. */
+  localSecretsChanged(): void {
+    const r = this.state.localSecretsChanged();
+    if (this.connected) this.sendAll(r.requests);
+    if (r.changed) this.publish();
   }
 
   private publish(): void {
