@@ -1,5 +1,6 @@
 // The ADS server (State of the World): streams from proxies, per-type subscriptions with ACK/NACK tracking,
-// debounced pushes of a new snapshot to the proxies it affects, and per-proxy sync status.
+// debounced pushes of a new snapshot to the proxies it affects, and per-proxy sync status. Each stream gets
+// a generator table: Envoy's for sidecars and gateways, proxyless gRPC's for GENERATOR=grpc nodes.
 
 import type { JsonObject } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
