@@ -14,7 +14,8 @@ const TYPES = ['CDS', 'LDS', 'EDS', 'RDS', 'SDS'] as const;
 export function renderProxyStatus(proxies: readonly ProxySyncWire[]): string {
   const sorted = [...proxies].sort((a, b) => a.name.localeCompare(b.name));
   const rows = sorted.map((p) => [
-    p.name,
+    // Proxyless gRPC clients are marked, as they hold only the resources they asked for.
+    p.generator === 'grpc' ? `${p.name} (proxyless gRPC)` : p.name,
     ...TYPES.map((t) => p.types[t]?.state ?? 'NOT SENT'),
     p.controlPlane,
   ]);

@@ -3,6 +3,7 @@
 // (the generated config of a connected proxy), /ready.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConfigStore } from '../config/store.js';
+import { isProxyless, proxylessConfigDump } from './proxyless/index.js';
 import { TranslateContext } from './translate/context.js';
 import { configDump } from './translate/dump.js';
 import type { AdsServer } from './xds/server.js';
@@ -59,7 +60,15 @@ export function debugHandler(store: ConfigStore, ads: AdsServer): HttpHandler {
           });
           return true;
         }
-        json(res, 200, configDump(new TranslateContext(ads.current, proxy)));
+        const ctx = new TranslateContext(ads.current, proxy);
+        // A proxyless gRPC client holds only what it subscribed to, built by the gRPC generator.
+        json(
+          res,
+          200,
+          isProxyless(proxy)
+            ? proxylessConfigDump(ctx, ads.subscriptions(proxy.id) ?? new Map())
+            : configDump(ctx),
+        );
         return true;
       }
       default:

@@ -43,6 +43,7 @@ export function syncView(
       name,
       namespace: s.namespace,
       type: s.type,
+      ...(s.generator ? { generator: s.generator } : {}),
       connectionId: s.connectionId,
       connectedAt: s.connectedAt,
       controlPlane,

@@ -51,6 +51,8 @@ export interface ProxySyncWire {
   name: string;
   namespace: string;
   type: 'sidecar' | 'router';
+  /** `grpc` for a proxyless gRPC client (served by Istio's gRPC generator). */
+  generator?: 'grpc';
   connectionId: string;
   /** Epoch ms. */
   connectedAt: number;
