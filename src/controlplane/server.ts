@@ -69,7 +69,8 @@ export class ControlPlane {
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
     const log = o.log ?? (() => {});
-    const mesh = meshSettings(o.mesh);
+    // Mesh mTLS comes with the CA: without one, proxies have no certificates.
+    const mesh = meshSettings({ meshMtls: o.ca !== undefined, ...o.mesh });
     const clock = o.clock ?? systemClock;
     const store = await FileConfigStore.open(o.configDir, { watch: o.watch ?? true });
     const local = new LocalRegistry({ clock });

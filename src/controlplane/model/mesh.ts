@@ -20,8 +20,8 @@ export interface MeshSettings {
 }
 
 /**
- * Default of `meshMtls`: off until every proxy hands its agent's certificate to the secret store and the ADS
- * client (src/cli/proxy.ts), else mTLS listeners warm forever; the integrator flips it.
+ * Default of `meshMtls` for a snapshot on its own: off. The control plane turns it on when it runs a CA
+ * (its proxies then have certificates); without one, mTLS listeners would wait for secrets forever.
  */
 export const MESH_MTLS_DEFAULT = false;
 

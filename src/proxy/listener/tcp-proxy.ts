@@ -2,6 +2,7 @@
 // connect within the cluster's connect timeout and splice the two sockets, with `tcp.<prefix>.*` stats,
 // an idle timeout and one access log entry per connection.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { TcpProxy } from '../config/listener.js';
 import type { AccessLogEntry, AccessLogSink } from '../http/access-log-entry.js';
 import type { ProxyServices } from '../http/hcm.js';
@@ -92,7 +93,18 @@ export class TcpProxyRuntime {
     cs.upstreamCxTotal.inc();
     cs.upstreamCxActive.inc();
     down.pause();
-    const up = net.connect({ host: host.address.host, port: host.address.port, noDelay: true });
+    // The host's transport socket (auto mTLS to a sidecar, a DestinationRule's TLS) or plain text. A TLS
+    // setting whose secret is missing fails like a refused connection (UF), as Envoy's does.
+    let tlsOptions: tls.ConnectionOptions | undefined;
+    let tlsProblem = false;
+    try {
+      tlsOptions = cluster.tlsOptions(false, host);
+    } catch {
+      tlsProblem = true;
+    }
+    const target = { host: host.address.host, port: host.address.port, noDelay: true };
+    const up: net.Socket = tlsOptions ? tls.connect({ ...tlsOptions, ...target }) : net.connect(target);
+    if (tlsProblem) up.destroy();
     let connected = false;
     const timeoutMs = cluster.cluster.connectTimeoutMs;
     const timer =
@@ -102,7 +114,7 @@ export class TcpProxyRuntime {
             up.destroy();
           }, timeoutMs)
         : null;
-    up.on('connect', () => {
+    up.on(tlsOptions ? 'secureConnect' : 'connect', () => {
       connected = true;
       if (timer !== null) clearTimeout(timer);
       if (first !== null && first.length > 0) {

@@ -112,6 +112,9 @@ export function decodeHttpConnectionManager(
     'generate_request_id',
     'preserve_external_request_id',
     'forward_client_cert_details',
+    // Which details go into x-forwarded-client-cert: the proxy always writes Istio's set (By, Hash,
+    // Subject, URI, DNS), which is what Istio asks for here.
+    'set_current_client_cert_details',
     'upgrade_configs',
     'normalize_path',
     'merge_slashes',

@@ -16,6 +16,8 @@ import { RouterSchema } from '../../../generated/envoy/extensions/filters/http/r
 import { TlsInspectorSchema } from '../../../generated/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js';
 import {
   HttpConnectionManager_CodecType,
+  HttpConnectionManager_ForwardClientCertDetails,
+  HttpConnectionManager_SetCurrentClientCertDetailsSchema,
   HttpConnectionManagerSchema,
   HttpFilterSchema,
   RdsSchema,
@@ -34,11 +36,8 @@ export const ROUTER_FILTER = 'envoy.filters.http.router';
 export const METADATA_EXCHANGE_FILTER = 'istio.metadata_exchange';
 export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
 
-/**
- * Whether sidecar HTTP connection managers get Istio's `istio.metadata_exchange` filter (peer labels in
- * headers). Off until the proxy decodes that filter (it NACKs unknown filters); the integrator flips it.
- */
-export const EMIT_METADATA_EXCHANGE = false;
+/** Whether sidecar HTTP connection managers get Istio's `istio.metadata_exchange` filter (peer labels in headers). */
+export const EMIT_METADATA_EXCHANGE = true;
 
 export interface HcmOptions {
   statPrefix: string;
@@ -100,6 +99,15 @@ export function httpConnectionManager(o: HcmOptions): Filter {
     hcm.routeSpecifier = { case: 'routeConfig', value: o.routes.inline };
   }
   if (o.useRemoteAddress) hcm.useRemoteAddress = true;
+  if (o.metadataExchange === 'inbound') {
+    // Istio's inbound: the app sees who called in x-forwarded-client-cert (By, Hash, Subject, URI, DNS).
+    hcm.forwardClientCertDetails = HttpConnectionManager_ForwardClientCertDetails.APPEND_FORWARD;
+    hcm.setCurrentClientCertDetails = create(HttpConnectionManager_SetCurrentClientCertDetailsSchema, {
+      subject: true,
+      dns: true,
+      uri: true,
+    });
+  }
   return create(FilterSchema, {
     name: HCM_FILTER,
     configType: { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) },

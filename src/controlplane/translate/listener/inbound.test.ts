@@ -163,8 +163,8 @@ function structOf(any: Any | undefined): unknown {
   return m ? toJson(StructSchema, m) : undefined;
 }
 
-test('istio.metadata_exchange: first HTTP filter with a packed Struct config, only when enabled', () => {
-  assert.equal(EMIT_METADATA_EXCHANGE, false, 'off until the proxy decodes it');
+test('istio.metadata_exchange: first HTTP filter with a packed Struct config, on sidecars', () => {
+  assert.equal(EMIT_METADATA_EXCHANGE, true, 'sidecars exchange peer metadata');
   const filters = (o: { metadataExchange?: 'inbound' | 'outbound'; emitMetadataExchange?: boolean }) => {
     const f = httpConnectionManager({ statPrefix: 's', routes: { rds: 'r' }, ...o });
     const hcm =
@@ -173,8 +173,12 @@ test('istio.metadata_exchange: first HTTP filter with a packed Struct config, on
         : undefined;
     return hcm?.httpFilters ?? [];
   };
-  assert.equal(filters({ metadataExchange: 'inbound' })[0].name, 'envoy.filters.http.fault');
-  const inbound = filters({ metadataExchange: 'inbound', emitMetadataExchange: true })[0];
+  assert.equal(
+    filters({ metadataExchange: 'inbound', emitMetadataExchange: false })[0].name,
+    'envoy.filters.http.fault',
+  );
+  assert.equal(filters({})[0].name, 'envoy.filters.http.fault', 'gateways have no exchange');
+  const inbound = filters({ metadataExchange: 'inbound' })[0];
   assert.equal(inbound.name, 'istio.metadata_exchange');
   const any = inbound.configType.case === 'typedConfig' ? inbound.configType.value : undefined;
   assert.equal(any?.typeUrl, 'type.googleapis.com/google.protobuf.Struct');
