@@ -11,7 +11,8 @@ export function trellisArgv(): string[] {
   }
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
   if (!existsSync(main)) throw new Error(`cannot find the trellis entry point at ${main}`);
-  return [process.execPath, '--import', 'tsx', main];
+  // The loader by its resolved path, so the command also runs from another working directory.
+  return [process.execPath, '--import', import.meta.resolve('tsx'), main];
 }
 
 /** The project root (the folder holding package.json), whether tests run from dist/ or from source. */
