@@ -1,37 +1,136 @@
-// Gateway (router) listeners: one per HTTP server port of the Gateways selecting the proxy, named
-// `0.0.0.0_<port>` as Istio does, bound to the gateway address, with RDS `http.<port>`.
+// Gateway (router) listeners: one per port of the Gateway servers selecting the proxy, named `0.0.0.0_<port>`
+// as Istio does, bound to the gateway address. Plain HTTP servers share one chain (RDS `http.<port>`); each
+// terminating HTTPS server gets its own chain matched by SNI (RDS `https.<port>.<name>.<gateway>.<ns>`);
+// PASSTHROUGH servers a chain per VirtualService `tls` route's sniHosts; TCP and TLS-terminated TCP
+// servers their `tcp` route. A tls_inspector reads SNI whenever a chain needs it.
 import { create } from '@bufbuild/protobuf';
 import { TrafficDirection } from '../../../generated/envoy/config/core/v3/base_pb.js';
-import { FilterChainSchema } from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
+import {
+  type FilterChain,
+  FilterChainMatchSchema,
+  FilterChainSchema,
+} from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
 import { type Listener, ListenerSchema } from '../../../generated/envoy/config/listener/v3/listener_pb.js';
 import type { TranslateContext } from '../context.js';
 import { gatewayRouteName, outboundListenerName } from '../names.js';
 import { socketAddress } from '../pb.js';
-import { gatewayServers } from '../route/route-config.js';
-import { httpConnectionManager } from './filters.js';
+import { gatewayServers, httpsGatewayRouteName } from '../route/route-config.js';
+import { httpConnectionManager, tlsInspector } from './filters.js';
+import { type GatewayServer, passthroughChains, tcpServerFilter } from './gateway-tcp.js';
+import { gatewayTransportSocket, serverSniHosts, TERMINATING_MODES } from './gateway-tls.js';
+import { TRANSPORT_RAW, TRANSPORT_TLS } from './inbound-tls.js';
+
+const HTTP_FAMILY = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTPS']);
+
+/** Every server of the Gateways selecting this proxy, grouped by port number (ascending). */
+function serversByPort(ctx: TranslateContext): Map<number, GatewayServer[]> {
+  const out = new Map<number, GatewayServer[]>();
+  for (const gw of ctx.snapshot.gatewaysFor(ctx.proxy)) {
+    const { name, namespace } = gw.metadata;
+    for (const server of gw.spec.servers ?? []) {
+      const list = out.get(server.port.number) ?? [];
+      list.push({ key: `${namespace}/${name}`, name, namespace, server });
+      out.set(server.port.number, list);
+    }
+  }
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
+}
+
+/** One terminating server's chain: SNI match, its TLS context, then HTTP (own route config) or TCP. */
+function terminatingChain(ctx: TranslateContext, gs: GatewayServer, port: number): FilterChain | undefined {
+  const proto = gs.server.port.protocol.toUpperCase();
+  const http = HTTP_FAMILY.has(proto);
+  const tls = gs.server.tls ?? {};
+  const transportSocket = gatewayTransportSocket(tls, http);
+  if (!transportSocket) return undefined;
+  const routeName = httpsGatewayRouteName(port, gs.server.port.name ?? '', gs.name, gs.namespace);
+  const filter = http
+    ? httpConnectionManager({
+        statPrefix: `outbound_0.0.0.0_${port}`,
+        routes: { rds: routeName },
+        useRemoteAddress: true,
+      })
+    : tcpServerFilter(ctx, gs);
+  if (!filter) return undefined;
+  return create(FilterChainSchema, {
+    name: routeName,
+    filterChainMatch: create(FilterChainMatchSchema, {
+      serverNames: serverSniHosts(gs.server.hosts),
+      transportProtocol: TRANSPORT_TLS,
+    }),
+    transportSocket,
+    filters: [filter],
+  });
+}
+
+function portChains(ctx: TranslateContext, port: number, servers: GatewayServer[]): FilterChain[] {
+  const name = outboundListenerName('0.0.0.0', port);
+  const tlsChains: FilterChain[] = [];
+  const passthroughSeen = new Set<string>();
+  let plainTcp: FilterChain | undefined;
+  for (const gs of servers) {
+    const proto = gs.server.port.protocol.toUpperCase();
+    // Istio's ServerTLSSettings mode defaults to PASSTHROUGH (its enum's zero value).
+    const mode = gs.server.tls?.mode ?? (proto === 'HTTPS' || proto === 'TLS' ? 'PASSTHROUGH' : undefined);
+    if (mode === 'PASSTHROUGH' && (proto === 'TLS' || proto === 'HTTPS')) {
+      tlsChains.push(...passthroughChains(ctx, gs, passthroughSeen));
+    } else if (
+      mode !== undefined &&
+      TERMINATING_MODES.has(mode) &&
+      (proto === 'HTTPS' || proto === 'TLS' || HTTP_FAMILY.has(proto))
+    ) {
+      const chain = terminatingChain(ctx, gs, port);
+      if (chain) tlsChains.push(chain);
+    } else if (proto === 'TCP' && !plainTcp) {
+      const filter = tcpServerFilter(ctx, gs);
+      if (filter) plainTcp = create(FilterChainSchema, { name, filters: [filter] });
+    }
+    // AUTO_PASSTHROUGH (SNI-encoded cluster names between networks) is not translated.
+  }
+  const plainHttp = gatewayServers(ctx, port).length > 0;
+  const plain: FilterChain[] = [];
+  if (plainHttp) {
+    plain.push(
+      create(FilterChainSchema, {
+        name,
+        filters: [
+          httpConnectionManager({
+            statPrefix: `outbound_0.0.0.0_${port}`,
+            routes: { rds: gatewayRouteName(port) },
+            useRemoteAddress: true,
+          }),
+        ],
+      }),
+    );
+  } else if (plainTcp) plain.push(plainTcp);
+  // Plain text next to TLS chains on one port: the plain chain takes only what is not TLS.
+  if (tlsChains.length > 0) {
+    for (const c of plain)
+      c.filterChainMatch = create(FilterChainMatchSchema, { transportProtocol: TRANSPORT_RAW });
+  }
+  return [...tlsChains, ...plain];
+}
 
 export function gatewayListeners(ctx: TranslateContext): Listener[] {
   if (ctx.proxy.type !== 'router') return [];
   const address = ctx.proxy.gatewayAddress ?? ctx.proxy.ips[0] ?? '0.0.0.0';
-  const ports = [...new Set(gatewayServers(ctx).map((s) => s.port))].sort((a, b) => a - b);
-  return ports.map((port) => {
-    const name = outboundListenerName('0.0.0.0', port);
-    return create(ListenerSchema, {
-      name,
-      address: socketAddress(address, port),
-      trafficDirection: TrafficDirection.OUTBOUND,
-      filterChains: [
-        create(FilterChainSchema, {
-          name,
-          filters: [
-            httpConnectionManager({
-              statPrefix: `outbound_0.0.0.0_${port}`,
-              routes: { rds: gatewayRouteName(port) },
-              useRemoteAddress: true,
-            }),
-          ],
-        }),
-      ],
-    });
-  });
+  const out: Listener[] = [];
+  for (const [port, servers] of serversByPort(ctx)) {
+    const filterChains = portChains(ctx, port, servers);
+    // A port whose servers yield no chain (e.g. PASSTHROUGH without a matching tls route) gets no listener.
+    if (filterChains.length === 0) continue;
+    const inspect = filterChains.some(
+      (c) => c.filterChainMatch?.transportProtocol || c.filterChainMatch?.serverNames.length,
+    );
+    out.push(
+      create(ListenerSchema, {
+        name: outboundListenerName('0.0.0.0', port),
+        address: socketAddress(address, port),
+        trafficDirection: TrafficDirection.OUTBOUND,
+        listenerFilters: inspect ? [tlsInspector()] : [],
+        filterChains,
+      }),
+    );
+  }
+  return out;
 }

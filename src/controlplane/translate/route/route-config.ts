@@ -1,5 +1,6 @@
 // Route configurations by name: sidecar outbound per port (`9080`), the local HTTP forward proxy's
-// (`http_proxy`, every visible service port, port-qualified domains), and gateways' (`http.<port>`).
+// (`http_proxy`, every visible service port, port-qualified domains), and gateways' (`http.<port>` for
+// plain HTTP servers, `https.<port>.<port name>.<gateway>.<namespace>` per terminating HTTPS server).
 import { create } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import { hostMatches } from '../../../api/host.js';
@@ -113,14 +114,24 @@ export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
   return { name: HTTP_PROXY, virtualHosts: dedupeDomains(vhosts) };
 }
 
+/** One Gateway server as route building needs it: its gateway key and hosts. */
+export interface GatewayServerRef {
+  key: string;
+  hosts: string[];
+  port: number;
+  httpsRedirect: boolean;
+}
+
 /** Gateway servers of a router proxy on `port` with HTTP-family protocols, with their gateway keys. */
-export function gatewayServers(ctx: TranslateContext, port?: number) {
-  const out: { key: string; hosts: string[]; port: number; httpsRedirect: boolean }[] = [];
+export function gatewayServers(ctx: TranslateContext, port?: number): GatewayServerRef[] {
+  const out: GatewayServerRef[] = [];
   for (const gw of ctx.snapshot.gatewaysFor(ctx.proxy)) {
     const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
     for (const server of gw.spec.servers ?? []) {
       const proto = (server.port.protocol ?? 'HTTP').toUpperCase();
       if (!['HTTP', 'HTTP2', 'GRPC'].includes(proto)) continue;
+      // HTTP-family servers with TLS settings terminate TLS (Istio treats them as HTTPS): their own chain.
+      if (server.tls?.mode !== undefined && server.tls.mode !== 'PASSTHROUGH') continue;
       if (port !== undefined && server.port.number !== port) continue;
       out.push({
         key,
@@ -134,10 +145,40 @@ export function gatewayServers(ctx: TranslateContext, port?: number) {
 }
 
 /**
+ * Istio's route config name of an HTTPS server (one per server, since each has its own filter chain):
+ * `https.<port>.<port name>.<gateway name>.<gateway namespace>`.
+ */
+export function httpsGatewayRouteName(port: number, portName: string, gateway: string, namespace: string) {
+  return `https.${port}.${portName}.${gateway}.${namespace}`;
+}
+
+/** The terminating HTTPS server a `https.…` route config name stands for, on this proxy. */
+function httpsServerByRouteName(ctx: TranslateContext, name: string): GatewayServerRef | undefined {
+  for (const gw of ctx.snapshot.gatewaysFor(ctx.proxy)) {
+    for (const server of gw.spec.servers ?? []) {
+      const n = httpsGatewayRouteName(
+        server.port.number,
+        server.port.name ?? '',
+        gw.metadata.name,
+        gw.metadata.namespace,
+      );
+      if (n !== name) continue;
+      return {
+        key: `${gw.metadata.namespace}/${gw.metadata.name}`,
+        hosts: server.hosts,
+        port: server.port.number,
+        httpsRedirect: false,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Whether a Gateway server host (`host` or `namespace/host`; namespace `*`, `.` = the gateway's own, or a
  * name) admits a VirtualService host from `vsNamespace`.
  */
-function serverHostMatches(
+export function serverHostMatches(
   serverHost: string,
   vsHost: string,
   vsNamespace: string,
@@ -164,8 +205,18 @@ function httpsRedirectRoute() {
 }
 
 export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
+  return gatewayServersRouteConfig(ctx, gatewayRouteName(port), port, gatewayServers(ctx, port));
+}
+
+/** The route config of the listed servers of one port: the bound VirtualServices' hosts they admit. */
+function gatewayServersRouteConfig(
+  ctx: TranslateContext,
+  name: string,
+  port: number,
+  servers: GatewayServerRef[],
+): RouteConfigPieces {
   const byHost = new Map<string, VirtualHost>();
-  for (const server of gatewayServers(ctx, port)) {
+  for (const server of servers) {
     for (const vs of ctx.snapshot.virtualServices(server.key, ctx.proxy.namespace)) {
       const hosts = vs.resource.spec.hosts ?? [];
       const vsNs = vs.resource.metadata.namespace;
@@ -193,7 +244,7 @@ export function gatewayRouteConfig(ctx: TranslateContext, port: number): RouteCo
   if (vhosts.length === 0) {
     vhosts.push(create(VirtualHostSchema, { name: `blackhole:${port}`, domains: ['*'] }));
   }
-  return { name: gatewayRouteName(port), virtualHosts: dedupeDomains(vhosts) };
+  return { name, virtualHosts: dedupeDomains(vhosts) };
 }
 
 /** Any route config name this proxy may ask for, as a message, or undefined for unknown names. */
@@ -207,6 +258,10 @@ export function routeConfigPiecesByName(ctx: TranslateContext, name: string): Ro
   if (name.startsWith('http.')) {
     const port = Number(name.slice(5));
     return Number.isInteger(port) ? gatewayRouteConfig(ctx, port) : undefined;
+  }
+  if (name.startsWith('https.')) {
+    const server = httpsServerByRouteName(ctx, name);
+    return server ? gatewayServersRouteConfig(ctx, name, server.port, [server]) : undefined;
   }
   const port = Number(name);
   if (Number.isInteger(port) && port > 0) return outboundRouteConfig(ctx, port);
