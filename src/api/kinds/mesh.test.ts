@@ -46,3 +46,13 @@ test('a Mesh file validates and expands into workloads with Istio-style labels',
   );
   assert.equal(w[2].command, 'node samples/payment/notify.js');
 });
+
+test('spec.egressGateway: off by default, on when true, and only a boolean', () => {
+  const off = validateText(MESH, 'mesh.yaml');
+  assert.equal((off.resources[0].spec as MeshSpec).egressGateway, false);
+  const on = validateText(MESH.replace('spec:\n', 'spec:\n  egressGateway: true\n'), 'mesh.yaml');
+  assert.deepEqual(on.diagnostics.map(formatDiagnostic), []);
+  assert.equal((on.resources[0].spec as MeshSpec).egressGateway, true);
+  const typo = validateText(MESH.replace('spec:\n', 'spec:\n  egressGateway: yes-please\n'), 'mesh.yaml');
+  assert.match(typo.diagnostics.map(formatDiagnostic).join('\n'), /egressGateway/);
+});

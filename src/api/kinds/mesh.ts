@@ -2,7 +2,7 @@
 import { dnsLabel, labelMap } from '../common.js';
 import { defineKind } from '../kind.js';
 import type { Resource } from '../resource.js';
-import { arr, type Ctx, either, type Infer, int, map, obj, str } from '../schema.js';
+import { arr, bool, type Ctx, either, type Infer, int, map, obj, str } from '../schema.js';
 import { checkProtocol } from './gateway.js';
 
 export const TRELLIS = 'trellis.dev';
@@ -97,6 +97,11 @@ export const meshSpec = obj(
     config: arr(str({ nonEmpty: true })),
     namespaces: arr(obj({ name: dnsLabel().required(), labels: labelMap() })),
     services: arr(meshService()).default([]),
+    /**
+     * Also run an egress gateway (`istio-egressgateway` in istio-system, labels `istio: egressgateway`) for
+     * the Gateways that select it, reachable in the mesh as istio-egressgateway.istio-system.svc.<domain>.
+     */
+    egressGateway: bool().default(false),
   },
   {
     check: (m, ctx, path) => {
