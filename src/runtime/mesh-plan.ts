@@ -1,7 +1,18 @@
 // Turns a Mesh file into what `trellis up` starts: the resources the control plane serves (copied into its
-// config directory), one workload per replica, the ingress gateway's ports and the URLs to print.
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+// config directory), one workload per replica, the ingress gateway's ports, the egress gateway's (with the
+// ServiceEntry that names it in the mesh) and the URLs to print.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parse } from 'yaml';
 import {
   formatDiagnostic,
   type GatewaySpec,
@@ -12,12 +23,15 @@ import {
   type Resource,
   type VirtualServiceSpec,
 } from '../api/index.js';
+import { labelsMatch } from '../api/labels.js';
 import type { SupervisorOptions } from './supervisor.js';
 
 export interface MeshPlan {
   mesh: Resource<MeshSpec>;
   workloads: SupervisorOptions['workloads'];
   gatewayPorts: number[];
+  /** Ports of the Gateways selecting the egress gateway (empty unless the Mesh has `egressGateway: true`). */
+  egressGatewayPorts: number[];
   /** URLs a person opens first, e.g. http://127.0.0.1:8080/productpage. */
   urls: string[];
 }
@@ -92,9 +106,30 @@ export async function planMesh(meshFile: string, configDir: string): Promise<Mes
   const gateways = loaded.resources.filter(
     (r) => r.kind === 'Gateway' && r.apiVersion.startsWith('networking.istio.io/'),
   ) as Resource<GatewaySpec>[];
-  const gatewayPorts = [...new Set(gateways.flatMap((g) => g.spec.servers.map((s) => s.port.number)))];
+  const egressGateways = mesh.spec.egressGateway
+    ? gateways.filter((g) => g.spec.selector && labelsMatch(g.spec.selector, EGRESS_GATEWAY_LABELS))
+    : [];
+  const ingressGateways = gateways.filter((g) => !egressGateways.includes(g));
+  const portsOf = (list: Resource<GatewaySpec>[]) => [
+    ...new Set(list.flatMap((g) => g.spec.servers.map((s) => s.port.number))),
+  ];
+  const gatewayPorts = portsOf(ingressGateways);
+  const egressGatewayPorts = portsOf(egressGateways);
+  const shared = egressGatewayPorts.filter((p) => gatewayPorts.includes(p));
+  if (shared.length > 0) {
+    // Both gateways listen on 127.0.0.1: one machine cannot give them the same port.
+    throw new Error(
+      `${meshFile}: ingress and egress Gateways both use port ${shared.join(', ')}; on one machine they need different ports`,
+    );
+  }
+  if (egressGateways.length > 0) {
+    writeFileSync(
+      join(configDir, EGRESS_SERVICE_ENTRY_FILE),
+      egressGatewayServiceEntry(mesh.spec.domain, egressGateways),
+    );
+  }
   const urls: string[] = [];
-  for (const g of gateways) {
+  for (const g of ingressGateways) {
     const bound = (
       loaded.resources.filter((r) => r.kind === 'VirtualService') as Resource<VirtualServiceSpec>[]
     ).filter((vs) =>
@@ -109,5 +144,59 @@ export async function planMesh(meshFile: string, configDir: string): Promise<Mes
         .find((m) => m.uri?.exact)?.uri?.exact ?? '/';
     for (const s of g.spec.servers) urls.push(`http://127.0.0.1:${s.port.number}${path}`);
   }
-  return { mesh, workloads, gatewayPorts, urls: [...new Set(urls)] };
+  return { mesh, workloads, gatewayPorts, egressGatewayPorts, urls: [...new Set(urls)] };
+}
+
+/** Labels of the egress gateway `trellis up` runs (Istio's istio-egressgateway deployment's). */
+export const EGRESS_GATEWAY_LABELS: Readonly<Record<string, string>> = {
+  app: 'istio-egressgateway',
+  istio: 'egressgateway',
+};
+
+/** The generated file, in the control plane's config directory, that registers the egress gateway. */
+export const EGRESS_SERVICE_ENTRY_FILE = 'trellis-egressgateway.yaml';
+
+/**
+ * The egress gateway's ports as planned into `configDir` (none when the mesh runs no egress gateway): lets
+ * the supervisor start it from the config directory alone.
+ */
+export function plannedEgressGatewayPorts(configDir: string): number[] {
+  const file = join(configDir, EGRESS_SERVICE_ENTRY_FILE);
+  if (!existsSync(file)) return [];
+  const doc: unknown = parse(readFileSync(file, 'utf8'));
+  const ports = (doc as { spec?: { ports?: { number?: unknown }[] } } | null)?.spec?.ports ?? [];
+  return ports.map((p) => p.number).filter((n): n is number => typeof n === 'number');
+}
+
+/**
+ * What the Kubernetes Service of Istio's egress gateway does: names `istio-egressgateway.istio-system.svc.<domain>`
+ * in the mesh with one port per egress Gateway server port, all at 127.0.0.1 where the gateway listens.
+ */
+export function egressGatewayServiceEntry(domain: string, gateways: Resource<GatewaySpec>[]): string {
+  const ports = new Map<number, string>();
+  for (const g of gateways) {
+    for (const s of g.spec.servers) {
+      if (!ports.has(s.port.number)) ports.set(s.port.number, s.port.protocol.toUpperCase());
+    }
+  }
+  const portLines = [...ports]
+    .sort((a, b) => a[0] - b[0])
+    .map(([n, p]) => `  - { number: ${n}, name: ${p.toLowerCase()}-${n}, protocol: ${p} }`);
+  const labels = Object.entries(EGRESS_GATEWAY_LABELS)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+  return [
+    `# Generated by trellis up: the egress gateway as a mesh service (Istio's istio-egressgateway Service).`,
+    'apiVersion: networking.istio.io/v1',
+    'kind: ServiceEntry',
+    'metadata: { name: istio-egressgateway, namespace: istio-system }',
+    'spec:',
+    `  hosts: [istio-egressgateway.istio-system.svc.${domain}]`,
+    '  location: MESH_INTERNAL',
+    '  resolution: STATIC',
+    '  ports:',
+    ...portLines,
+    `  endpoints: [{ address: 127.0.0.1, labels: { ${labels} } }]`,
+    '',
+  ].join('\n');
 }

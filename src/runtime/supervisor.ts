@@ -1,5 +1,6 @@
 // `trellis up`: runs a whole local mesh — the control plane, every workload of a Mesh file with its sidecar
-// (replicas side by side), and an ingress gateway — restarts crashed workloads, and stops it all on request.
+// (replicas side by side), an ingress gateway and, when asked, an egress gateway — restarts crashed
+// workloads, and stops it all on request.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -8,10 +9,34 @@ import type { BootstrapTokenIssuer } from '../controlplane/ca/token.js';
 import { waitReady } from './admin-client.js';
 import { proxyBootstrap } from './bootstrap.js';
 import { pipeLines } from './log-prefix.js';
+import { EGRESS_GATEWAY_LABELS, plannedEgressGatewayPorts } from './mesh-plan.js';
 import { freePort, portIsFree } from './ports.js';
 import { RestartPolicy } from './restart.js';
 import { selfArgv } from './self.js';
 import { type RunningWorkload, runWorkload, type WorkloadOptions } from './workload.js';
+
+interface GatewayKind {
+  /** Deployment name, as in Istio. */
+  name: string;
+  /** Log prefix and state file names. */
+  short: string;
+  what: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+const INGRESS: GatewayKind = {
+  name: 'istio-ingressgateway',
+  short: 'ingressgateway',
+  what: 'ingress gateway',
+  labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+};
+
+const EGRESS: GatewayKind = {
+  name: 'istio-egressgateway',
+  short: 'egressgateway',
+  what: 'egress gateway',
+  labels: EGRESS_GATEWAY_LABELS,
+};
 
 export interface SupervisorOptions {
   stateDir: string;
@@ -20,6 +45,11 @@ export interface SupervisorOptions {
   workloads: (Omit<WorkloadOptions, 'xds'> & { replicaOf: string })[];
   /** Ports the ingress gateway serves (from the Gateway resources). */
   gatewayPorts: number[];
+  /**
+   * Ports the egress gateway serves; empty: no egress gateway; absent: as planned into `configDir` by
+   * planMesh (its generated ServiceEntry).
+   */
+  egressGatewayPorts?: number[];
   domain: string;
   xdsPort?: number;
   httpPort?: number;
@@ -64,12 +94,13 @@ function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
 
 export class Supervisor {
   private controlPlane?: ChildProcess;
-  private gateway?: ChildProcess;
+  private readonly gateways: ChildProcess[] = [];
   private readonly running = new Map<string, RunningWorkload>();
   private stopping = false;
   xdsPort = 0;
   httpPort = 0;
   gatewayAdminPort = 0;
+  egressGatewayAdminPort = 0;
 
   /** Signs each workload's bootstrap token (the control plane's CSR service checks it). */
   private tokens: BootstrapTokenIssuer | undefined;
@@ -132,37 +163,49 @@ export class Supervisor {
     const worker = async () => {
       for (let w = queue.shift(); w; w = queue.shift()) await this.keepRunning(w);
     };
-    await Promise.all([this.startGateway(), worker(), worker()]);
+    await Promise.all([
+      this.opts.gatewayPorts.length > 0 ? this.startGateway(INGRESS) : undefined,
+      this.egressPorts().length > 0 ? this.startGateway(EGRESS) : undefined,
+      worker(),
+      worker(),
+    ]);
     writeFileSync(join(opts.stateDir, 'up.pid'), String(process.pid));
   }
 
-  private async startGateway(): Promise<void> {
-    if (this.opts.gatewayPorts.length === 0) return;
-    for (const port of this.opts.gatewayPorts) {
+  private egressPorts(): number[] {
+    return this.opts.egressGatewayPorts ?? plannedEgressGatewayPorts(this.opts.configDir);
+  }
+
+  private async startGateway(kind: GatewayKind): Promise<void> {
+    const ports = kind === INGRESS ? this.opts.gatewayPorts : this.egressPorts();
+    for (const port of ports) {
       if (!(await portIsFree(port)))
-        throw new Error(`the ingress gateway needs 127.0.0.1:${port}, which is taken`);
+        throw new Error(`the ${kind.what} needs 127.0.0.1:${port}, which is taken`);
     }
-    this.gatewayAdminPort = await freePort();
-    const file = join(this.opts.stateDir, 'ingressgateway-bootstrap.json');
+    const adminPort = await freePort();
+    if (kind === INGRESS) this.gatewayAdminPort = adminPort;
+    else this.egressGatewayAdminPort = adminPort;
+    const file = join(this.opts.stateDir, `${kind.short}-bootstrap.json`);
+    const serviceAccount = `${kind.name}-service-account`;
     const bootstrap = proxyBootstrap({
       identity: {
         type: 'router',
-        name: 'istio-ingressgateway',
+        name: kind.name,
         namespace: 'istio-system',
-        labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
-        serviceAccount: 'istio-ingressgateway-service-account',
+        labels: { ...kind.labels },
+        serviceAccount,
         domain: this.opts.domain,
       },
-      adminPort: this.gatewayAdminPort,
+      adminPort,
       xds: { host: '127.0.0.1', port: this.xdsPort },
       metadata: { TRELLIS_GATEWAY_ADDRESS: '127.0.0.1' },
     });
     writeFileSync(file, JSON.stringify(bootstrap, null, 2));
     const [node, ...pre] = selfArgv();
     const args = [...pre, 'proxy', '--config', file];
-    const ca = await this.caFor('istio-system', 'istio-ingressgateway-service-account');
+    const ca = await this.caFor('istio-system', serviceAccount);
     if (ca) {
-      const tokenFile = join(this.opts.stateDir, 'ingressgateway-token');
+      const tokenFile = join(this.opts.stateDir, `${kind.short}-token`);
       writeFileSync(tokenFile, `${ca.token}\n`, { mode: 0o600 });
       args.push('--ca-address', ca.address, '--token-file', tokenFile);
     }
@@ -170,14 +213,14 @@ export class Supervisor {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' },
     });
-    this.gateway = gw;
-    pipeLines(gw.stdout!, process.stdout, '[ingressgateway] ');
-    pipeLines(gw.stderr!, process.stderr, '[ingressgateway] ');
+    this.gateways.push(gw);
+    pipeLines(gw.stdout!, process.stdout, `[${kind.short}] `);
+    pipeLines(gw.stderr!, process.stderr, `[${kind.short}] `);
     let gone: string | undefined;
     gw.once('exit', (code, signal) => {
-      gone = `the ingress gateway exited (${signal ?? code})`;
+      gone = `the ${kind.what} exited (${signal ?? code})`;
     });
-    await waitReady(this.gatewayAdminPort, { timeoutMs: 60_000, aborted: () => gone });
+    await waitReady(adminPort, { timeoutMs: 60_000, aborted: () => gone });
   }
 
   /** Starts a workload and restarts it with back-off whenever it exits, until the mesh stops. */
@@ -211,7 +254,7 @@ export class Supervisor {
     const apps = [...this.running.values()];
     for (const r of apps) r.stop();
     await Promise.all(apps.map((r) => r.exited));
-    if (this.gateway) await stopChild(this.gateway);
+    await Promise.all(this.gateways.map((g) => stopChild(g)));
     if (this.controlPlane) await stopChild(this.controlPlane);
   }
 }
