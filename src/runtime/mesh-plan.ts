@@ -142,7 +142,15 @@ export async function planMesh(meshFile: string, configDir: string): Promise<Mes
         .flatMap((vs) => vs.spec.http ?? [])
         .flatMap((h) => h.match ?? [])
         .find((m) => m.uri?.exact)?.uri?.exact ?? '/';
-    for (const s of g.spec.servers) urls.push(`http://127.0.0.1:${s.port.number}${path}`);
+    for (const s of g.spec.servers) {
+      const proto = s.port.protocol.toUpperCase();
+      // TLS-only servers have no URL to open; HTTPS ones are reached by their host name (SNI).
+      if (proto === 'TLS' || proto === 'TCP') continue;
+      const host = s.hosts.map((h) => h.slice(h.indexOf('/') + 1)).find((h) => !h.includes('*'));
+      if (proto === 'HTTPS' && host)
+        urls.push(`https://${host}:${s.port.number}${path} (resolve ${host} to 127.0.0.1)`);
+      else urls.push(`http://127.0.0.1:${s.port.number}${path}`);
+    }
   }
   return { mesh, workloads, gatewayPorts, egressGatewayPorts, urls: [...new Set(urls)] };
 }
