@@ -55,6 +55,7 @@ export class Snapshot {
   private readonly sidecarsByNamespace = new Map<string, Resource<SidecarSpec>[]>();
   private readonly gateways = new Map<string, Resource<GatewaySpec>>();
   private readonly peerAuthnByNamespace = new Map<string, Resource<PeerAuthenticationSpec>[]>();
+  private readonly drLookups = new Map<string, IndexedDestinationRule | null>();
 
   constructor(input: SnapshotInput) {
     this.mesh = input.mesh;
@@ -175,6 +176,20 @@ export class Snapshot {
    * namespace the most specific host wins (exact, then the longest wildcard).
    */
   destinationRule(
+    proxyNamespace: string,
+    host: string,
+    serviceNamespace?: string,
+  ): IndexedDestinationRule | undefined {
+    // Every proxy asks this for every host it sees: answered once per (namespace, host) per snapshot.
+    const key = `${proxyNamespace}|${host}|${serviceNamespace ?? ''}`;
+    const cached = this.drLookups.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.findDestinationRule(proxyNamespace, host, serviceNamespace);
+    this.drLookups.set(key, found ?? null);
+    return found;
+  }
+
+  private findDestinationRule(
     proxyNamespace: string,
     host: string,
     serviceNamespace?: string,

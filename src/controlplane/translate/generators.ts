@@ -59,22 +59,66 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       return pieces ? [{ name: n, resource: routeConfigAny(pieces) }] : [];
     }),
   [TYPE_URLS.endpoint]: (ctx, names) =>
-    (names ?? []).flatMap((n) => {
-      const parsed = parseClusterName(n);
-      const dr = parsed ? ctx.destinationRule(parsed.host) : undefined;
-      // Endpoints depend on the cluster, its DestinationRule (subset labels, locality settings) and the
-      // caller's locality (and labels, with failoverPriority) only; across snapshots also on the instances.
-      const key = edsCacheKey(ctx, n, resourceKey(dr), usesFailoverPriority(dr?.spec));
-      const packed = memo(ctx.snapshot, key, () => {
-        const instances = parsed ? ctx.snapshot.instancesOf(parsed.host, parsed.port) : [];
-        return memoAcross(`${key}|${objectId(dr)}|${JSON.stringify(instances)}`, () => {
-          const cla = loadAssignment(ctx, n);
-          return cla ? anyPack(ClusterLoadAssignmentSchema, cla) : undefined;
-        });
-      });
-      return packed ? [{ name: n, resource: packed }] : [];
-    }),
+    // The whole response is shared by proxies that ask for the same names and see the same endpoints.
+    memo(ctx.snapshot, `eds-all|${namesId(names)}|${endpointViewKey(ctx)}`, () =>
+      endpointsByName(ctx, names),
+    ),
 };
+
+function endpointsByName(ctx: TranslateContext, names: readonly string[] | undefined): NamedResource[] {
+  return (names ?? []).flatMap((n) => {
+    const parsed = parseClusterName(n);
+    const dr = parsed ? ctx.destinationRule(parsed.host) : undefined;
+    // Endpoints depend on the cluster, its DestinationRule (subset labels, locality settings) and the
+    // caller's locality (and labels, with failoverPriority) only; across snapshots also on the instances.
+    const key = edsCacheKey(ctx, n, resourceKey(dr), usesFailoverPriority(dr?.spec));
+    const packed = memo(ctx.snapshot, key, () => {
+      const instances = parsed ? ctx.snapshot.instancesOf(parsed.host, parsed.port) : [];
+      return memoAcross(`${key}|${objectId(dr)}|${JSON.stringify(instances)}`, () => {
+        const cla = loadAssignment(ctx, n);
+        return cla ? anyPack(ClusterLoadAssignmentSchema, cla) : undefined;
+      });
+    });
+    return packed ? [{ name: n, resource: packed }] : [];
+  });
+}
+
+/**
+ * What of the caller its endpoint sets depend on (see edsCacheKey): its namespace (which DestinationRule
+ * applies), its locality, and its labels when any DestinationRule orders endpoints by them.
+ */
+function endpointViewKey(ctx: TranslateContext): string {
+  const { proxy, snapshot } = ctx;
+  const byLabels = memo(snapshot, 'eds-failover-priority', () =>
+    snapshot.configs.some((c) => c.kind === 'DestinationRule' && usesFailoverPriority(c.spec as object)),
+  );
+  return `${proxy.namespace}|${proxy.locality}|${byLabels ? JSON.stringify(proxy.labels) : ''}`;
+}
+
+const nameListIds = new WeakMap<readonly string[], number>();
+const nameListsByContent = new Map<string, number>();
+let nextNameListId = 1;
+
+/**
+ * A number standing for a requested name list's content, computed once per list object (a subscription's
+ * names): equal lists get equal numbers. Numbers are never reused, so clearing the content map only costs
+ * sharing, never correctness.
+ */
+function namesId(names: readonly string[] | undefined): number {
+  if (!names || names.length === 0) return 0;
+  let id = nameListIds.get(names);
+  if (id === undefined) {
+    const content = names.join('\n');
+    id = nameListsByContent.get(content);
+    if (id === undefined) {
+      if (nameListsByContent.size >= 10_000) nameListsByContent.clear();
+      id = nextNameListId++;
+      nameListsByContent.set(content, id);
+    }
+    nameListIds.set(names, id);
+  }
+  return id;
+}
 
 /** Route config names the listeners point at through RDS. */
 export function rdsNames(listeners: readonly Listener[]): string[] {

@@ -1,6 +1,5 @@
 // Delta (incremental) ADS: per-resource versions, so a push carries only the resources that changed and
 // the names that went away; subscriptions change by subscribe/unsubscribe lists instead of full name sets.
-import { createHash } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import {
   type DeltaDiscoveryRequest,
@@ -11,6 +10,7 @@ import {
 import type { TranslateContext } from '../translate/context.js';
 import { TYPE_URLS } from '../translate/generators.js';
 import type { AdsConnection } from './connection.js';
+import { bytesDigest } from './digest.js';
 import type { PushOutcome } from './push.js';
 import { type DeltaState, newWatch } from './watch.js';
 
@@ -18,7 +18,7 @@ import { type DeltaState, newWatch } from './watch.js';
 const WILDCARD_TYPES = new Set<string>([TYPE_URLS.listener, TYPE_URLS.cluster]);
 
 function versionOf(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return bytesDigest(bytes).slice(0, 16);
 }
 
 let nonceCounter = 0;

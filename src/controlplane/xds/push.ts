@@ -6,19 +6,17 @@ import { DiscoveryResponseSchema } from '../../generated/envoy/service/discovery
 import type { TranslateContext } from '../translate/context.js';
 import type { NamedResource } from '../translate/generators.js';
 import type { AdsConnection } from './connection.js';
+import { bytesDigest } from './digest.js';
 import { newWatch } from './watch.js';
 
-/** Content hash of a response's resources (name and bytes of each, in order). */
+/**
+ * Content hash of a response's resources (name and bytes of each, in order). Built from each resource's
+ * cached digest, so resources shared across proxies cost a lookup, not a pass over their bytes.
+ */
 export function resourcesHash(typeUrl: string, resources: readonly NamedResource[]): string {
-  const h = createHash('sha256');
-  h.update(typeUrl);
-  for (const r of resources) {
-    h.update('\0');
-    h.update(r.name);
-    h.update('\0');
-    h.update(r.resource.value);
-  }
-  return h.digest('hex');
+  let text = typeUrl;
+  for (const r of resources) text += `\0${r.name}\0${bytesDigest(r.resource.value)}`;
+  return createHash('sha256').update(text).digest('hex');
 }
 
 let nonceCounter = 0;

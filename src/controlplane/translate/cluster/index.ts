@@ -88,8 +88,14 @@ export function clustersFor(ctx: TranslateContext): Cluster[] {
 
 /** The same clusters packed as Any, reusing the cached encodings of service clusters. */
 export function packedClustersFor(ctx: TranslateContext): PackedCluster[] {
-  const out: PackedCluster[] = [];
-  for (const svc of ctx.visibleServices()) out.push(...serviceClusters(ctx, svc).packed);
+  // The outbound part depends on which services the proxy sees (its type, namespace and Sidecar) and the
+  // DestinationRule of each (its namespace): shared by every proxy with the same view.
+  const { proxy, snapshot } = ctx;
+  const view = `${proxy.type}|${proxy.namespace}|${objectId(snapshot.sidecarFor(proxy))}`;
+  const outbound = memo(snapshot, `cds-outbound|${view}`, () =>
+    ctx.visibleServices().flatMap((svc) => serviceClusters(ctx, svc).packed),
+  );
+  const out = [...outbound];
   for (const c of localClusters(ctx)) out.push({ name: c.name, resource: anyPack(ClusterSchema, c) });
   return out;
 }

@@ -16,6 +16,7 @@ import {
   RouteConfigurationSchema,
 } from '../../../generated/envoy/config/route/v3/route_pb.js';
 import { isHttpProtocol } from '../../model/service.js';
+import { memo, objectId } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import {
   BLACKHOLE_CLUSTER,
@@ -27,7 +28,13 @@ import {
 import { routeConfigurationAny } from '../wire.js';
 import { routeMatch } from './match.js';
 import { applyTimeout } from './timeout.js';
-import { serviceVirtualHost, type VhostPiece, vhostPiece, virtualServiceRoutes } from './virtual-host.js';
+import {
+  dependsOnCallerLabels,
+  serviceVirtualHost,
+  type VhostPiece,
+  vhostPiece,
+  virtualServiceRoutes,
+} from './virtual-host.js';
 
 /** A route configuration as its name and virtual-host pieces (messages with cached bytes). */
 export interface RouteConfigPieces {
@@ -42,11 +49,19 @@ export function routeConfigMessage(p: RouteConfigPieces): RouteConfiguration {
   });
 }
 
+const packedConfigs = new WeakMap<RouteConfigPieces, Any>();
+
+/** The route config packed as Any; made once per pieces object, so proxies sharing the pieces share the bytes. */
 export function routeConfigAny(p: RouteConfigPieces): Any {
-  return routeConfigurationAny(
-    p.name,
-    p.virtualHosts.map((v) => v.bytes()),
-  );
+  let any = packedConfigs.get(p);
+  if (!any) {
+    any = routeConfigurationAny(
+      p.name,
+      p.virtualHosts.map((v) => v.bytes()),
+    );
+    packedConfigs.set(p, any);
+  }
+  return any;
 }
 
 /**
@@ -91,7 +106,26 @@ function fallbackVirtualHost(ctx: TranslateContext): VirtualHost {
   });
 }
 
+/**
+ * Everything about the proxy a sidecar outbound or HTTP-proxy route config depends on: its type, namespace
+ * and Sidecar (which services it sees, short names, exportTo, DestinationRule lookup, the fallback route)
+ * and, when a mesh VirtualService it sees matches on source labels, its labels. Proxies with the same view
+ * get the same (shared) route config.
+ */
+function outboundViewKey(ctx: TranslateContext): string {
+  const { proxy, snapshot } = ctx;
+  const callerDependent = memo(snapshot, `rc-labels|${proxy.namespace}`, () =>
+    snapshot.virtualServices('mesh', proxy.namespace).some(dependsOnCallerLabels),
+  );
+  const labels = callerDependent ? JSON.stringify(proxy.labels) : '';
+  return `${proxy.type}|${proxy.namespace}|${objectId(snapshot.sidecarFor(proxy))}|${labels}`;
+}
+
 export function outboundRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
+  return memo(ctx.snapshot, `rc|${port}|${outboundViewKey(ctx)}`, () => buildOutboundRouteConfig(ctx, port));
+}
+
+function buildOutboundRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
   const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
   const vhosts: (VirtualHost | VhostPiece)[] = [];
   for (const svc of ctx.visibleServices()) {
@@ -103,6 +137,10 @@ export function outboundRouteConfig(ctx: TranslateContext, port: number): RouteC
 }
 
 export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
+  return memo(ctx.snapshot, `rc|${HTTP_PROXY}|${outboundViewKey(ctx)}`, () => buildHttpProxyRouteConfig(ctx));
+}
+
+function buildHttpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
   const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
   const vhosts: (VirtualHost | VhostPiece)[] = [];
   for (const svc of ctx.visibleServices()) {

@@ -95,7 +95,7 @@ export function vhostPiece(message: VirtualHost): VhostPiece {
 const callerDependent = new WeakMap<object, boolean>();
 
 /** Whether a VirtualService's routes differ per caller (sourceLabels matches, possibly in delegates). */
-function dependsOnCallerLabels(vs: IndexedVirtualService): boolean {
+export function dependsOnCallerLabels(vs: IndexedVirtualService): boolean {
   let v = callerDependent.get(vs);
   if (v === undefined) {
     v = (vs.resource.spec.http ?? []).some(
