@@ -1,24 +1,30 @@
 // Integration: `trellis up` with `egressGateway: true` runs an istio-egressgateway, and Istio's documented
 // egress setup (ServiceEntry for the external host, a Gateway selecting the egress gateway, a DestinationRule
 // subset for it, one VirtualService routing mesh → egress gateway → external) sends a workload's request to
-// the external host through that gateway. The external service is a local server under a made-up hostname.
+// the external host through that gateway; with "Egress gateways with TLS origination", the gateway turns a
+// plain request into HTTPS to a second external host (DestinationRule tls SIMPLE on its port 443). The
+// external services are local servers under made-up hostnames.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { adminGet } from '../../src/runtime/admin-client.js';
 import { freePort, type LocalMesh, startMesh } from '../helpers/local-mesh.js';
-import { eventually } from './gateway-tls-support.js';
+import { eventually, makeCa, makeLeaf } from './gateway-tls-support.js';
 
 const EXTERNAL = 'external.example.test';
+const SECURE = 'secure-external.example.test';
 
 let dir: string;
 let mesh: LocalMesh | undefined;
 let external: http.Server;
+let secureExternal: https.Server;
 const seen: { host: string; url: string }[] = [];
+const seenOverTls: { host: string; url: string }[] = [];
 let egressPort: number;
 
 before(async () => {
@@ -29,6 +35,17 @@ before(async () => {
   });
   await new Promise<void>((r) => external.listen(0, '127.0.0.1', r));
   const externalPort = (external.address() as AddressInfo).port;
+  const ca = makeCa(dir, 'ca');
+  const leaf = makeLeaf(dir, 'secure-external', ca, [SECURE]);
+  secureExternal = https.createServer(
+    { cert: readFileSync(leaf.cert), key: readFileSync(leaf.key) },
+    (req, res) => {
+      seenOverTls.push({ host: req.headers.host ?? '', url: req.url ?? '' });
+      res.end(`secure external answered ${req.url}`);
+    },
+  );
+  await new Promise<void>((r) => secureExternal.listen(0, '127.0.0.1', r));
+  const securePort = (secureExternal.address() as AddressInfo).port;
   egressPort = await freePort();
   // The workload asks for the external host every 300 ms through its sidecar (HTTP_PROXY, set by trellis run).
   writeFileSync(
@@ -37,6 +54,8 @@ before(async () => {
   try {
     const r = await fetch('http://${EXTERNAL}/status');
     console.log('external:', r.status, await r.text());
+    const s = await fetch('http://${SECURE}/orders');
+    console.log('secure external:', s.status, await s.text());
   } catch (e) { console.log('external failed:', String(e)); }
 }, 300);
 `,
@@ -74,7 +93,7 @@ spec:
   selector: { istio: egressgateway }
   servers:
   - port: { number: ${egressPort}, name: http, protocol: HTTP }
-    hosts: [${EXTERNAL}]
+    hosts: [${EXTERNAL}, ${SECURE}]
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -98,6 +117,42 @@ spec:
     route:
     - destination: { host: ${EXTERNAL}, port: { number: 80 } }
       weight: 100
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: secure-external, namespace: default }
+spec:
+  hosts: [${SECURE}]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports:
+  - { number: 80, name: http-port, protocol: HTTP }
+  - { number: 443, name: https-port, protocol: HTTPS }
+  endpoints: [{ address: 127.0.0.1, ports: { http-port: 1, https-port: ${securePort} } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: secure-external-through-egress-gateway, namespace: default }
+spec:
+  hosts: [${SECURE}]
+  gateways: [istio-egressgateway, mesh]
+  http:
+  - match: [{ gateways: [mesh], port: 80 }]
+    route:
+    - destination: { host: istio-egressgateway.istio-system.svc.cluster.local, subset: external, port: { number: ${egressPort} } }
+  - match: [{ gateways: [istio-egressgateway], port: ${egressPort} }]
+    route:
+    - destination: { host: ${SECURE}, port: { number: 443 } }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: originate-tls-for-secure-external, namespace: default }
+spec:
+  host: ${SECURE}
+  trafficPolicy:
+    portLevelSettings:
+    - port: { number: 443 }
+      tls: { mode: SIMPLE, caCertificates: ${join(dir, 'ca.pem')} }
 `,
   );
   mesh = await startMesh(dir, join(dir, 'mesh.yaml'), [], 120_000);
@@ -106,6 +161,7 @@ spec:
 after(async () => {
   await mesh?.stop();
   external?.close();
+  secureExternal?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -128,4 +184,14 @@ test('a sidecar’s request to the external host goes through the egress gateway
   // The egress gateway's listener took the requests and its cluster for the external host sent them on.
   await eventually(async () => (await egressStat(`cluster.outbound|80||${EXTERNAL}.upstream_rq_total`)) > 0);
   assert.ok((await egressStat(`http.outbound_0.0.0.0_${egressPort}.downstream_rq_total`)) > 0);
+});
+
+test('egress TLS origination: a plain request leaves the egress gateway as HTTPS to the external host', async () => {
+  await eventually(
+    async () => /secure external: 200 secure external answered \/orders/.test(mesh?.output() ?? ''),
+    30_000,
+  );
+  assert.ok(seenOverTls.length > 0, 'the HTTPS server was reached');
+  assert.equal(seenOverTls[0].host, SECURE);
+  await eventually(async () => (await egressStat(`cluster.outbound|443||${SECURE}.upstream_rq_total`)) > 0);
 });
