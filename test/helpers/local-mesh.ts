@@ -51,6 +51,16 @@ export async function startSampleMesh(
     }
     writeFileSync(file, text);
   }
+  return startMesh(dir, meshFile, gatewayPorts, timeoutMs);
+}
+
+/** Runs `trellis up -f meshFile` with its state under `dir`; resolves once the mesh reports it is up. */
+export async function startMesh(
+  dir: string,
+  meshFile: string,
+  gatewayPorts: number[] = [],
+  timeoutMs = 180_000,
+): Promise<LocalMesh> {
   const [xdsPort, httpPort] = [await freePort(), await freePort()];
   const [cmd, ...pre] = trellisArgv();
   const child = spawn(

@@ -60,14 +60,36 @@ export const acceptsTls = (m: MtlsMode) => m !== 'DISABLE';
 export const acceptsPlaintext = (m: MtlsMode) => m !== 'STRICT';
 
 /**
- * The variants of one chain a mode needs: `transport` is the chain's transport_protocol match (undefined
- * when one plain chain serves everything, as without mTLS), `tls` whether it terminates mTLS.
+ * What sidecars offer when they originate Istio mTLS. Under PERMISSIVE only TLS offering one of these reaches
+ * the mTLS chain, as in Istio: other TLS passes through untouched to the app, which may terminate it itself.
  */
-export function chainVariants(mode: MtlsMode): { tls: boolean; transport?: string }[] {
+export const ISTIO_MTLS_ALPN = [
+  'istio-peer-exchange',
+  'istio',
+  'istio-http/1.0',
+  'istio-http/1.1',
+  'istio-h2',
+];
+
+/** One variant of a chain: what it matches and what it does with the connection. */
+export interface ChainVariant {
+  /** Terminates mutual TLS. */
+  tls: boolean;
+  /** transport_protocol match (undefined when one plain chain serves everything, as without mTLS). */
+  transport?: string;
+  /** application_protocols match (PERMISSIVE's mTLS chain). */
+  alpn?: readonly string[];
+  /** TLS that is not Istio's: proxied as bytes to the app (TCP), never terminated. */
+  passthrough?: boolean;
+}
+
+/** The variants of one chain a mode needs. */
+export function chainVariants(mode: MtlsMode): ChainVariant[] {
   if (mode === 'DISABLE') return [{ tls: false }];
   if (mode === 'STRICT') return [{ tls: true, transport: TRANSPORT_TLS }];
   return [
-    { tls: true, transport: TRANSPORT_TLS },
+    { tls: true, transport: TRANSPORT_TLS, alpn: ISTIO_MTLS_ALPN },
+    { tls: false, transport: TRANSPORT_TLS, passthrough: true },
     { tls: false, transport: TRANSPORT_RAW },
   ];
 }

@@ -44,11 +44,21 @@ function listener(policy: string, local = false, meshMtls = true) {
   return l as Listener;
 }
 
-/** `port/transport/tls` per chain (`*` for an unset criterion). */
+/**
+ * `port/transport/what` per chain (`*` for an unset criterion): `mtls` terminates Istio mTLS (`mtls+alpn` when
+ * it matches only Istio's ALPN, as under PERMISSIVE), `passthrough` proxies other TLS to the app untouched.
+ */
 function shape(l: Listener): string[] {
   return l.filterChains.map((c) => {
     const m = c.filterChainMatch;
-    return `${m?.destinationPort ?? '*'}/${m?.transportProtocol || '*'}/${c.transportSocket ? 'mtls' : 'plain'}`;
+    const what = c.transportSocket
+      ? m?.applicationProtocols.length
+        ? 'mtls+alpn'
+        : 'mtls'
+      : c.name.endsWith('passthrough')
+        ? 'passthrough'
+        : 'plain';
+    return `${m?.destinationPort ?? '*'}/${m?.transportProtocol || '*'}/${what}`;
   });
 }
 
@@ -72,13 +82,28 @@ test('Istio shape: STRICT → mTLS chains only, behind the tls_inspector; plain 
   assert.deepEqual(ctx?.commonTlsContext?.alpnProtocols, ['h2', 'http/1.1', 'istio-peer-exchange', 'istio']);
 });
 
-test('Istio shape: PERMISSIVE (the default) → mTLS and plain chains per port; DISABLE → plain only', () => {
-  assert.deepEqual(shape(listener('')), [
-    '5432/tls/mtls',
+test('Istio shape: PERMISSIVE (the default) → mTLS for Istio ALPN, other TLS passed through, plain chains per port; DISABLE → plain only', () => {
+  const permissive = listener('');
+  assert.deepEqual(shape(permissive), [
+    '5432/tls/mtls+alpn',
+    '5432/tls/passthrough',
     '5432/raw_buffer/plain',
-    '8080/tls/mtls',
+    '8080/tls/mtls+alpn',
+    '8080/tls/passthrough',
     '8080/raw_buffer/plain',
   ]);
+  assert.deepEqual(permissive.filterChains[0].filterChainMatch?.applicationProtocols, [
+    'istio-peer-exchange',
+    'istio',
+    'istio-http/1.0',
+    'istio-http/1.1',
+    'istio-h2',
+  ]);
+  assert.equal(
+    permissive.filterChains[4].filters[0].name,
+    'envoy.filters.network.tcp_proxy',
+    'TLS passthrough',
+  );
   const off = listener(pa('{ mtls: { mode: DISABLE } }'));
   assert.deepEqual(shape(off), ['5432/*/plain', '8080/*/plain']);
   assert.deepEqual(inspector(off), []);
@@ -131,7 +156,7 @@ test('local mode: one listener; the mTLS chain routes ports that accept mTLS, th
     TRELLIS_INBOUND_PORT: 15006,
   });
   const [l] = inboundListeners(new TranslateContext(snap, proxy));
-  assert.deepEqual(shape(l), ['*/tls/mtls', '*/raw_buffer/plain']);
+  assert.deepEqual(shape(l), ['*/tls/mtls+alpn', '*/tls/passthrough', '*/raw_buffer/plain']);
   assert.deepEqual(inspector(l), ['envoy.filters.listener.tls_inspector']);
   assert.deepEqual(vhosts(l.filterChains[0]), [
     '*:9000→inbound|9000||',
@@ -139,7 +164,7 @@ test('local mode: one listener; the mTLS chain routes ports that accept mTLS, th
     '*→inbound|9000||',
   ]);
   // Plain text reaches the PERMISSIVE port only; the STRICT one answers 403 (one listener serves both).
-  assert.deepEqual(vhosts(l.filterChains[1]), ['*:9000→inbound|9000||', '*:9080→403', '*→inbound|9000||']);
+  assert.deepEqual(vhosts(l.filterChains[2]), ['*:9000→inbound|9000||', '*:9080→403', '*→inbound|9000||']);
 });
 
 test('local mode: all STRICT → no plain chain (a plain connection is closed); TCP-only workloads too', () => {
@@ -154,7 +179,7 @@ test('local mode: all STRICT → no plain chain (a plain connection is closed); 
     TRELLIS_INBOUND_PORT: 15006,
   });
   const [t] = inboundListeners(new TranslateContext(snap, proxy));
-  assert.deepEqual(shape(t), ['*/tls/mtls', '*/raw_buffer/plain']);
+  assert.deepEqual(shape(t), ['*/tls/mtls+alpn', '*/tls/passthrough', '*/raw_buffer/plain']);
   assert.equal(t.filterChains[0].filters[0].name, 'envoy.filters.network.tcp_proxy');
 });
 

@@ -32,7 +32,9 @@ import { httpConnectionManager, tcpProxy, tlsInspector } from './filters.js';
 import {
   acceptsPlaintext,
   acceptsTls,
+  type ChainVariant,
   chainVariants,
+  ISTIO_MTLS_ALPN,
   inboundMtlsTransportSocket,
   TRANSPORT_RAW,
   TRANSPORT_TLS,
@@ -41,11 +43,7 @@ import {
 /** Istio's inbound capture port. */
 export const VIRTUAL_INBOUND_PORT = 15006;
 
-/** One filter chain's transport: its transport_protocol match and whether it terminates mTLS. */
-interface Variant {
-  tls: boolean;
-  transport?: string;
-}
+type Variant = ChainVariant;
 
 function inboundVirtualHost(port: InboundPort, domains: string[]): VirtualHost {
   const action = create(RouteActionSchema, {
@@ -89,16 +87,20 @@ function refusedVirtualHost(name: string, port: number, domains: string[], overT
   });
 }
 
-/** The name of a chain's mTLS variant. */
-const mtlsName = (name: string) => (name.endsWith('|') ? `${name}mtls` : `${name}|mtls`);
+/** The name of a chain's mTLS (or TLS passthrough) variant. */
+const suffixed = (name: string, suffix: string) =>
+  name.endsWith('|') ? `${name}${suffix}` : `${name}|${suffix}`;
+const variantName = (name: string, v: Variant) =>
+  v.tls ? suffixed(name, 'mtls') : v.passthrough ? suffixed(name, 'passthrough') : name;
 
 /** Name, transport match and TLS termination of one variant of a chain. */
 function chainFor(name: string, variant: Variant, http: boolean, destinationPort?: number): FilterChain {
-  const chain = create(FilterChainSchema, { name: variant.tls ? mtlsName(name) : name });
+  const chain = create(FilterChainSchema, { name: variantName(name, variant) });
   if (destinationPort !== undefined || variant.transport !== undefined) {
     chain.filterChainMatch = create(FilterChainMatchSchema, {
       ...(destinationPort !== undefined ? { destinationPort } : {}),
       ...(variant.transport !== undefined ? { transportProtocol: variant.transport } : {}),
+      ...(variant.alpn !== undefined ? { applicationProtocols: [...variant.alpn] } : {}),
     });
   }
   if (variant.tls) chain.transportSocket = inboundMtlsTransportSocket(http);
@@ -174,9 +176,22 @@ function localChains(ports: InboundPort[], modeOf: (p: InboundPort) => MtlsMode,
       ),
     ];
   const chains: FilterChain[] = [];
+  // A PERMISSIVE port: Istio's mTLS only for clients offering Istio's ALPN; other TLS passes through to the
+  // first such port's app (one listener cannot see the Host of an encrypted request).
+  const permissive = http.find((p) => acceptsTls(modes.get(p)!) && acceptsPlaintext(modes.get(p)!));
   if (all.some(acceptsTls)) {
     const allowed = (p: InboundPort) => acceptsTls(modes.get(p)!);
-    chains.push(httpChain(name, statPrefix, routed(allowed, true), { tls: true, transport: TRANSPORT_TLS }));
+    chains.push(
+      httpChain(name, statPrefix, routed(allowed, true), {
+        tls: true,
+        transport: TRANSPORT_TLS,
+        ...(permissive ? { alpn: ISTIO_MTLS_ALPN } : {}),
+      }),
+    );
+  }
+  if (permissive) {
+    const cluster = inboundClusterName(permissive.servicePort);
+    chains.push(tcpChain(name, cluster, { tls: false, transport: TRANSPORT_TLS, passthrough: true }));
   }
   // With every port STRICT there is no plain chain: a plain-text connection matches nothing and is closed.
   if (all.some(acceptsPlaintext)) {
@@ -193,7 +208,7 @@ function capturedChains(ports: InboundPort[], modeOf: (p: InboundPort) => MtlsMo
   return ports.flatMap((p) => {
     const cluster = inboundClusterName(p.servicePort);
     return chainVariants(modeOf(p)).map((v) =>
-      p.http
+      p.http && !v.passthrough
         ? httpChain(cluster, `inbound_0.0.0.0_${p.servicePort}`, [inboundVirtualHost(p, ['*'])], v, p.appPort)
         : tcpChain(cluster, cluster, v, p.appPort),
     );
