@@ -161,6 +161,9 @@ export const EGRESS_GATEWAY_LABELS: Readonly<Record<string, string>> = {
   istio: 'egressgateway',
 };
 
+/** The egress gateway's service account (its SPIFFE identity's last part), as in Istio's deployment. */
+export const EGRESS_SERVICE_ACCOUNT = 'istio-egressgateway-service-account';
+
 /** The generated file, in the control plane's config directory, that registers the egress gateway. */
 export const EGRESS_SERVICE_ENTRY_FILE = 'trellis-egressgateway.yaml';
 
@@ -204,7 +207,12 @@ export function egressGatewayServiceEntry(domain: string, gateways: Resource<Gat
     '  resolution: STATIC',
     '  ports:',
     ...portLines,
-    `  endpoints: [{ address: 127.0.0.1, labels: { ${labels} } }]`,
+    // The gateway's identity (for DestinationRules with ISTIO_MUTUAL towards it) without auto mTLS: like
+    // Istio's gateway pods, it has no sidecar, and plain-text Gateway servers must get plain text.
+    '  endpoints:',
+    '  - address: 127.0.0.1',
+    `    serviceAccount: ${EGRESS_SERVICE_ACCOUNT}`,
+    `    labels: { ${labels}, security.istio.io/tlsMode: disabled }`,
     '',
   ].join('\n');
 }

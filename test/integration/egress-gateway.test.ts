@@ -18,6 +18,7 @@ import { eventually, makeCa, makeLeaf } from './gateway-tls-support.js';
 
 const EXTERNAL = 'external.example.test';
 const SECURE = 'secure-external.example.test';
+const MTLS = 'mtls-external.example.test';
 
 let dir: string;
 let mesh: LocalMesh | undefined;
@@ -26,6 +27,7 @@ let secureExternal: https.Server;
 const seen: { host: string; url: string }[] = [];
 const seenOverTls: { host: string; url: string }[] = [];
 let egressPort: number;
+let egressMtlsPort: number;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trellis-egress-'));
@@ -47,6 +49,7 @@ before(async () => {
   await new Promise<void>((r) => secureExternal.listen(0, '127.0.0.1', r));
   const securePort = (secureExternal.address() as AddressInfo).port;
   egressPort = await freePort();
+  egressMtlsPort = await freePort();
   // The workload asks for the external host every 300 ms through its sidecar (HTTP_PROXY, set by trellis run).
   writeFileSync(
     join(dir, 'caller.mjs'),
@@ -56,6 +59,8 @@ before(async () => {
     console.log('external:', r.status, await r.text());
     const s = await fetch('http://${SECURE}/orders');
     console.log('secure external:', s.status, await s.text());
+    const m = await fetch('http://${MTLS}/mtls');
+    console.log('mtls external:', m.status, await m.text());
   } catch (e) { console.log('external failed:', String(e)); }
 }, 300);
 `,
@@ -94,13 +99,22 @@ spec:
   servers:
   - port: { number: ${egressPort}, name: http, protocol: HTTP }
     hosts: [${EXTERNAL}, ${SECURE}]
+  - port: { number: ${egressMtlsPort}, name: https, protocol: HTTPS }
+    hosts: [${MTLS}]
+    tls: { mode: ISTIO_MUTUAL }
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: { name: egressgateway-for-external, namespace: default }
 spec:
   host: istio-egressgateway.istio-system.svc.cluster.local
-  subsets: [{ name: external }]
+  subsets:
+  - name: external
+  - name: mtls-external
+    trafficPolicy:
+      portLevelSettings:
+      - port: { number: ${egressMtlsPort} }
+        tls: { mode: ISTIO_MUTUAL, sni: ${MTLS} }
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -153,6 +167,30 @@ spec:
     portLevelSettings:
     - port: { number: 443 }
       tls: { mode: SIMPLE, caCertificates: ${join(dir, 'ca.pem')} }
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: mtls-external, namespace: default }
+spec:
+  hosts: [${MTLS}]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{ number: 80, name: http-port, protocol: HTTP }]
+  endpoints: [{ address: 127.0.0.1, ports: { http-port: ${externalPort} } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: mtls-external-through-egress-gateway, namespace: default }
+spec:
+  hosts: [${MTLS}]
+  gateways: [istio-egressgateway, mesh]
+  http:
+  - match: [{ gateways: [mesh], port: 80 }]
+    route:
+    - destination: { host: istio-egressgateway.istio-system.svc.cluster.local, subset: mtls-external, port: { number: ${egressMtlsPort} } }
+  - match: [{ gateways: [istio-egressgateway], port: ${egressMtlsPort} }]
+    route:
+    - destination: { host: ${MTLS}, port: { number: 80 } }
 `,
   );
   mesh = await startMesh(dir, join(dir, 'mesh.yaml'), [], 120_000);
@@ -179,8 +217,7 @@ async function egressStat(name: string): Promise<number> {
 
 test('a sidecar’s request to the external host goes through the egress gateway', async () => {
   await eventually(async () => /external: 200 external answered \/status/.test(mesh?.output() ?? ''), 30_000);
-  assert.ok(seen.length > 0);
-  assert.equal(seen[0].host, EXTERNAL);
+  assert.ok(seen.some((r) => r.host === EXTERNAL && r.url === '/status'));
   // The egress gateway's listener took the requests and its cluster for the external host sent them on.
   await eventually(async () => (await egressStat(`cluster.outbound|80||${EXTERNAL}.upstream_rq_total`)) > 0);
   assert.ok((await egressStat(`http.outbound_0.0.0.0_${egressPort}.downstream_rq_total`)) > 0);
@@ -191,7 +228,21 @@ test('egress TLS origination: a plain request leaves the egress gateway as HTTPS
     async () => /secure external: 200 secure external answered \/orders/.test(mesh?.output() ?? ''),
     30_000,
   );
-  assert.ok(seenOverTls.length > 0, 'the HTTPS server was reached');
-  assert.equal(seenOverTls[0].host, SECURE);
+  assert.ok(
+    seenOverTls.some((r) => r.host === SECURE && r.url === '/orders'),
+    'the HTTPS server was reached',
+  );
   await eventually(async () => (await egressStat(`cluster.outbound|443||${SECURE}.upstream_rq_total`)) > 0);
+});
+
+test('sidecar → egress gateway over Istio mTLS (Gateway ISTIO_MUTUAL, DestinationRule subset ISTIO_MUTUAL with the SNI)', async () => {
+  await eventually(
+    async () => /mtls external: 200 external answered \/mtls/.test(mesh?.output() ?? ''),
+    30_000,
+  );
+  assert.ok(seen.some((r) => r.host === MTLS && r.url === '/mtls'));
+  // The gateway's mTLS chain took the requests: its HTTPS server's connection manager counted them.
+  await eventually(
+    async () => (await egressStat(`http.outbound_0.0.0.0_${egressMtlsPort}.downstream_rq_total`)) > 0,
+  );
 });
