@@ -76,6 +76,8 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
   /** Where upstream response events go (the exchange itself). */
   protected abstract get sink(): UpstreamResponseSink;
   abstract onUpstreamReset(reason: ResetReason, detail: string): void;
+  /** The upstream can take request body again (resume a paused client). */
+  abstract onUpstreamDrain(): void;
   abstract addFlag(f: string): void;
   /** Request body activity (pushes back the stream idle timeout). */
   protected abstract touchActivity(): void;
@@ -128,8 +130,13 @@ export abstract class ExchangeUpstream implements PoolWaiter<H1UpstreamConnectio
     }
     // A retry: replay the body seen so far; the codec keeps streaming the rest.
     const body = this.attempts?.body;
-    if (body !== undefined) for (const c of body.chunks()) this.writeUpstream(c, 0, c.length);
+    let accepted = true;
+    if (body !== undefined)
+      for (const c of body.chunks()) accepted = this.writeUpstream(c, 0, c.length) && accepted;
     if (this.requestBodyComplete) this.endUpstream(null);
+    // The client may be paused for the failed attempt's back-pressure, whose drain will never come: when the
+    // new upstream took the replay without pushing back, let the body flow again (else its drain will).
+    else if (accepted) this.onUpstreamDrain();
   }
 
   startAttempt(_attemptCount: number): void {

@@ -107,7 +107,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   protected abstract resetDownstream(): void;
   /** The exchange ended (stats done); the codec moves on. */
   protected abstract onExchangeEnd(): void;
-  abstract onUpstreamDrain(): void;
+  abstract override onUpstreamDrain(): void;
   abstract onUpstreamUpgrade(head: MessageHead, socket: Socket, rest: Buffer | null): void;
 
   /** Routes the request and either replies locally or starts the upstream request. */

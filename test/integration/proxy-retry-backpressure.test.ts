@@ -1,0 +1,100 @@
+// A retry after an upstream that stalled the request body: the first HTTP/2 upstream stops reading (flow
+// control fills, so the proxy pauses the client's body) and then resets the stream; the retry replays the
+// buffered body to the other upstream and the client's body must flow again until the request completes.
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import type net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { RetryPolicy } from '../../src/proxy/config/route.js';
+import { ProxyServer } from '../../src/proxy/server.js';
+import { StatsStore } from '../../src/proxy/stats/store.js';
+import {
+  chain,
+  forward,
+  hcm,
+  listener,
+  request,
+  resources,
+  route,
+  routeConfig,
+  staticCluster,
+  vhost,
+} from './proxy-support.js';
+
+/** Larger than the HTTP/2 flow-control window (64 KiB) plus Node's buffering, well under the 1 MiB retry buffer. */
+const BODY_BYTES = 900 * 1024;
+
+describe('retry after upstream back-pressure', () => {
+  let stalling: http2.Http2Server;
+  let reading: http2.Http2Server;
+  let proxy: ProxyServer;
+  let stats: StatsStore;
+  let stalled = 0;
+
+  before(async () => {
+    // Takes the request, never reads its body, and resets the stream after 200 ms.
+    stalling = http2.createServer((req) => {
+      stalled++;
+      req.pause();
+      setTimeout(() => req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR), 200).unref();
+    });
+    // Reads the whole body and answers with its length.
+    reading = http2.createServer((req, res) => {
+      let n = 0;
+      req.on('data', (d: Buffer) => {
+        n += d.length;
+      });
+      req.on('end', () => res.end(String(n)));
+    });
+    await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => reading.listen(0, '127.0.0.1', r));
+    stats = new StatsStore();
+    proxy = new ProxyServer({ stats });
+    const retry: RetryPolicy = {
+      retryOn: ['reset'],
+      numRetries: 2,
+      perTryTimeoutMs: 0,
+      perTryIdleTimeoutMs: 0,
+      retriableStatusCodes: [],
+      retriableHeaders: [],
+      retriableRequestHeaders: [],
+      backoffBaseMs: 5,
+      backoffMaxMs: 20,
+      avoidPreviousHosts: true,
+      hostSelectionRetryMaxAttempts: 3,
+    };
+    const port = (s: http2.Http2Server) => (s.address() as net.AddressInfo).port;
+    proxy.apply(
+      resources(
+        [
+          listener('l', [
+            chain(
+              hcm(
+                routeConfig('r', [vhost('all', ['*'], [route('up', forward('up', { retryPolicy: retry }))])]),
+              ),
+            ),
+          ]),
+        ],
+        [staticCluster('up', [port(stalling), port(reading)], { upstreamProtocol: 'http2' })],
+      ),
+    );
+    await proxy.ready();
+  });
+
+  after(async () => {
+    await proxy.close();
+    await new Promise<void>((r) => stalling.close(() => r()));
+    await new Promise<void>((r) => reading.close(() => r()));
+  });
+
+  it('replays the body to the next host and resumes the paused client', async () => {
+    const body = 'x'.repeat(BODY_BYTES);
+    for (let i = 0; i < 4; i++) {
+      const r = await request(proxy.listenerPort('l')!, { path: `/upload/${i}`, method: 'POST', body });
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.body, String(BODY_BYTES), 'the other host got the whole body');
+    }
+    assert.ok(stalled >= 1, 'some attempts went to the stalling host first');
+    assert.ok(stats.counter('cluster.up.upstream_rq_retry').value >= 1);
+  });
+});
