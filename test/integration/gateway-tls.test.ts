@@ -47,7 +47,10 @@ before(async () => {
   client = makeLeaf(dir, 'client', ca, [], true);
   rogueClient = makeLeaf(dir, 'rogue-client', rogue, [], true);
 
-  app = http.createServer((req, res) => res.end(`app saw ${req.headers.host} ${req.url}`));
+  app = http.createServer((req, res) => {
+    res.setHeader('x-seen-xfcc', String(req.headers['x-forwarded-client-cert'] ?? 'none'));
+    res.end(`app saw ${req.headers.host} ${req.url}`);
+  });
   const appPort = await listen(app);
   tlsApp = https.createServer(
     { cert: readFileSync(appCert.cert), key: readFileSync(appCert.key) },
@@ -151,10 +154,12 @@ test('SIMPLE: the app answers over HTTPS with the gateway’s certificate for th
     'bookstore.example.com',
     httpsPort,
     `https://bookstore.example.com:${httpsPort}/books`,
-    ['--cacert', ca.cert],
+    ['--cacert', ca.cert, '-H', 'x-forwarded-client-cert: By=spiffe://forged'],
   );
   assert.equal(r.status, 200, r.stderr);
   assert.equal(r.body, `app saw bookstore.example.com:${httpsPort} /books`);
+  // Without a client certificate, a client-supplied x-forwarded-client-cert never reaches the app.
+  assert.match(r.headers, /\r\nx-seen-xfcc: none/i);
 });
 
 test('SIMPLE: a server name the gateway has no server for gets no certificate (handshake fails)', async () => {
@@ -189,6 +194,8 @@ test('MUTUAL: without a client certificate the handshake is refused; with one fr
   ]);
   assert.equal(ok.status, 200, ok.stderr);
   assert.equal(ok.body, `app saw mtls.example.com:${httpsPort} /private`);
+  // The app learns the verified client certificate (Istio's gateway default: SANITIZE_SET).
+  assert.match(ok.headers, /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Subject="CN=client"/i);
 });
 
 test('PASSTHROUGH: a TLS app is reached end to end with its own certificate, routed by SNI', async () => {

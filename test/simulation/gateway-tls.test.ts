@@ -208,6 +208,10 @@ test('one SNI-matched chain per terminating HTTPS server, with its own route con
   assert.equal(plain.match.transportProtocol, 'raw_buffer');
   assert.equal(plain.tls, undefined);
   assert.deepEqual(plain.filter.kind === 'http' && plain.filter.routes, { kind: 'rds', name: 'http.443' });
+  // Istio's gateway default: the verified client certificate replaces any client-supplied XFCC.
+  for (const c of [simple, mutual, plain]) {
+    assert.equal(c.filter.kind === 'http' && c.filter.forwardClientCertDetails, 'SANITIZE_SET');
+  }
 });
 
 test('an HTTPS server route config carries only the hosts its server admits', () => {

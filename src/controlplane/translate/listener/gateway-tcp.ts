@@ -2,7 +2,6 @@
 // routes (one filter chain per route's sniHosts), TLS-terminating TLS servers and TCP servers with their
 // `tcp` routes; both end in a TCP proxy to the route's cluster(s).
 import { create } from '@bufbuild/protobuf';
-import { hostMatches } from '../../../api/host.js';
 import type { RouteDestination, Server } from '../../../api/index.js';
 import {
   type FilterChain,
@@ -73,11 +72,9 @@ function routeTcpProxy(
   });
 }
 
-const bareHost = (h: string) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h);
-
 /**
- * PASSTHROUGH: one chain per `tls` route match, matching the route's sniHosts that the server admits (the
- * narrower of each pair), TLS left untouched. Earlier routes win an SNI set already taken.
+ * PASSTHROUGH: one chain per `tls` route match of the VirtualServices whose hosts the server admits,
+ * matching the route's sniHosts, TLS left untouched. Earlier routes win an SNI already taken.
  */
 export function passthroughChains(
   ctx: TranslateContext,
@@ -96,17 +93,13 @@ export function passthroughChains(
       if (!route.route?.length) continue;
       for (const m of route.match) {
         if (!l4MatchApplies(ctx, m, gs, vsNs, spec.gateways ?? [])) continue;
-        const sni = new Set<string>();
-        for (const h of m.sniHosts) {
-          for (const sh of gs.server.hosts.map(bareHost)) {
-            if (hostMatches(sh, h)) sni.add(h.toLowerCase());
-            else if (hostMatches(h, sh)) sni.add(sh.toLowerCase());
-          }
-        }
-        const names = [...sni].sort();
+        // The match's sniHosts become the chain's server names as written (validation keeps them within the
+        // VirtualService's hosts); a match naming an SNI an earlier chain took is skipped whole, as in Istio
+        // (two chains with one server name would be ambiguous).
+        const names = [...new Set(m.sniHosts.map((h) => h.toLowerCase()))].sort();
+        if (names.length === 0 || names.some((n) => seen.has(n))) continue;
+        for (const n of names) seen.add(n);
         const id = names.join(',');
-        if (names.length === 0 || seen.has(id)) continue;
-        seen.add(id);
         out.push(
           create(FilterChainSchema, {
             name: `${gs.key}:${gs.server.port.number}:${id}`,

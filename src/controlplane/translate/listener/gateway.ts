@@ -4,21 +4,53 @@
 // PASSTHROUGH servers a chain per VirtualService `tls` route's sniHosts; TCP and TLS-terminated TCP
 // servers their `tcp` route. A tls_inspector reads SNI whenever a chain needs it.
 import { create } from '@bufbuild/protobuf';
+import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { TrafficDirection } from '../../../generated/envoy/config/core/v3/base_pb.js';
 import {
+  type Filter,
   type FilterChain,
   FilterChainMatchSchema,
   FilterChainSchema,
 } from '../../../generated/envoy/config/listener/v3/listener_components_pb.js';
 import { type Listener, ListenerSchema } from '../../../generated/envoy/config/listener/v3/listener_pb.js';
+import {
+  HttpConnectionManager_ForwardClientCertDetails,
+  HttpConnectionManager_SetCurrentClientCertDetailsSchema,
+  HttpConnectionManagerSchema,
+} from '../../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { TranslateContext } from '../context.js';
 import { gatewayRouteName, outboundListenerName } from '../names.js';
-import { socketAddress } from '../pb.js';
+import { pack, socketAddress } from '../pb.js';
 import { gatewayServers, httpsGatewayRouteName } from '../route/route-config.js';
 import { httpConnectionManager, tlsInspector } from './filters.js';
 import { type GatewayServer, passthroughChains, tcpServerFilter } from './gateway-tcp.js';
 import { gatewayTransportSocket, serverSniHosts, TERMINATING_MODES } from './gateway-tls.js';
 import { TRANSPORT_RAW, TRANSPORT_TLS } from './inbound-tls.js';
+
+/**
+ * A gateway's HTTP connection manager: the client address from the peer, and (as Istio's gateway topology
+ * default) SANITIZE_SET of x-forwarded-client-cert with the verified client certificate's subject, cert,
+ * URI and DNS SANs — a MUTUAL server's backends learn who called; a client-supplied header never passes.
+ */
+function gatewayHcm(port: number, rds: string): Filter {
+  const filter = httpConnectionManager({
+    statPrefix: `outbound_0.0.0.0_${port}`,
+    routes: { rds },
+    useRemoteAddress: true,
+  });
+  if (filter.configType.case !== 'typedConfig') return filter;
+  const hcm = anyUnpack(filter.configType.value, HttpConnectionManagerSchema);
+  if (!hcm) return filter;
+  hcm.forwardClientCertDetails = HttpConnectionManager_ForwardClientCertDetails.SANITIZE_SET;
+  hcm.setCurrentClientCertDetails = create(HttpConnectionManager_SetCurrentClientCertDetailsSchema, {
+    subject: true,
+    cert: true,
+    uri: true,
+    dns: true,
+  });
+  filter.configType = { case: 'typedConfig', value: pack(HttpConnectionManagerSchema, hcm) };
+  return filter;
+}
 
 const HTTP_FAMILY = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTPS']);
 
@@ -44,13 +76,7 @@ function terminatingChain(ctx: TranslateContext, gs: GatewayServer, port: number
   const transportSocket = gatewayTransportSocket(tls, http);
   if (!transportSocket) return undefined;
   const routeName = httpsGatewayRouteName(port, gs.server.port.name ?? '', gs.name, gs.namespace);
-  const filter = http
-    ? httpConnectionManager({
-        statPrefix: `outbound_0.0.0.0_${port}`,
-        routes: { rds: routeName },
-        useRemoteAddress: true,
-      })
-    : tcpServerFilter(ctx, gs);
+  const filter = http ? gatewayHcm(port, routeName) : tcpServerFilter(ctx, gs);
   if (!filter) return undefined;
   return create(FilterChainSchema, {
     name: routeName,
@@ -93,13 +119,7 @@ function portChains(ctx: TranslateContext, port: number, servers: GatewayServer[
     plain.push(
       create(FilterChainSchema, {
         name,
-        filters: [
-          httpConnectionManager({
-            statPrefix: `outbound_0.0.0.0_${port}`,
-            routes: { rds: gatewayRouteName(port) },
-            useRemoteAddress: true,
-          }),
-        ],
+        filters: [gatewayHcm(port, gatewayRouteName(port))],
       }),
     );
   } else if (plainTcp) plain.push(plainTcp);
