@@ -19,43 +19,28 @@ import { lbUsesHash, routerHash } from '../router/request-hash.js';
 import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
 import { streamLimits } from '../router/stream-timers.js';
-import { formatGrpcTimeout, timeoutReply } from '../router/timeout-policy.js';
+import { formatGrpcTimeout } from '../router/timeout-policy.js';
 import { UpstreamAttempts } from '../router/upstream-attempts.js';
 import type { LbContext } from '../upstream/lb/types.js';
 import type { ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
 import { buildAccessLogEntry } from './access-log-build.js';
 import type { AccessLogEntry } from './access-log-entry.js';
 import { type ConnectionSecurity, PLAINTEXT, upstreamPeerUriSan } from './connection-security.js';
-import { ExchangeUpstream } from './exchange-upstream.js';
+import { ExchangeDeadlines } from './exchange-deadlines.js';
 import { getHeader, type MessageHead } from './h1-head.js';
 import type { HcmRuntime } from './hcm.js';
-import {
-  BODY_NO_HEALTHY_UPSTREAM,
-  BODY_UPSTREAM_TIMEOUT,
-  Flag,
-  grpcStatusForHttp,
-  upstreamResetBody,
-} from './local-reply.js';
+import { BODY_NO_HEALTHY_UPSTREAM, Flag, grpcStatusForHttp, upstreamResetBody } from './local-reply.js';
 import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
 
 const NO_OPS: CompiledHeaderOps = [];
 const NO_CTX: LbContext = {};
 
-export abstract class HttpExchange extends ExchangeUpstream implements UpstreamResponseSink {
+export abstract class HttpExchange extends ExchangeDeadlines implements UpstreamResponseSink {
   private weightedResponseOps: CompiledHeaderOps = NO_OPS;
   /** The resilience filters' per-request state (fault, local rate limit), when the chain has any. */
   private requestFilters: RequestFilters | undefined = undefined;
   /** gRPC local replies send this grpc-status instead of the one mapped from the HTTP status; -1: none. */
   grpcStatusOverride = -1;
-  private timer: NodeJS.Timeout | null = null;
-  /** Route deadline of the running exchange (epoch ms), 0 when none. */
-  private deadlineMs = 0;
-  private timerDueMs = 0;
-  /** Stream idle timeout (ms, 0 = none) and the last header/body event (epoch ms). */
-  private idleMs = 0;
-  private lastActivityMs = 0;
-  /** End of the max stream duration (epoch ms), 0 when none. */
-  private maxDeadlineMs = 0;
   /** upstream_rq_active and the max_requests breaker count this request. */
   private counted = false;
   /** CORS headers for the response of an allowed cross-origin request; a generated hash cookie. */
@@ -104,7 +89,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   protected abstract sendBody(buf: Buffer, start: number, end: number): void;
   protected abstract sendEnd(trailers: string[] | null): void;
   /** The response broke after its head went out: reset the downstream stream/connection. */
-  protected abstract resetDownstream(): void;
+  protected abstract override resetDownstream(): void;
   /** The exchange ended (stats done); the codec moves on. */
   protected abstract onExchangeEnd(): void;
   abstract override onUpstreamDrain(): void;
@@ -300,12 +285,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     else if (route.autoHostRewrite) this.authority = host.key;
     applyHeaderOps(h, requestOps);
     applyHeaderOps(h, route.requestOps);
-    this.deadlineMs = timeoutMs > 0 ? this.startMs + timeoutMs : 0;
-    const limits = streamLimits(action.kind === 'forward' ? action : {}, hcm.config);
-    this.idleMs = limits.idleMs;
-    this.lastActivityMs = this.startMs;
-    this.maxDeadlineMs = limits.maxDurationMs > 0 ? this.startMs + limits.maxDurationMs : 0;
-    this.armTimer();
+    this.startDeadlines(timeoutMs, streamLimits(action.kind === 'forward' ? action : {}, hcm.config));
     this.upstreamStartMs = this.startMs;
     if (action.kind === 'forward' && action.mirrors.length > 0)
       this.mirrors = startMirrors(action.mirrors, this, this.downstreamIsH1, timeoutMs, {
@@ -366,7 +346,7 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   }
 
   onUpstreamBody(buf: Buffer, start: number, end: number): void {
-    if (this.idleMs > 0) this.lastActivityMs = this.hcm.services.now();
+    this.touchActivity();
     this.bytesOut += end - start;
     this.sendBody(buf, start, end);
   }
@@ -427,83 +407,6 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
     );
   }
 
-  /**
-   * Arms the timer for the earliest of the route deadline, the stream idle deadline and the max stream
-   * duration (epoch ms). The timer object outlives exchanges: a pending timer due no later than needed is
-   * kept and re-armed when it fires early, so steady traffic on a connection creates a timer about once
-   * per timeout period rather than once per request, and activity only writes a timestamp.
-   */
-  private armTimer(): void {
-    const due = this.nextDeadline();
-    if (due === 0) return;
-    if (this.timer !== null && this.timerDueMs <= due) return;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timerDueMs = due;
-    this.timer = setTimeout(this.onTimer, Math.max(1, due - this.hcm.services.now()));
-  }
-
-  private nextDeadline(): number {
-    let due = this.deadlineMs;
-    if (this.idleMs > 0) {
-      const idle = this.lastActivityMs + this.idleMs;
-      if (due === 0 || idle < due) due = idle;
-    }
-    if (this.maxDeadlineMs > 0 && (due === 0 || this.maxDeadlineMs < due)) due = this.maxDeadlineMs;
-    return due;
-  }
-
-  protected touchActivity(): void {
-    if (this.idleMs > 0) this.lastActivityMs = this.hcm.services.now();
-  }
-
-  /** Drops the deadline timer (the connection or stream is gone). */
-  disposeTimer(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = null;
-    if (this.exchangeDone) return;
-    const now = this.hcm.services.now();
-    if (this.deadlineMs > 0 && now >= this.deadlineMs) this.onTimeout();
-    else if (this.maxDeadlineMs > 0 && now >= this.maxDeadlineMs) this.onStreamTimeout('max-stream-duration');
-    else if (this.idleMs > 0 && now >= this.lastActivityMs + this.idleMs) this.onStreamTimeout('stream-idle');
-    else this.armTimer();
-  };
-
-  /** Envoy's stream idle timeout and max stream duration: 408 before the response, a reset after it. */
-  private onStreamTimeout(kind: 'stream-idle' | 'max-stream-duration'): void {
-    const r = timeoutReply(kind);
-    const c = this.hcm.stats.set.counter;
-    if (kind === 'stream-idle') c.downstream_rq_idle_timeout.inc();
-    else c.downstream_rq_max_duration_reached.inc();
-    this.abortUpstream();
-    if (this.responseStarted) {
-      this.addFlag(r.flag);
-      this.resetDownstream();
-      this.finish();
-      return;
-    }
-    this.localReply(r.status, r.body, r.flag, r.details);
-  }
-
-  private onTimeout(): void {
-    if (this.exchangeDone) return;
-    if (this.host !== undefined) this.cluster?.resilience.outlier?.reportLocalOrigin(this.host, 'timeout');
-    this.cluster?.stats.upstreamRqTimeout.inc();
-    this.abortUpstream();
-    if (this.responseStarted) {
-      this.addFlag(Flag.UpstreamRequestTimeout);
-      this.resetDownstream();
-      this.finish();
-      return;
-    }
-    this.localReply(504, BODY_UPSTREAM_TIMEOUT, Flag.UpstreamRequestTimeout, 'upstream_response_timeout');
-  }
-
   /** The downstream connection or stream went away before the exchange finished. */
   downstreamReset(): void {
     if (this.exchangeDone) return;
@@ -556,13 +459,10 @@ export abstract class HttpExchange extends ExchangeUpstream implements UpstreamR
   }
 
   /** Bookkeeping at the end of every exchange; then the codec continues. */
-  private finish(): void {
+  protected finish(): void {
     if (this.exchangeDone) return;
     this.exchangeDone = true;
-    this.deadlineMs = 0;
-    this.idleMs = 0;
-    this.maxDeadlineMs = 0;
-    if (!this.downstreamIsH1) this.disposeTimer();
+    this.clearDeadlines(!this.downstreamIsH1);
     const st = this.hcm.stats;
     st.rqActive.dec();
     if (this.status > 0) st.set.recordResponse(this.status, this.hcm.services.now() - this.startMs);
