@@ -42,7 +42,11 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trellis-gateway-tls-'));
   ca = makeCa(dir, 'ca');
   const rogue = makeCa(dir, 'rogue-ca');
-  const server = makeLeaf(dir, 'gateway', ca, ['bookstore.example.com', 'mtls.example.com']);
+  const server = makeLeaf(dir, 'gateway', ca, [
+    'bookstore.example.com',
+    'mtls.example.com',
+    'optional.example.com',
+  ]);
   const appCert = makeLeaf(dir, 'secure-app', ca, ['secure.example.com']);
   client = makeLeaf(dir, 'client', ca, [], true);
   rogueClient = makeLeaf(dir, 'rogue-client', rogue, [], true);
@@ -94,6 +98,9 @@ spec:
   - port: { number: ${httpsPort}, name: https-mutual, protocol: HTTPS }
     hosts: [mtls.example.com]
     tls: { mode: MUTUAL, serverCertificate: ${server.cert}, privateKey: ${server.key}, caCertificates: ${ca.cert} }
+  - port: { number: ${httpsPort}, name: https-optional, protocol: HTTPS }
+    hosts: [optional.example.com]
+    tls: { mode: OPTIONAL_MUTUAL, serverCertificate: ${server.cert}, privateKey: ${server.key}, caCertificates: ${ca.cert} }
   - port: { number: ${passPort}, name: tls-pass, protocol: TLS }
     hosts: [secure.example.com]
     tls: { mode: PASSTHROUGH }
@@ -105,7 +112,7 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: bookstore, namespace: default }
 spec:
-  hosts: [bookstore.example.com, mtls.example.com]
+  hosts: [bookstore.example.com, mtls.example.com, optional.example.com]
   gateways: [edge]
   http:
   - route: [{ destination: { host: web.internal, port: { number: 80 } } }]
@@ -196,6 +203,32 @@ test('MUTUAL: without a client certificate the handshake is refused; with one fr
   assert.equal(ok.body, `app saw mtls.example.com:${httpsPort} /private`);
   // The app learns the verified client certificate (Istio's gateway default: SANITIZE_SET).
   assert.match(ok.headers, /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Subject="CN=client"/i);
+});
+
+test('OPTIONAL_MUTUAL: no client certificate is fine; one from the CA is verified and forwarded', async () => {
+  const url = `https://optional.example.com:${httpsPort}/maybe`;
+  const none = await curl('optional.example.com', httpsPort, url, ['--cacert', ca.cert]);
+  assert.equal(none.status, 200, none.stderr);
+  assert.match(none.headers, /\r\nx-seen-xfcc: none/i);
+  const withCert = await curl('optional.example.com', httpsPort, url, [
+    '--cacert',
+    ca.cert,
+    '--cert',
+    client.cert,
+    '--key',
+    client.key,
+  ]);
+  assert.equal(withCert.status, 200, withCert.stderr);
+  assert.match(withCert.headers, /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Subject="CN=client"/i);
+  const rogue = await curl('optional.example.com', httpsPort, url, [
+    '--cacert',
+    ca.cert,
+    '--cert',
+    rogueClient.cert,
+    '--key',
+    rogueClient.key,
+  ]);
+  assert.equal(rogue.status, 0, 'a certificate that fails verification is refused');
 });
 
 test('PASSTHROUGH: a TLS app is reached end to end with its own certificate, routed by SNI', async () => {
