@@ -80,6 +80,9 @@ spec:
     tls: {}
   - port: { number: 5432, name: tcp, protocol: TCP }
     hosts: [db.internal]
+  - port: { number: 6443, name: tls-db, protocol: TLS }
+    hosts: [db.internal]
+    tls: { mode: SIMPLE, serverCertificate: /certs/any.pem, privateKey: /certs/any.key }
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -112,6 +115,8 @@ spec:
   gateways: [edge]
   tcp:
   - match: [{ port: 5432 }]
+    route: [{ destination: { host: db.internal, port: { number: 5432 } } }]
+  - match: [{ port: 6443 }]
     route: [{ destination: { host: db.internal, port: { number: 5432 } } }]
 `;
 
@@ -272,6 +277,21 @@ test('TCP servers forward with the bound VirtualService tcp route', () => {
     name: 'outbound|5432||db.internal',
   });
   assert.deepEqual(l?.listenerFilters, []);
+});
+
+test('TLS servers that terminate forward the decrypted stream with the tcp route', () => {
+  const { listeners } = decoded();
+  const l = listeners.get('0.0.0.0_6443');
+  const c = chain(l, 'https.6443.tls-db.edge.default');
+  assert.deepEqual(c.match.serverNames, ['db.internal']);
+  assert.deepEqual(c.tls?.common.certificates, [
+    { kind: 'inline', certificateChain: 'ANY CERT', privateKey: 'ANY KEY' },
+  ]);
+  assert.deepEqual(c.tls?.common.alpnProtocols, [], 'no HTTP ALPN on a TCP chain');
+  assert.deepEqual(c.filter.kind === 'tcp' && c.filter.target, {
+    kind: 'cluster',
+    name: 'outbound|5432||db.internal',
+  });
 });
 
 test('everything the gateway receives decodes without a NACK', () => {
