@@ -61,6 +61,7 @@ export class RegistrySnapshot {
   readonly workloads: readonly WorkloadInstance[];
   private readonly byHost = new Map<string, Service[]>();
   private readonly endpoints = new Map<string, ServiceEndpoint[]>();
+  private fingerprintCache: Map<string, string> | undefined;
 
   constructor(inputs: RegistryInputs) {
     const selecting: SelectingService[] = [];
@@ -126,6 +127,12 @@ export class RegistrySnapshot {
 
   /** A fingerprint per hostname of its services and endpoints, to tell which hosts a change touched. */
   fingerprints(): Map<string, string> {
+    // Asked of the same snapshot by every change diffed against it: computed once (the snapshot is immutable).
+    this.fingerprintCache ??= this.computeFingerprints();
+    return this.fingerprintCache;
+  }
+
+  private computeFingerprints(): Map<string, string> {
     const out = new Map<string, string>();
     for (const [host, services] of this.byHost) {
       const eps = services.flatMap((s) => s.ports.map((p) => this.instancesOf(host, p.port)));

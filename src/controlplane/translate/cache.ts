@@ -36,8 +36,37 @@ export function objectId(o: object | undefined): number {
   return id;
 }
 
-const shared = new Map<string, unknown>();
+/** Entries kept by the cross-snapshot maps before they are dropped whole. */
 const MAX_SHARED = 50_000;
+const contentIds = new WeakMap<object, number>();
+const idsByContent = new Map<string, number>();
+let nextContentId = 1;
+
+/**
+ * A number standing for a config resource's content (apiVersion, kind, metadata, spec; not where it was read
+ * from): equal content, equal number. A file store re-reads every resource of an edited file as a new
+ * object, so identity would miss for the unchanged ones. Numbers are never reused: bounding the map only
+ * costs hits.
+ */
+export function contentId(
+  r: { apiVersion: string; kind: string; metadata: unknown; spec: unknown } | undefined,
+): number {
+  if (!r) return 0;
+  let id = contentIds.get(r);
+  if (id === undefined) {
+    const content = JSON.stringify([r.apiVersion, r.kind, r.metadata, r.spec]);
+    id = idsByContent.get(content);
+    if (id === undefined) {
+      if (idsByContent.size >= MAX_SHARED) idsByContent.clear();
+      id = nextContentId++;
+      idsByContent.set(content, id);
+    }
+    contentIds.set(r, id);
+  }
+  return id;
+}
+
+const shared = new Map<string, unknown>();
 
 /**
  * Memoization across snapshots, for pieces whose key names every input by content or by the identity of an

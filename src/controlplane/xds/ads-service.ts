@@ -1,5 +1,6 @@
 // The gRPC service definition of envoy.service.discovery.v3.AggregatedDiscoveryService for @grpc/grpc-js,
-// with (de)serializers from the generated protobuf types (no proto-loader).
+// with (de)serializers from the generated protobuf types (no proto-loader); SotW responses reuse each
+// resource's encoding across the proxies they are sent to.
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import {
@@ -12,6 +13,7 @@ import {
   type DiscoveryResponse,
   DiscoveryResponseSchema,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
+import { encodeDiscoveryResponse } from './response-wire.js';
 
 export const ADS_SERVICE_NAME = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 
@@ -22,7 +24,7 @@ export const adsServiceDefinition = {
     responseStream: true,
     requestSerialize: (m: DiscoveryRequest) => Buffer.from(toBinary(DiscoveryRequestSchema, m)),
     requestDeserialize: (b: Buffer) => fromBinary(DiscoveryRequestSchema, b),
-    responseSerialize: (m: DiscoveryResponse) => Buffer.from(toBinary(DiscoveryResponseSchema, m)),
+    responseSerialize: (m: DiscoveryResponse) => encodeDiscoveryResponse(m),
     responseDeserialize: (b: Buffer) => fromBinary(DiscoveryResponseSchema, b),
   },
   DeltaAggregatedResources: {

@@ -14,6 +14,17 @@ import { newWatch } from './watch.js';
  * cached digest, so resources shared across proxies cost a lookup, not a pass over their bytes.
  */
 export function resourcesHash(typeUrl: string, resources: readonly NamedResource[]): string {
+  // A generator may hand the same (memoized, never mutated) list to many proxies: hashed once.
+  const cached = listHashes.get(resources);
+  if (cached?.typeUrl === typeUrl) return cached.hash;
+  const hash = computeHash(typeUrl, resources);
+  listHashes.set(resources, { typeUrl, hash });
+  return hash;
+}
+
+const listHashes = new WeakMap<readonly NamedResource[], { typeUrl: string; hash: string }>();
+
+function computeHash(typeUrl: string, resources: readonly NamedResource[]): string {
   let text = typeUrl;
   for (const r of resources) text += `\0${r.name}\0${bytesDigest(r.resource.value)}`;
   return createHash('sha256').update(text).digest('hex');

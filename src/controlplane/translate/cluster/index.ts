@@ -4,7 +4,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema, anyPack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import type { Service } from '../../model/service.js';
-import { memo, memoAcross, objectId, resourceKey } from '../cache.js';
+import { contentId, memo, memoAcross, objectId, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
 import { serviceIdentities } from '../security/identity.js';
@@ -36,16 +36,15 @@ function serviceClusters(
       namespaceMode: namespaceMtlsMode(ctx.snapshot, svc.namespace),
       identities: serviceIdentities(ctx.snapshot, svc),
     };
-    // Across snapshots: the service by content, its DestinationRule by identity (stored resources are
-    // immutable), its TLS inputs, and for DNS and passthrough services the endpoints they list (addresses,
-    // whether each has a sidecar).
+    // Across snapshots: the service and its DestinationRule by content, its TLS inputs, and for DNS and
+    // passthrough services the endpoints they list (addresses, whether each has a sidecar).
     const endpointsKey =
       svc.resolution !== 'EDS' || JSON.stringify(dr?.spec ?? {}).includes('PASSTHROUGH')
         ? JSON.stringify(
             svc.ports.map((p) => dns(p.port).map((i) => `${i.address}:${i.port}:${i.tlsMode ?? ''}`)),
           )
         : '';
-    const key = `cds|${JSON.stringify(svc)}|${objectId(dr)}|${JSON.stringify(security)}|${endpointsKey}`;
+    const key = `cds|${JSON.stringify(svc)}|${contentId(dr)}|${JSON.stringify(security)}|${endpointsKey}`;
     return memoAcross(key, () => {
       const messages = outboundClusters(svc, dr?.spec, dns, security);
       return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
