@@ -35,6 +35,25 @@ import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
 const NO_OPS: CompiledHeaderOps = [];
 const NO_CTX: LbContext = {};
 
+/** Envoy's response flag for an upstream reset of `reason`. */
+export function resetFlag(reason: ResetReason): string {
+  switch (reason) {
+    case 'connection failure':
+    case 'connection timeout':
+      return Flag.UpstreamConnectionFailure;
+    case 'overflow':
+      return Flag.UpstreamOverflow;
+    case 'remote reset':
+      return Flag.UpstreamRemoteReset;
+    case 'protocol error':
+      return Flag.UpstreamProtocolError;
+    case 'local reset':
+      return Flag.LocalReset;
+    case 'connection termination':
+      return Flag.UpstreamConnectionTermination;
+  }
+}
+
 export abstract class HttpExchange extends ExchangeDeadlines implements UpstreamResponseSink {
   private weightedResponseOps: CompiledHeaderOps = NO_OPS;
   /** The resilience filters' per-request state (fault, local rate limit), when the chain has any. */
@@ -383,22 +402,14 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     }
     if (this.cluster !== undefined && reason !== 'connection failure' && reason !== 'connection timeout')
       this.cluster.stats.upstreamRqRxReset.inc();
+    const flag = resetFlag(reason);
     if (this.responseStarted) {
-      this.addFlag(Flag.UpstreamConnectionTermination);
+      // Mid-response: the client's stream is reset too, flagged with why the upstream went away.
+      this.addFlag(flag);
       this.resetDownstream();
       this.finish();
       return;
     }
-    const flag =
-      reason === 'connection failure' || reason === 'connection timeout'
-        ? Flag.UpstreamConnectionFailure
-        : reason === 'overflow'
-          ? Flag.UpstreamOverflow
-          : reason === 'remote reset'
-            ? Flag.UpstreamRemoteReset
-            : reason === 'protocol error'
-              ? Flag.UpstreamProtocolError
-              : Flag.UpstreamConnectionTermination;
     this.localReply(
       503,
       upstreamResetBody(reason),
