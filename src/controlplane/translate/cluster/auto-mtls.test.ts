@@ -169,6 +169,23 @@ spec:
     v?.case === 'validationContext' ? v.value.matchSubjectAltNames.map((m) => m.matchPattern.value) : [],
     ['reviews.example.com'],
   );
+  // No CA named: the system trust store, as Istio verifies (never an unverified connection).
+  const systemCa = tlsOf(clusters(dr('{ mode: SIMPLE }')).byName.get(REVIEWS(9080))!.transportSocket);
+  const sv = systemCa?.commonTlsContext?.validationContextType;
+  assert.equal(
+    sv?.case === 'validationContext' && sv.value.trustedCa?.specifier.case === 'filename'
+      ? sv.value.trustedCa.specifier.value
+      : '',
+    '/etc/ssl/certs/ca-certificates.crt',
+  );
+  const skip = tlsOf(
+    clusters(dr('{ mode: SIMPLE, insecureSkipVerify: true }')).byName.get(REVIEWS(9080))!.transportSocket,
+  );
+  assert.equal(
+    skip?.commonTlsContext?.validationContextType.case,
+    undefined,
+    'insecureSkipVerify verifies nothing',
+  );
   const mutual = clusters(
     dr('{ mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem, caCertificates: /ca.pem }'),
   );

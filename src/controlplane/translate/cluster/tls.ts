@@ -112,6 +112,9 @@ export function istioMutualTls(sans: readonly string[], sni: string, http2: bool
   return packUpstream(create(UpstreamTlsContextSchema, { commonTlsContext: common, sni }));
 }
 
+/** The system trust store Istio points clients at when a DestinationRule names no CA (Debian's path). */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /**
  * SIMPLE / MUTUAL with the user's files or credentialName. Their subjectAltNames may name DNS names, URIs or
  * IPs, so (as Istio writes them) they go to the untyped match_subject_alt_names, which matches any SAN type.
@@ -129,7 +132,9 @@ function userTls(tls: ClientTLSSettings, inputs: UpstreamTlsInputs): TransportSo
       value: sds(`kubernetes://${tls.credentialName}-cacert`),
     };
   } else {
+    // No CA given: verify against the system's trust store, as Istio does (VERIFY_CERTIFICATE_AT_CLIENT).
     if (tls.caCertificates) validation.trustedCa = file(tls.caCertificates);
+    else if (!tls.insecureSkipVerify) validation.trustedCa = file(SYSTEM_CA_BUNDLE);
     if (tls.caCrl) validation.crl = file(tls.caCrl);
     if (!tls.insecureSkipVerify || validation.trustedCa) {
       common.validationContextType = { case: 'validationContext', value: validation };
