@@ -31,6 +31,7 @@ export function registerUp(program: Command): void {
         configDir,
         workloads: plan.workloads,
         gatewayPorts: plan.gatewayPorts,
+        egressGatewayPorts: plan.egressGatewayPorts,
         domain: plan.mesh.spec.domain,
         ...(opts.xdsPort ? { xdsPort: Number(opts.xdsPort) } : {}),
         ...(opts.httpPort ? { httpPort: Number(opts.httpPort) } : {}),
