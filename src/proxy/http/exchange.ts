@@ -35,6 +35,12 @@ import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
 const NO_OPS: CompiledHeaderOps = [];
 const NO_CTX: LbContext = {};
 
+/** `host[:port]` with `port` added when absent (IPv6 literals keep their brackets). */
+function withDefaultPort(authority: string, port: number): string {
+  const colon = authority.lastIndexOf(':');
+  return colon > authority.lastIndexOf(']') ? authority : `${authority}:${port}`;
+}
+
 /** Envoy's response flag for an upstream reset of `reason`. */
 export function resetFlag(reason: ResetReason): string {
   switch (reason) {
@@ -256,6 +262,9 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
       this.lbCtx = rh.ctx;
       this.hashCookie = rh.setCookie;
     }
+    // PassthroughCluster (ORIGINAL_DST): the request goes where it was going, its authority (port 80 by default).
+    if (cluster.cluster.type === 'ORIGINAL_DST')
+      this.lbCtx = { ...this.lbCtx, originalDestination: withDefaultPort(this.authority, 80) };
     const host = cluster.choose(attempts === undefined ? this.lbCtx : attempts.retry.lbContext(this.lbCtx));
     if (host === undefined) {
       cluster.stats.upstreamCxNoneHealthy.inc();

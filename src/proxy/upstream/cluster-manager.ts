@@ -40,6 +40,19 @@ interface HostPools {
   h2?: H2Pool;
 }
 
+/** Destinations an ORIGINAL_DST cluster keeps hosts (and their pools) for at once. */
+const MAX_ORIGINAL_DST_HOSTS = 256;
+
+/** `host:port` / `[v6]:port` → a socket address; undefined when there is no valid port. */
+function splitHostPort(s: string): { host: string; port: number } | undefined {
+  const i = s.lastIndexOf(':');
+  if (i <= 0) return undefined;
+  const port = Number(s.slice(i + 1));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  const host = s.slice(0, i);
+  return { host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host, port };
+}
+
 export class ClusterEntry {
   readonly hostSet: HostSet;
   readonly lb: LoadBalancer;
@@ -84,7 +97,43 @@ export class ClusterEntry {
 
   /** A host for one request, or undefined (the caller replies 503 UH). */
   choose(ctx: LbContext): Host | undefined {
+    if (this.cluster.type === 'ORIGINAL_DST') return this.originalDestinationHost(ctx.originalDestination);
     return this.lb.choose(ctx);
+  }
+
+  /** ORIGINAL_DST hosts made on demand, one per destination (oldest idle ones dropped beyond the cap). */
+  private readonly originalDstHosts = new Map<string, Host>();
+
+  /**
+   * The host of an ORIGINAL_DST cluster (Istio's PassthroughCluster) for `destination` (`host:port`): in local
+   * mode the request's own authority, since apps reach their sidecar as an HTTP proxy, not through iptables.
+   */
+  private originalDestinationHost(destination: string | undefined): Host | undefined {
+    if (destination === undefined) return undefined;
+    let host = this.originalDstHosts.get(destination);
+    if (host !== undefined) return host;
+    const address = splitHostPort(destination);
+    if (address === undefined) return undefined;
+    if (this.originalDstHosts.size >= MAX_ORIGINAL_DST_HOSTS) {
+      for (const [key, h] of this.originalDstHosts) {
+        if (h.activeRequests > 0) continue;
+        this.originalDstHosts.delete(key);
+        this.dropPools(h);
+        break;
+      }
+    }
+    host = {
+      key: destination,
+      address,
+      weight: 1,
+      priority: 0,
+      locality: { region: '', zone: '', subZone: '' },
+      metadata: {},
+      healthy: true,
+      activeRequests: 0,
+    };
+    this.originalDstHosts.set(destination, host);
+    return host;
   }
 
   h1Pool(host: Host): H1Pool {
@@ -155,13 +204,16 @@ export class ClusterEntry {
   }
 
   private dropStalePools(): void {
-    const live = new Set(this.hostSet.hosts);
-    for (const [host, p] of this.pools) {
-      if (live.has(host)) continue;
-      p.h1?.drain();
-      p.h2?.drain();
-      this.pools.delete(host);
-    }
+    const live = new Set([...this.hostSet.hosts, ...this.originalDstHosts.values()]);
+    for (const host of [...this.pools.keys()]) if (!live.has(host)) this.dropPools(host);
+  }
+
+  /** Drains a host's pools (open requests finish) and forgets them. */
+  private dropPools(host: Host): void {
+    const p = this.pools.get(host);
+    p?.h1?.drain();
+    p?.h2?.drain();
+    this.pools.delete(host);
   }
 
   private updateMembershipStats(): void {

@@ -30,6 +30,8 @@ export interface LbContext {
   hash?: bigint;
   /** Hosts to avoid (retries' previous_hosts); still returned when nothing else is available. */
   avoid?: ReadonlySet<Host>;
+  /** ORIGINAL_DST clusters: where the request was going (`host:port`), the host they connect to. */
+  originalDestination?: string;
 }
 
 export interface LoadBalancer {
