@@ -12,6 +12,11 @@ export interface PushRequest {
   /** Push every router proxy (a Gateway or gateway-bound config changed). */
   routers?: boolean;
   reasons: string[];
+  /**
+   * Envoy xDS types the change provably cannot affect (skipped, not regenerated); absent = none. A merged
+   * request skips only what every part skips.
+   */
+  unaffectedTypes?: Set<string>;
   /** Clock time of the first change in the batch (ms), for convergence timings. */
   start: number;
 }
@@ -20,6 +25,7 @@ export function mergePush(a: PushRequest | undefined, b: PushRequest): PushReque
   if (!a) {
     const copy: PushRequest = { ...b, hosts: new Set(b.hosts), reasons: [...b.reasons] };
     if (b.namespaces) copy.namespaces = new Set(b.namespaces);
+    if (b.unaffectedTypes) copy.unaffectedTypes = new Set(b.unaffectedTypes);
     return copy;
   }
   for (const h of b.hosts) a.hosts.add(h);
@@ -28,6 +34,9 @@ export function mergePush(a: PushRequest | undefined, b: PushRequest): PushReque
     for (const n of b.namespaces) a.namespaces.add(n);
   }
   a.routers ||= b.routers;
+  const skipBoth = [...(a.unaffectedTypes ?? [])].filter((t) => b.unaffectedTypes?.has(t));
+  if (skipBoth.length > 0) a.unaffectedTypes = new Set(skipBoth);
+  else delete a.unaffectedTypes;
   a.full ||= b.full;
   for (const r of b.reasons) if (!a.reasons.includes(r)) a.reasons.push(r);
   a.start = Math.min(a.start, b.start);

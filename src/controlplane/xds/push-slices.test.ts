@@ -210,5 +210,9 @@ test('a change no proxy can see is pushed to none', async () => {
   server.flush();
   await quiet();
   assert.equal(server.stats.pushes, pushesBefore);
-  for (const s of streams) assert.deepEqual(s.received.map((r) => `${r.typeUrl} ${r.versionInfo}`), []);
+  for (const s of streams)
+    assert.deepEqual(
+      s.received.map((r) => `${r.typeUrl} ${r.versionInfo}`),
+      [],
+    );
 });

@@ -24,6 +24,7 @@ import { Debouncer, type PushRequest } from './debounce.js';
 import { applyDeltaSubscription, pushDeltaType } from './delta.js';
 import { pushType } from './push.js';
 import { connectionStatus, type ProxyStatus } from './status.js';
+import { unaffectedTypes } from './unaffected-types.js';
 import { newWatch, sameNames } from './watch.js';
 
 /** Envoy's order for a full push: clusters, endpoints, listeners, routes (warming dependencies first). */
@@ -109,6 +110,7 @@ export class AdsServer {
    * proxies the change can affect (every proxy when `full`, else those that see one of `hosts`).
    */
   update(snapshot: Snapshot, change: SnapshotChange = { full: true }): void {
+    const unaffected = unaffectedTypes(this.snapshot, snapshot);
     this.snapshot = snapshot;
     this.debouncer.push({
       full: change.full,
@@ -116,6 +118,7 @@ export class AdsServer {
       namespaces: new Set(change.namespaces ?? []),
       routers: change.routers ?? false,
       reasons: change.reason ? [change.reason] : [],
+      ...(unaffected.size > 0 ? { unaffectedTypes: unaffected } : {}),
     });
   }
 
@@ -158,7 +161,7 @@ export class AdsServer {
       if (conn.closed) continue;
       const ctx = new TranslateContext(this.snapshot, conn.proxy);
       if (!this.affected(ctx, run.req)) continue;
-      this.pushAll(conn, ctx, false, run.req.start, now);
+      this.pushAll(conn, ctx, false, run.req.start, now, run.req.unaffectedTypes);
       pushed++;
     }
     if (run.next >= run.pending.length) this.runs.delete(run);
@@ -179,6 +182,7 @@ export class AdsServer {
     force: boolean,
     start: number | undefined,
     now: number,
+    unaffected?: ReadonlySet<string>,
   ): void {
     const order = [
       ...PUSH_ORDER,
@@ -186,6 +190,11 @@ export class AdsServer {
     ];
     for (const typeUrl of order) {
       if (!conn.watches.has(typeUrl)) continue;
+      // Only Envoy's generators are known not to read what the change touched (proxyless gRPC's differ).
+      if (unaffected?.has(typeUrl) && conn.generator === 'envoy' && !force) {
+        this.stats.skipped++;
+        continue;
+      }
       const outcome = conn.delta
         ? pushDeltaType(conn, ctx, typeUrl, force, now, start)
         : pushType(conn, ctx, typeUrl, force, now, start);
