@@ -144,4 +144,30 @@ describe('ClusterManager', () => {
     assert.equal(stats.counter('cluster.p.upstream_cx_total').value, 2);
     cm.close();
   });
+
+  it('gives a host with no connection one even when the cluster is at max_connections (as Envoy)', async () => {
+    const stats = new StatsStore();
+    const cm = new ClusterManager(stats, () => 0, Date.now);
+    const other = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherPort = (other.address() as net.AddressInfo).port;
+    // Two hosts, one connection allowed for the whole cluster.
+    const c = cluster('q', {
+      loadAssignment: assignment('q', [port, otherPort]),
+      circuitBreakers: [
+        { priority: 'DEFAULT', maxConnections: 1, maxPendingRequests: 10, maxRequests: 100, maxRetries: 3 },
+      ],
+    });
+    cm.apply(new Map([['q', c]]), new Map());
+    const entry = cm.get('q')!;
+    const [h1, h2] = entry.hostSet.hosts;
+    const noop = { onPoolReady: () => {}, onPoolFailure: () => {} };
+    const first = entry.h1Pool(h1).acquire(noop);
+    assert.ok(first, 'the first host opens the one connection the breaker allows');
+    assert.ok(entry.h1Pool(h2).acquire(noop), 'the second host still gets its first connection');
+    assert.equal(entry.h1Pool(h1).acquire(noop), null, 'beyond that, requests queue');
+    assert.equal(stats.counter('cluster.q.upstream_cx_overflow').value, 2);
+    cm.close();
+    await new Promise<void>((r) => other.close(() => r()));
+  });
 });

@@ -57,6 +57,9 @@ export class H1Pool {
     }
     if (this.limits.connections >= this.limits.maxConnections) {
       this.stats.upstreamCxOverflow.inc();
+      // As Envoy: a host with no connection at all still gets one, else requests queued for it could
+      // only wait for other hosts' connections to close (the breaker counts the cluster's connections).
+      if (this.total === 0) return this.open(waiter);
       if (this.limits.pending >= this.limits.maxPendingRequests) {
         this.stats.upstreamRqPendingOverflow.inc();
         waiter.onPoolFailure('overflow');
