@@ -50,6 +50,7 @@ export function resetFlag(reason: ResetReason): string {
     case 'overflow':
       return Flag.UpstreamOverflow;
     case 'remote reset':
+    case 'remote refused stream reset':
       return Flag.UpstreamRemoteReset;
     case 'protocol error':
       return Flag.UpstreamProtocolError;
@@ -399,7 +400,9 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
           ? { kind: 'overflow' }
           : reason === 'connection failure' || reason === 'connection timeout'
             ? { kind: 'connect-failure' }
-            : { kind: 'reset', requestSent: true };
+            : reason === 'remote refused stream reset'
+              ? { kind: 'refused-stream' }
+              : { kind: 'reset', requestSent: true };
       const d = attempts.onAttemptFailed(outcome);
       if (d.retry) return;
       if (d.flag !== undefined) this.addFlag(d.flag);

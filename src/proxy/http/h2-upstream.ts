@@ -121,9 +121,10 @@ export class H2UpstreamRequest {
     if (this.done) return;
     this.done = true;
     const connected = this.pool.isConnected(this.session) && this.pool.failure === undefined;
+    const refused = !this.gotHead && this.stream?.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM;
     const reason = connected
-      ? this.gotHead
-        ? 'remote reset'
+      ? refused
+        ? 'remote refused stream reset'
         : 'remote reset'
       : (this.pool.failure ?? 'connection failure');
     this.sink.onUpstreamReset(reason, '');

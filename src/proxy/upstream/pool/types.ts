@@ -11,6 +11,8 @@ export type ResetReason =
   | 'protocol error'
   | 'overflow'
   | 'remote reset'
+  /** HTTP/2 RST_STREAM REFUSED_STREAM: the upstream did not process the request (safe to retry). */
+  | 'remote refused stream reset'
   | 'local reset';
 
 /** Receives one upstream response. */

@@ -1,6 +1,6 @@
-// A retry after an upstream that stalled the request body: the first HTTP/2 upstream stops reading (flow
-// control fills, so the proxy pauses the client's body) and then resets the stream; the retry replays the
-// buffered body to the other upstream and the client's body must flow again until the request completes.
+// Retries against HTTP/2 upstreams: after an upstream that stalled the request body (flow control fills, so
+// the proxy pauses the client's body) and then reset the stream, the buffered body is replayed to the other
+// host and the client's body flows again; a REFUSED_STREAM is retried under retry_on refused-stream.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import type net from 'node:net';
@@ -96,5 +96,72 @@ describe('retry after upstream back-pressure', () => {
     }
     assert.ok(stalled >= 1, 'some attempts went to the stalling host first');
     assert.ok(stats.counter('cluster.up.upstream_rq_retry').value >= 1);
+  });
+});
+
+describe('retry_on refused-stream (HTTP/2 REFUSED_STREAM: the upstream did not process the request)', () => {
+  let upstream: http2.Http2Server;
+  let proxy: ProxyServer;
+  const seen: string[] = [];
+
+  async function start(retryOn: string[]): Promise<number> {
+    proxy = new ProxyServer({ stats: new StatsStore() });
+    const retry: RetryPolicy = {
+      retryOn,
+      numRetries: 2,
+      perTryTimeoutMs: 0,
+      perTryIdleTimeoutMs: 0,
+      retriableStatusCodes: [],
+      retriableHeaders: [],
+      retriableRequestHeaders: [],
+      backoffBaseMs: 5,
+      backoffMaxMs: 20,
+      avoidPreviousHosts: false,
+      hostSelectionRetryMaxAttempts: 1,
+    };
+    const upPort = (upstream.address() as net.AddressInfo).port;
+    proxy.apply(
+      resources(
+        [
+          listener('l', [
+            chain(
+              hcm(
+                routeConfig('r', [vhost('all', ['*'], [route('up', forward('up', { retryPolicy: retry }))])]),
+              ),
+            ),
+          ]),
+        ],
+        [staticCluster('up', [upPort], { upstreamProtocol: 'http2' })],
+      ),
+    );
+    await proxy.ready();
+    return proxy.listenerPort('l')!;
+  }
+
+  before(async () => {
+    // Refuses every first attempt (no x-envoy-attempt-count of 2), answers the retry.
+    upstream = http2.createServer((req, res) => {
+      const attempt = String(req.headers['x-envoy-attempt-count'] ?? '1');
+      seen.push(attempt);
+      if (attempt === '1') req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      else res.end(`answered attempt ${attempt}`);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  });
+
+  after(async () => {
+    await new Promise<void>((r) => upstream.close(() => r()));
+  });
+
+  it('retries a refused stream when retry_on has refused-stream, and not otherwise', async () => {
+    let port = await start(['refused-stream']);
+    const ok = await request(port, { path: '/p', method: 'POST', body: 'once' });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, 'answered attempt 2');
+    await proxy.close();
+    port = await start(['retriable-4xx']);
+    const refused = await request(port, { path: '/q', method: 'POST', body: 'once' });
+    assert.equal(refused.status, 503, 'retriable-4xx does not cover a refused stream');
+    await proxy.close();
   });
 });
