@@ -87,7 +87,7 @@ const cp = start(
     '--state-dir',
     dir,
   ],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
+  { stdio: ['ignore', process.env.BENCH_CP_LOG ? 'inherit' : 'ignore', 'inherit'] },
 );
 try {
   await untilListening(cp, xdsPort, 20_000);
@@ -96,22 +96,32 @@ try {
   console.log(
     `${proxies} ADS streams connected and synced in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  await sleep(1000);
+  await sleep(Number(process.env.BENCH_SETTLE_MS ?? 1000));
   const samples = [];
+  const slowest = [];
+  /** How long the API took to accept each change (validate, write, reload), ms. */
+  const applyMs = [];
   let missed = 0;
   for (let i = 0; i < changes; i++) {
     const t0 = performance.now();
     for (const s of streams) s.markChange();
     await post(httpPort, '/apis/apply?file=bench.yaml', weightedVs(i % 2 === 0 ? 80 : 90));
+    applyMs.push(Math.round(performance.now() - t0));
     const deadline = t0 + 10_000;
     while (streams.some((s) => s.ackedAt === undefined) && performance.now() < deadline) await sleep(10);
     if (i === 0) console.log(`bytes pushed to one proxy by a change: ${JSON.stringify(streams[0].pushed)}`);
+    let slowestHere = 0;
     for (const s of streams) {
       if (s.ackedAt === undefined) missed++;
-      else samples.push(s.ackedAt - t0);
+      else {
+        samples.push(s.ackedAt - t0);
+        slowestHere = Math.max(slowestHere, s.ackedAt - t0);
+      }
     }
+    slowest.push(Math.round(slowestHere));
     await sleep(300);
   }
+  console.log(`apply accepted after, ms: ${applyMs.join(' ')}; slowest proxy per change, ms: ${slowest.join(' ')}`);
   const p50 = percentile(samples, 50);
   const p99 = percentile(samples, 99);
   console.log(

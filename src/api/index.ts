@@ -31,5 +31,12 @@ export * from './kinds/virtual-service.js';
 export * from './kinds/vs-http.js';
 export * from './labels.js';
 export { type LineIndex, type LoadedDocument, loadDocuments, parseDocuments } from './loader.js';
-export { attachLines, lineOf, type Resource, type ResourceMetadata, resourceId } from './resource.js';
+export {
+  attachLines,
+  lineOf,
+  type Resource,
+  type ResourceMetadata,
+  resourceId,
+  shiftedResource,
+} from './resource.js';
 export { findKind, loadAndValidate, validateDocument, validateText } from './validate.js';

@@ -27,6 +27,18 @@ export function attachLines(resource: Resource, lines: LineIndex): void {
   linesOfResource.set(resource, lines);
 }
 
+/**
+ * `resource` as if its document sat `delta` lines further down its file (same object when 0): its source
+ * line and every field line move, for results reused after the document moved within an edited file.
+ */
+export function shiftedResource<R extends Resource>(resource: R, delta: number): R {
+  if (delta === 0) return resource;
+  const copy: R = { ...resource, source: { ...resource.source, line: resource.source.line + delta } };
+  const lines = linesOfResource.get(resource);
+  if (lines) linesOfResource.set(copy, new Map([...lines].map(([path, line]) => [path, line + delta])));
+  return copy;
+}
+
 function isLoadedDocument(v: Resource | LoadedDocument): v is LoadedDocument {
   return 'lines' in v && v.lines instanceof Map;
 }

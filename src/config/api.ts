@@ -9,7 +9,7 @@ import {
 } from '../api/index.js';
 
 export type { Diagnostic, Resource, ResourceMetadata, SourceRef } from '../api/index.js';
-export { formatDiagnostic } from '../api/index.js';
+export { formatDiagnostic, shiftedResource } from '../api/index.js';
 
 /** Parses every YAML/JSON document of one file and validates each, exactly as `trellis analyze` does. */
 export function loadText(text: string, file: string): { resources: Resource[]; diagnostics: Diagnostic[] } {

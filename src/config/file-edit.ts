@@ -1,6 +1,7 @@
 // Pure text edits on config files: replace or remove one resource's document in place, keeping the rest.
 import { type Document, isMap, isSeq, parseAllDocuments, stringify } from 'yaml';
 import type { Resource } from './api.js';
+import { splitDocuments } from './document-cache.js';
 import { keyOf, keyString, type ResourceKey } from './kinds.js';
 
 /** The document body written for a resource: everything but `source`, empty namespace/labels/annotations left out. */
@@ -47,24 +48,36 @@ interface Location {
   count: number;
 }
 
-function locate(text: string, wanted: string): Location | undefined {
-  for (const doc of parseAllDocuments(text)) {
-    const contents = doc.contents;
-    if (!contents?.range) continue;
-    const base = { doc, whole: [doc.range[0], doc.range[2]] as [number, number] };
-    const value: [number, number] = [contents.range[0], contents.range[2]];
-    const data = doc.toJS() as unknown;
-    let items: unknown[] | undefined;
-    let prefix: (string | number)[] = [];
-    if (isSeq(contents) && Array.isArray(data)) items = data;
-    else if (isMap(contents) && (data as { kind?: unknown }).kind === 'List') {
-      items = ((data as { items?: unknown }).items as unknown[] | undefined) ?? [];
-      prefix = ['items'];
+/**
+ * Finds `key` in YAML text. Only documents whose text mentions the resource's name are parsed (a big file
+ * edited in place costs one document's parse, not the file's); offsets are the file's.
+ */
+function locate(text: string, key: ResourceKey): Location | undefined {
+  const wanted = keyString(key);
+  let offset = 0;
+  for (const piece of splitDocuments(text)) {
+    const pieceStart = offset;
+    offset += piece.text.length;
+    if (!piece.text.includes(key.name)) continue;
+    for (const doc of parseAllDocuments(piece.text)) {
+      const contents = doc.contents;
+      if (!contents?.range) continue;
+      const shift = (a: number, b: number): [number, number] => [pieceStart + a, pieceStart + b];
+      const base = { doc, whole: shift(doc.range[0], doc.range[2]) };
+      const value = shift(contents.range[0], contents.range[2]);
+      const data = doc.toJS() as unknown;
+      let items: unknown[] | undefined;
+      let prefix: (string | number)[] = [];
+      if (isSeq(contents) && Array.isArray(data)) items = data;
+      else if (isMap(contents) && (data as { kind?: unknown }).kind === 'List') {
+        items = ((data as { items?: unknown }).items as unknown[] | undefined) ?? [];
+        prefix = ['items'];
+      }
+      if (items) {
+        const i = items.findIndex((item) => keyOfData(item) === wanted);
+        if (i >= 0) return { ...base, value, itemPath: [...prefix, i], count: items.length };
+      } else if (keyOfData(data) === wanted) return { ...base, value, count: 1 };
     }
-    if (items) {
-      const i = items.findIndex((item) => keyOfData(item) === wanted);
-      if (i >= 0) return { ...base, value, itemPath: [...prefix, i], count: items.length };
-    } else if (keyOfData(data) === wanted) return { ...base, value, count: 1 };
   }
   return undefined;
 }
@@ -117,7 +130,7 @@ export function replaceDocument(
 ): string | undefined {
   const wanted = keyString(key);
   if (file.endsWith('.json')) return editJson(text, wanted, resourceBody(resource));
-  const at = locate(text, wanted);
+  const at = locate(text, key);
   if (!at) return undefined;
   if (at.itemPath) {
     at.doc.setIn(at.itemPath, at.doc.createNode(resourceBody(resource)));
@@ -134,7 +147,7 @@ export function replaceDocument(
 export function removeDocument(text: string, file: string, key: ResourceKey): string | undefined {
   const wanted = keyString(key);
   if (file.endsWith('.json')) return editJson(text, wanted, undefined);
-  const at = locate(text, wanted);
+  const at = locate(text, key);
   if (!at) return undefined;
   if (at.itemPath && at.count > 1) {
     at.doc.deleteIn(at.itemPath);

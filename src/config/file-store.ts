@@ -3,6 +3,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Diagnostic, loadText, type Resource, validateResource } from './api.js';
+import { documentCachedLoader } from './document-cache.js';
 import { countResources, removeDocument, renderResource, replaceDocument } from './file-edit.js';
 import { exists, listConfigFiles, writeAtomic } from './file-io.js';
 import { describeKey, keyOf, keyString, normalizeKind, type ResourceKey } from './kinds.js';
@@ -58,6 +59,8 @@ export class FileConfigStore implements ConfigStore {
   private readonly stamps = new Map<string, string>();
   private readonly validate: ResourceValidator;
   private readonly load: FileLoader;
+  /** Drops a gone file's cached documents. */
+  private readonly forgetFile: (file: string) => void;
   private queue: Promise<unknown> = Promise.resolve();
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
@@ -71,7 +74,10 @@ export class FileConfigStore implements ConfigStore {
   ) {
     this.name = `file:${dir}`;
     this.validate = options.validate ?? validateResource;
-    this.load = options.load ?? loadText;
+    // Each document's result is reused while its text and position are unchanged (edits to big files).
+    const cached = documentCachedLoader(loadText);
+    this.forgetFile = cached.forget;
+    this.load = options.load ?? cached;
   }
 
   /** Creates the directory if needed, loads every file in it, then starts watching. */
@@ -324,6 +330,7 @@ export class FileConfigStore implements ConfigStore {
 
   /** Forgets a file that is gone: its resources (the last good ones) are deleted when the batch settles. */
   private release(file: string): void {
+    this.forgetFile(file);
     const state = this.files.get(file);
     this.files.delete(file);
     for (const [id, resource] of state?.good ?? []) {

@@ -34,6 +34,10 @@ export function sameContent(a: Resource, b: Resource): boolean {
   );
 }
 
+function sameSource(a: Resource['source'], b: Resource['source']): boolean {
+  return a.file === b.file && a.line === b.line;
+}
+
 function compareKeys(a: ResourceKey, b: ResourceKey): number {
   if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
@@ -78,6 +82,10 @@ export class ResourceTable {
     const key = keyOf(resource);
     const id = keyString(key);
     const previous = this.byKey.get(id)?.resource;
+    // Same content from the same place: keep the stored object, so work cached on its identity downstream
+    // (translation, pushes) stays valid when a file is re-read for an edit elsewhere in it.
+    if (previous && sameContent(previous, resource) && sameSource(previous.source, resource.source))
+      return 'unchanged';
     const stored = frozenCopy(resource);
     const entry = { key, resource: stored };
     this.byKey.set(id, entry);
