@@ -140,6 +140,9 @@ export class ControlPlane {
       cp.stops.push(
         watchRootExpiry(caSetup.ca, {
           clock,
+          // The next root is only in trust bundles until every proxy has renewed (at half its certificate's
+          // life) and so trusts it; then it signs. A full certificate lifetime leaves margin.
+          activationDelayMs: o.ca.defaultTtlMs ?? DEFAULT_CERT_TTL_MS,
           onRotate: () => log('CA root rotation started: the next root is in the trust bundle'),
           onError: (err) =>
             log(`CA root rotation failed: ${err instanceof Error ? err.message : String(err)}`),
