@@ -14,6 +14,7 @@ import { createApiHandler, PushRecorder } from './api/index.js';
 import type { CertificateAuthority } from './ca/authority.js';
 import {
   type CaSetupOptions,
+  DEFAULT_CERT_TTL_MS,
   registerCaService,
   setUpCertificateAuthority,
   watchRootExpiry,
@@ -142,7 +143,7 @@ export class ControlPlane {
           clock,
           // The next root is only in trust bundles until every proxy has renewed (at half its certificate's
           // life) and so trusts it; then it signs. A full certificate lifetime leaves margin.
-          activationDelayMs: o.ca.defaultTtlMs ?? DEFAULT_CERT_TTL_MS,
+          activationDelayMs: o.ca?.defaultTtlMs ?? DEFAULT_CERT_TTL_MS,
           onRotate: () => log('CA root rotation started: the next root is in the trust bundle'),
           onError: (err) =>
             log(`CA root rotation failed: ${err instanceof Error ? err.message : String(err)}`),
