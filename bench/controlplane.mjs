@@ -121,7 +121,9 @@ try {
     slowest.push(Math.round(slowestHere));
     await sleep(300);
   }
-  console.log(`apply accepted after, ms: ${applyMs.join(' ')}; slowest proxy per change, ms: ${slowest.join(' ')}`);
+  console.log(
+    `apply accepted after, ms: ${applyMs.join(' ')}; slowest proxy per change, ms: ${slowest.join(' ')}`,
+  );
   const p50 = percentile(samples, 50);
   const p99 = percentile(samples, 99);
   console.log(
