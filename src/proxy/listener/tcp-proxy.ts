@@ -93,6 +93,9 @@ export class TcpProxyRuntime {
     cs.upstreamCxTotal.inc();
     cs.upstreamCxActive.inc();
     down.pause();
+    // Half-close travels through, as with Envoy's TCP proxy: a client that sends and then shuts down its
+    // side still gets the answer (each end is propagated to the other side explicitly below).
+    down.allowHalfOpen = true;
     // The host's transport socket (auto mTLS to a sidecar, a DestinationRule's TLS) or plain text. A TLS
     // setting whose secret is missing fails like a refused connection (UF), as Envoy's does.
     let tlsOptions: tls.ConnectionOptions | undefined;
@@ -104,6 +107,7 @@ export class TcpProxyRuntime {
     }
     const target = { host: host.address.host, port: host.address.port, noDelay: true };
     const up: net.Socket = tlsOptions ? tls.connect({ ...tlsOptions, ...target }) : net.connect(target);
+    up.allowHalfOpen = true;
     if (tlsProblem) up.destroy();
     let connected = false;
     const timeoutMs = cluster.cluster.connectTimeoutMs;
