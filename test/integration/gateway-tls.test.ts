@@ -202,7 +202,10 @@ test('MUTUAL: without a client certificate the handshake is refused; with one fr
   assert.equal(ok.status, 200, ok.stderr);
   assert.equal(ok.body, `app saw mtls.example.com:${httpsPort} /private`);
   // The app learns the verified client certificate (Istio's gateway default: SANITIZE_SET).
-  assert.match(ok.headers, /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Subject="CN=client"/i);
+  assert.match(
+    ok.headers,
+    /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Cert="-----BEGIN%20CERTIFICATE-----%0a[^"]+-----END%20CERTIFICATE-----%0a";Subject="CN=client"/i,
+  );
 });
 
 test('OPTIONAL_MUTUAL: no client certificate is fine; one from the CA is verified and forwarded', async () => {
@@ -219,7 +222,10 @@ test('OPTIONAL_MUTUAL: no client certificate is fine; one from the CA is verifie
     client.key,
   ]);
   assert.equal(withCert.status, 200, withCert.stderr);
-  assert.match(withCert.headers, /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Subject="CN=client"/i);
+  assert.match(
+    withCert.headers,
+    /\r\nx-seen-xfcc: Hash=[0-9a-f]{64};Cert="-----BEGIN%20CERTIFICATE-----%0a[^"]+-----END%20CERTIFICATE-----%0a";Subject="CN=client"/i,
+  );
   const rogue = await curl('optional.example.com', httpsPort, url, [
     '--cacert',
     ca.cert,

@@ -69,6 +69,8 @@ export interface HttpConnectionManager {
     | 'APPEND_FORWARD'
     | 'SANITIZE_SET'
     | 'ALWAYS_FORWARD_ONLY';
+  /** set_current_client_cert_details.cert: the XFCC element carries the client certificate (URL-encoded PEM). */
+  xfccCert?: boolean;
   /** Inbound listeners of sidecars strip the port from Host before matching (Istio sets strip_any_host_port). */
   stripAnyHostPort: boolean;
   /** HTTP/2 settings for the downstream side. */

@@ -10,12 +10,14 @@ import { prepareRequestHeaders } from './request-headers.js';
 
 const LOCAL = 'spiffe://cluster.local/ns/default/sa/reviews';
 const PEER = 'spiffe://cluster.local/ns/default/sa/productpage';
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB+x/y=\n-----END CERTIFICATE-----\n';
 const MTLS: ConnectionSecurity = {
   policy: 'mutual_tls',
   peerUriSan: PEER,
   localUriSan: LOCAL,
   peerCertSha256: 'ab12',
   xfccElement: xfccElementFor(LOCAL, 'ab12', '', [PEER], []),
+  xfccElementWithCert: xfccElementFor(LOCAL, 'ab12', '', [PEER], [], PEM),
   tls: true,
 };
 
@@ -23,6 +25,7 @@ function xfcc(
   mode: HttpConnectionManager['forwardClientCertDetails'],
   sec: ConnectionSecurity,
   sent: string[] = [],
+  xfccCert = false,
 ): string[] {
   const h: string[] = ['accept', '*/*'];
   for (const v of sent) h.push('x-forwarded-client-cert', v);
@@ -30,6 +33,7 @@ function xfcc(
     forwardClientCertDetails: mode,
     generateRequestId: false,
     useRemoteAddress: false,
+    xfccCert,
   } as HttpConnectionManager;
   prepareRequestHeaders(h, cfg, false, '127.0.0.1', 'https', sec);
   const out: string[] = [];
@@ -44,6 +48,13 @@ test('the element has Envoy/Istio shape: By, Hash, Subject, URI, then DNS names'
     xfccElementFor('', 'ff', 'CN=a,O=b', ['spiffe://x'], ['a.example', 'b.example']),
     'Hash=ff;Subject="CN=a,O=b";URI=spiffe://x;DNS=a.example;DNS=b.example',
   );
+});
+
+test('with set_current_client_cert_details.cert the element carries the URL-encoded PEM after Hash', () => {
+  assert.deepEqual(xfcc('SANITIZE_SET', MTLS, [], true), [
+    `By=${LOCAL};Hash=ab12;Cert="-----BEGIN%20CERTIFICATE-----%0aMIIB+x/y=%0a-----END%20CERTIFICATE-----%0a";Subject="";URI=${PEER}`,
+  ]);
+  assert.deepEqual(xfcc('SANITIZE_SET', PLAINTEXT, ['By=forged'], true), [], 'never on plain text');
 });
 
 test('plain text: a client-supplied header is removed in every mode but ALWAYS_FORWARD_ONLY', () => {

@@ -16,6 +16,8 @@ export interface ConnectionSecurity {
   readonly peerCertSha256: string;
   /** The x-forwarded-client-cert element for this peer (By, Hash, Subject, URI, DNS); '' unless mTLS. */
   readonly xfccElement: string;
+  /** The same with the client certificate (By, Hash, Cert, Subject, URI, DNS), for set_current's `cert`. */
+  readonly xfccElementWithCert: string;
   /** Whether the connection is TLS at all (%DOWNSTREAM_LOCAL_URI_SAN% needs no client certificate). */
   readonly tls: boolean;
 }
@@ -26,6 +28,7 @@ export const PLAINTEXT: ConnectionSecurity = Object.freeze({
   localUriSan: '',
   peerCertSha256: '',
   xfccElement: '',
+  xfccElementWithCert: '',
   tls: false,
 });
 
@@ -44,15 +47,27 @@ function subjectText(cert: X509Certificate): string {
   return s.split('\n').filter(Boolean).reverse().join(',');
 }
 
-/** The XFCC element Istio's sidecar sets (set_current_client_cert_details: subject, uri, dns). */
+/** PEM as Envoy puts it in XFCC's Cert: URL-encoded (`%20` for spaces, `%0a` for line ends). */
+export function urlEncodedPem(pem: string): string {
+  return pem.replace(/[^A-Za-z0-9\-._~+/=]/g, (c) =>
+    Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+  );
+}
+
+/**
+ * The XFCC element Istio's proxies set (set_current_client_cert_details: subject, uri, dns, and for
+ * gateways the certificate), fields in Envoy's order: By, Hash, Cert, Subject, URI, DNS.
+ */
 export function xfccElementFor(
   localUriSan: string,
   hashHex: string,
   subject: string,
   uris: string[],
   dns: string[],
+  certPem = '',
 ): string {
   let v = localUriSan !== '' ? `By=${localUriSan};Hash=${hashHex}` : `Hash=${hashHex}`;
+  if (certPem !== '') v += `;Cert="${urlEncodedPem(certPem)}"`;
   v += `;Subject="${subject.replace(/"/g, '\\"')}"`;
   v += uris.length > 0 ? `;URI=${uris[0]}` : ';URI=';
   for (const d of dns) v += `;DNS=${d}`;
@@ -68,12 +83,15 @@ export function tlsConnectionSecurity(socket: TLSSocket, localUriSan: string): C
   if (peer === undefined) return { ...PLAINTEXT, localUriSan, tls: true };
   const hash = peer.fingerprint256.replace(/:/g, '').toLowerCase();
   const uris = sans(peer, 'URI:');
+  const subject = subjectText(peer);
+  const dns = sans(peer, 'DNS:');
   return {
     policy: 'mutual_tls',
     peerUriSan: uris[0] ?? '',
     localUriSan,
     peerCertSha256: hash,
-    xfccElement: xfccElementFor(localUriSan, hash, subjectText(peer), uris, sans(peer, 'DNS:')),
+    xfccElement: xfccElementFor(localUriSan, hash, subject, uris, dns),
+    xfccElementWithCert: xfccElementFor(localUriSan, hash, subject, uris, dns, peer.toString()),
     tls: true,
   };
 }
@@ -84,7 +102,9 @@ export function forwardClientCert(
   xfccAt: number,
   mode: 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY',
   sec: ConnectionSecurity,
+  withCert = false,
 ): void {
+  const element = withCert ? sec.xfccElementWithCert : sec.xfccElement;
   if (mode === 'ALWAYS_FORWARD_ONLY') return;
   // Every other mode drops a client-supplied header unless the connection is mutual TLS.
   const mtls = sec.policy === 'mutual_tls';
@@ -95,7 +115,7 @@ export function forwardClientCert(
   if (mode === 'FORWARD_ONLY') return;
   if (mode === 'SANITIZE_SET' || xfccAt < 0) {
     if (xfccAt >= 0) dropAll(h, xfccAt);
-    h.push('x-forwarded-client-cert', sec.xfccElement);
+    h.push('x-forwarded-client-cert', element);
     return;
   }
   // APPEND_FORWARD: what earlier hops forwarded, then this connection's element.
@@ -106,7 +126,7 @@ export function forwardClientCert(
     h[i] = '';
     h[i + 1] = '';
   }
-  h.push('x-forwarded-client-cert', value + sec.xfccElement);
+  h.push('x-forwarded-client-cert', value + element);
 }
 
 /** Blanks every x-forwarded-client-cert entry from `from` (the first one's name index) on. */

@@ -88,7 +88,7 @@ export function prepareRequestHeaders(
   // Only mutual TLS connections or a forwarding mode keep or get the header; the common plain-text,
   // header-free case costs nothing more than the scan above.
   if (xfccAt >= 0 || security.policy === 'mutual_tls')
-    forwardClientCert(h, xfccAt, cfg.forwardClientCertDetails, security);
+    forwardClientCert(h, xfccAt, cfg.forwardClientCertDetails, security, cfg.xfccCert === true);
   // Keep the caller's request id unless this is an edge request from outside and not preserved.
   if (cfg.generateRequestId) {
     if (rid === undefined) {

@@ -228,6 +228,7 @@ export function decodeHttpConnectionManager(
       ['SANITIZE', 'FORWARD_ONLY', 'APPEND_FORWARD', 'SANITIZE_SET', 'ALWAYS_FORWARD_ONLY'],
       'SANITIZE',
     ),
+    xfccCert: h.setCurrentClientCertDetails?.cert === true,
     stripAnyHostPort: h.stripPortMode.case === 'stripAnyHostPort' && h.stripPortMode.value,
     http2: decodeHttp2Options(ctx, h.http2ProtocolOptions, childPath(path, 'http2_protocol_options')),
   };
