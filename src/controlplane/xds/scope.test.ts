@@ -88,3 +88,12 @@ test('Sidecar: its namespace (root namespace: everyone); delegates and unknown k
     true,
   );
 });
+
+test('a Namespace change (its labels) pushes the routers and the proxies in that namespace', () => {
+  const ns: Resource = {
+    ...res('Namespace', '', {}, 'v1'),
+    metadata: { name: 'shop', namespace: '', labels: { team: 'a' }, annotations: {} },
+  };
+  const s = configChangeScope(added(ns), 'cluster.local', 'istio-system');
+  assert.deepEqual([s.routers, s.namespaces, s.full, s.none], [true, ['shop'], false, false]);
+});

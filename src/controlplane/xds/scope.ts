@@ -1,6 +1,7 @@
 // Which proxies a config change can affect, so pushes go only where the change allows: host-scoped kinds
 // (VirtualService, DestinationRule) affect proxies that see one of their hosts, a Sidecar its namespace,
-// a Gateway the routers; registry kinds are left to the registry's own change events; anything else (or a
+// a Gateway the routers, a Namespace the routers and its own proxies; registry kinds are left to the
+// registry's own change events; anything else (or a
 // change that cannot be scoped, such as a delegate VirtualService) affects every proxy.
 import type { Resource } from '../../api/resource.js';
 import type { ConfigEvent } from '../../config/store.js';
@@ -18,7 +19,7 @@ export interface ChangeScope {
   none: boolean;
 }
 
-const REGISTRY_KINDS = new Set(['Service', 'ServiceEntry', 'WorkloadEntry', 'Namespace']);
+const REGISTRY_KINDS = new Set(['Service', 'ServiceEntry', 'WorkloadEntry']);
 
 function scopeOf(r: Resource, domain: string, rootNamespace: string): ChangeScope {
   const ns = r.metadata.namespace;
@@ -38,6 +39,9 @@ function scopeOf(r: Resource, domain: string, rootNamespace: string): ChangeScop
     }
     case 'DestinationRule':
       return { ...base, hosts: [configHost(String(spec.host), ns, domain)], routers: true };
+    case 'Namespace':
+      // Its labels select routes for Gateway API listeners (allowedRoutes) and scope its own workloads.
+      return { ...base, namespaces: [r.metadata.name], routers: true };
     case 'Sidecar':
       return ns === rootNamespace ? { ...base, full: true } : { ...base, namespaces: [ns] };
     case 'Gateway':
