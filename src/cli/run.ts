@@ -1,6 +1,7 @@
 // `trellis run`: starts one workload with its own sidecar (local injection) and exits when the app exits.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { splitHostPort } from '../common/host-port.js';
 import { runWorkload, type WorkloadPort } from '../runtime/workload.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -19,11 +20,9 @@ export function parsePort(spec: string): WorkloadPort {
 }
 
 export function parseHostPort(spec: string): { host: string; port: number } {
-  const i = spec.lastIndexOf(':');
-  const port = Number(spec.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`expected host:port, got "${spec}"`);
-  return { host: spec.slice(0, i), port };
+  const hp = splitHostPort(spec);
+  if (hp?.port === undefined) throw new Error(`expected host:port, got "${spec}"`);
+  return { host: hp.host, port: hp.port };
 }
 
 interface RunOptions {

@@ -1,6 +1,7 @@
 // Names a proxyless gRPC client asks for: listener names are the target's `host[:port]` (short names or
 // FQDNs), resolved here to a visible service port; route configs and clusters use Istio's cluster key
 // `outbound|<port>|<subset>|<fqdn>`.
+import { splitHostPort as splitAddress } from '../../common/host-port.js';
 import type { Service } from '../model/service.js';
 import type { TranslateContext } from '../translate/context.js';
 import { outboundClusterName, parseClusterName } from '../translate/names.js';
@@ -10,15 +11,10 @@ export interface ResolvedTarget {
   port: number;
 }
 
-/** Splits `host:port` (bracketed IPv6 hosts allowed); a name without a port gives port undefined. */
+/** Splits `host:port` (bracketed IPv6 hosts allowed, host lower-cased); no port gives port undefined. */
 export function splitHostPort(name: string): { host: string; port?: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))(?::(\d+))?$/.exec(name);
-  if (!m) return undefined;
-  const host = (m[1] ?? m[2] ?? '').toLowerCase();
-  if (host === '') return undefined;
-  if (m[3] === undefined) return { host };
-  const port = Number(m[3]);
-  return port > 0 && port < 65536 ? { host, port } : undefined;
+  const hp = splitAddress(name);
+  return hp && { ...hp, host: hp.host.toLowerCase() };
 }
 
 /**

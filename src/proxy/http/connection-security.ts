@@ -4,6 +4,8 @@
 // the x-forwarded-client-cert element Envoy would build for it. Plain-text connections share PLAINTEXT.
 import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
+import { uriSanOf } from '../listener/downstream-tls.js';
+import { parseSubjectAltNames } from '../upstream/upstream-tls.js';
 
 export interface ConnectionSecurity {
   /** Istio's connection_security_policy: `mutual_tls` when the peer sent a certificate we verified. */
@@ -32,12 +34,10 @@ export const PLAINTEXT: ConnectionSecurity = Object.freeze({
   tls: false,
 });
 
-function sans(cert: X509Certificate, prefix: 'URI:' | 'DNS:'): string[] {
-  const text = cert.subjectAltName;
-  if (!text) return [];
-  const out: string[] = [];
-  for (const part of text.split(', ')) if (part.startsWith(prefix)) out.push(part.slice(prefix.length));
-  return out;
+function sans(cert: X509Certificate, type: 'URI' | 'DNS'): string[] {
+  return parseSubjectAltNames(cert.subjectAltName)
+    .filter(([t]) => t === type)
+    .map(([, v]) => v);
 }
 
 /** RFC 2253 order (most specific last in Node's text, first here), comma-separated, as Envoy prints it. */
@@ -82,9 +82,9 @@ export function tlsConnectionSecurity(socket: TLSSocket, localUriSan: string): C
   const peer = socket.authorized ? socket.getPeerX509Certificate() : undefined;
   if (peer === undefined) return { ...PLAINTEXT, localUriSan, tls: true };
   const hash = peer.fingerprint256.replace(/:/g, '').toLowerCase();
-  const uris = sans(peer, 'URI:');
+  const uris = sans(peer, 'URI');
   const subject = subjectText(peer);
-  const dns = sans(peer, 'DNS:');
+  const dns = sans(peer, 'DNS');
   return {
     policy: 'mutual_tls',
     peerUriSan: uris[0] ?? '',
@@ -137,12 +137,6 @@ function dropAll(h: string[], from: number): void {
       h[i + 1] = '';
     }
   }
-}
-
-/** The first URI in Node's `subjectaltname` text (`URI:spiffe://…, DNS:x`); '' when none. */
-function uriSanOf(text: string): string {
-  for (const part of text.split(', ')) if (part.startsWith('URI:')) return part.slice(4);
-  return '';
 }
 
 /** Anything TLS-shaped enough to ask for the peer certificate (a TLSSocket, or HTTP/2's socket proxy). */

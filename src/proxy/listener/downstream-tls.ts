@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { StaticSecret } from '../config/bootstrap.js';
 import type { DownstreamTlsContext } from '../config/tls.js';
+import { parseSubjectAltNames } from '../upstream/upstream-tls.js';
 
 export type SecretLookup = (name: string) => StaticSecret | undefined;
 
@@ -47,9 +48,7 @@ export function firstUriSan(certPem: string): string {
 
 /** The first URI in Node's `subjectaltname` text (`URI:spiffe://…, DNS:x`); '' when none. */
 export function uriSanOf(subjectAltName: string | undefined): string {
-  if (!subjectAltName) return '';
-  for (const part of subjectAltName.split(', ')) if (part.startsWith('URI:')) return part.slice(4);
-  return '';
+  return parseSubjectAltNames(subjectAltName).find(([type]) => type === 'URI')?.[1] ?? '';
 }
 
 /** The parts of a chain's TLS settings that do not depend on secrets (fixed for the chain's lifetime). */

@@ -3,11 +3,13 @@
 // LOGICAL_DNS resolve their host names with dns.lookup on a refresh timer. Applying new config keeps the
 // state (hosts, pools) of clusters whose definition did not change. Pools are per host, and so is the
 // transport (transport_socket_matches on the host's metadata).
+
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import { type Clock, systemClock } from '../../common/clock.js';
+import { splitHostPort } from '../../common/host-port.js';
 import { randomFromFunction } from '../../common/random.js';
 import type { Cluster, ClusterLoadAssignment, LbEndpoint } from '../config/cluster.js';
 import type { StatsStore } from '../stats/store.js';
@@ -42,16 +44,6 @@ interface HostPools {
 
 /** Destinations an ORIGINAL_DST cluster keeps hosts (and their pools) for at once. */
 const MAX_ORIGINAL_DST_HOSTS = 256;
-
-/** `host:port` / `[v6]:port` → a socket address; undefined when there is no valid port. */
-function splitHostPort(s: string): { host: string; port: number } | undefined {
-  const i = s.lastIndexOf(':');
-  if (i <= 0) return undefined;
-  const port = Number(s.slice(i + 1));
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  const host = s.slice(0, i);
-  return { host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host, port };
-}
 
 export class ClusterEntry {
   readonly hostSet: HostSet;
@@ -113,7 +105,7 @@ export class ClusterEntry {
     let host = this.originalDstHosts.get(destination);
     if (host !== undefined) return host;
     const address = splitHostPort(destination);
-    if (address === undefined) return undefined;
+    if (address?.port === undefined) return undefined;
     if (this.originalDstHosts.size >= MAX_ORIGINAL_DST_HOSTS) {
       for (const [key, h] of this.originalDstHosts) {
         if (h.activeRequests > 0) continue;
@@ -124,7 +116,7 @@ export class ClusterEntry {
     }
     host = {
       key: destination,
-      address,
+      address: { host: address.host, port: address.port },
       weight: 1,
       priority: 0,
       locality: { region: '', zone: '', subZone: '' },
