@@ -1,6 +1,7 @@
 // Retries against HTTP/2 upstreams: after an upstream that stalled the request body (flow control fills, so
 // the proxy pauses the client's body) and then reset the stream, the buffered body is replayed to the other
-// host and the client's body flows again; a REFUSED_STREAM is retried under retry_on refused-stream.
+// host and the client's body flows again; a REFUSED_STREAM, and a stream above an upstream GOAWAY's last-stream-id, is retried under retry_on
+// refused-stream.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import type net from 'node:net';
@@ -162,6 +163,106 @@ describe('retry_on refused-stream (HTTP/2 REFUSED_STREAM: the upstream did not p
     port = await start(['retriable-4xx']);
     const refused = await request(port, { path: '/q', method: 'POST', body: 'once' });
     assert.equal(refused.status, 503, 'retriable-4xx does not cover a refused stream');
+    await proxy.close();
+  });
+});
+
+describe('an upstream that shuts down with GOAWAY (streams above its last-stream-id were not processed)', () => {
+  let upstream: http2.Http2Server;
+  let proxy: ProxyServer;
+  let stats: StatsStore;
+
+  async function start(retryOn: string[]): Promise<number> {
+    stats = new StatsStore();
+    proxy = new ProxyServer({ stats });
+    const retry: RetryPolicy = {
+      retryOn,
+      numRetries: 2,
+      perTryTimeoutMs: 0,
+      perTryIdleTimeoutMs: 0,
+      retriableStatusCodes: [],
+      retriableHeaders: [],
+      retriableRequestHeaders: [],
+      backoffBaseMs: 5,
+      backoffMaxMs: 20,
+      avoidPreviousHosts: false,
+      hostSelectionRetryMaxAttempts: 1,
+    };
+    const upPort = (upstream.address() as net.AddressInfo).port;
+    proxy.apply(
+      resources(
+        [
+          listener('l', [
+            chain(
+              hcm(
+                routeConfig('r', [vhost('all', ['*'], [route('up', forward('up', { retryPolicy: retry }))])]),
+              ),
+            ),
+          ]),
+        ],
+        [staticCluster('up', [upPort], { upstreamProtocol: 'http2' })],
+      ),
+    );
+    await proxy.ready();
+    return proxy.listenerPort('l')!;
+  }
+
+  before(async () => {
+    // On each connection: holds the first stream; when a second arrives, sends GOAWAY naming the first as the
+    // last it processes, then answers the first. Nghttp2 closes the second with REFUSED_STREAM. A session that
+    // had sent GOAWAY is never used again, so a retry arrives on a new connection (it gets a GOAWAY of its own
+    // only if a second stream joins it).
+    upstream = http2.createServer();
+    upstream.on('session', (session) => {
+      let first: http2.ServerHttp2Stream | undefined;
+      session.on('stream', (stream) => {
+        stream.on('error', () => {});
+        if (first === undefined) {
+          first = stream;
+          return;
+        }
+        session.goaway(http2.constants.NGHTTP2_NO_ERROR, first.id ?? 0);
+        const held = first;
+        setTimeout(() => {
+          held.respond({ ':status': 200 });
+          held.end('first');
+        }, 20);
+      });
+    });
+    // A lone stream on a fresh connection is answered after 300 ms unless a second one joins it first.
+    upstream.on('stream', (stream) => {
+      setTimeout(() => {
+        if (stream.session?.closed === false && !stream.headersSent && !stream.destroyed) {
+          stream.respond({ ':status': 200 });
+          stream.end('alone');
+        }
+      }, 300);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  });
+
+  after(async () => {
+    await new Promise<void>((r) => upstream.close(() => r()));
+  });
+
+  it('retries the refused stream on a new connection under refused-stream, and answers 503 without it', async () => {
+    let port = await start(['refused-stream']);
+    const both = await Promise.all([
+      request(port, { path: '/a', method: 'POST', body: 'a' }),
+      request(port, { path: '/b', method: 'POST', body: 'b' }),
+    ]);
+    assert.deepEqual(
+      both.map((r) => r.status),
+      [200, 200],
+    );
+    assert.equal(stats.counter('cluster.up.upstream_rq_retry').value, 1, 'one retry: the refused stream');
+    await proxy.close();
+    port = await start([]);
+    const noRetry = await Promise.all([
+      request(port, { path: '/a', method: 'POST', body: 'a' }),
+      request(port, { path: '/b', method: 'POST', body: 'b' }),
+    ]);
+    assert.deepEqual(noRetry.map((r) => r.status).sort(), [200, 503]);
     await proxy.close();
   });
 });
