@@ -19,6 +19,7 @@ export const gatewayClassSpec = obj({
   description: str(),
 });
 
+/** A Secret by default (group '', kind Secret); another namespace's needs a ReferenceGrant there. */
 const certificateRef = () =>
   obj({ group: str(), kind: str(), name: str({ nonEmpty: true }).required(), namespace: str() });
 
@@ -61,7 +62,32 @@ const listener = () =>
             'tls',
           );
         }
-        if (l.protocol === 'HTTPS' && !l.tls) ctx.error(`${path}.tls`, 'an HTTPS listener needs tls', 'tls');
+        if ((l.protocol === 'HTTPS' || l.protocol === 'TLS') && !l.tls)
+          ctx.error(`${path}.tls`, `a ${l.protocol} listener needs tls`, 'tls');
+        if (l.protocol === 'HTTPS' && l.tls?.mode === 'Passthrough') {
+          ctx.error(
+            `${path}.tls.mode`,
+            'an HTTPS listener terminates TLS (mode Terminate); use protocol TLS for Passthrough',
+            'tls',
+          );
+        }
+        if (l.protocol === 'TLS' && l.tls?.mode === 'Terminate' && !l.tls.certificateRefs?.length) {
+          ctx.error(
+            `${path}.tls.certificateRefs`,
+            'a TLS listener that terminates TLS needs certificateRefs',
+            'tls',
+          );
+        }
+        if (l.tls?.mode === 'Passthrough' && l.tls.certificateRefs?.length) {
+          ctx.error(
+            `${path}.tls.certificateRefs`,
+            'a Passthrough listener does not terminate TLS: certificateRefs are not used',
+            'tls',
+          );
+        }
+        if ((l.protocol === 'HTTP' || l.protocol === 'TCP') && l.tls) {
+          ctx.error(`${path}.tls`, `a ${l.protocol} listener has no TLS settings (use HTTPS or TLS)`, 'tls');
+        }
         if (l.allowedRoutes?.namespaces?.from === 'Selector' && !l.allowedRoutes.namespaces.selector) {
           ctx.error(
             `${path}.allowedRoutes.namespaces.selector`,
