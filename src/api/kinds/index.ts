@@ -5,10 +5,12 @@ import { authorizationPolicyKind } from './authorization-policy.js';
 import { destinationRuleKind } from './destination-rule.js';
 import { gatewayKind } from './gateway.js';
 import { gatewayClassKind, kubeGatewayKind } from './gateway-api.js';
+import { tcpRouteKind, tlsRouteKind } from './gateway-api-l4.js';
 import { grpcRouteKind, httpRouteKind } from './http-route.js';
 import { namespaceKind, serviceKind } from './kube-core.js';
 import { meshKind } from './mesh.js';
 import { peerAuthenticationKind } from './peer-authentication.js';
+import { referenceGrantKind } from './reference-grant.js';
 import { requestAuthenticationKind } from './request-authentication.js';
 import { rolloutKind } from './rollout.js';
 import { serviceEntryKind, workloadEntryKind } from './service-entry.js';
@@ -30,6 +32,9 @@ export const KINDS: readonly KindDef<any>[] = [
   kubeGatewayKind,
   httpRouteKind,
   grpcRouteKind,
+  tlsRouteKind,
+  tcpRouteKind,
+  referenceGrantKind,
   rolloutKind,
   analysisTemplateKind,
   clusterAnalysisTemplateKind,
