@@ -12,6 +12,11 @@ export interface KindDef<S = unknown> {
   spec: Schema<S, boolean>;
   /** Kinds such as Namespace may omit spec. */
   specOptional?: boolean;
+  /**
+   * Kinds without a spec whose content sits at the top level (a Secret's type, data, stringData): these
+   * fields are parsed together by `spec`, with their top-level paths, and a `spec` field is refused.
+   */
+  topLevelFields?: readonly string[];
   /** Checks that need the whole resource (metadata too), run after the spec parsed. */
   check?: (resource: Resource<S>, ctx: Ctx) => void;
   /** One line for `trellis` docs and error hints. */

@@ -98,12 +98,20 @@ export function validateDocument(doc: LoadedDocument): { resource?: Resource; di
     }
     if (!def) kindProblem(data.apiVersion, data.kind, ctx);
     else {
+      const fields = def.topLevelFields;
+      const allowed = fields ? [...TOP_LEVEL.filter((k) => k !== 'spec'), ...fields] : TOP_LEVEL;
       for (const key of Object.keys(data)) {
-        if (!TOP_LEVEL.includes(key))
-          ctx.error(key, `unknown field "${key}"${didYouMean(key, TOP_LEVEL)}`, 'unknown-field');
+        if (!allowed.includes(key))
+          ctx.error(key, `unknown field "${key}"${didYouMean(key, allowed)}`, 'unknown-field');
       }
       meta = metadataOf(data.metadata, def, ctx);
-      if (data.spec === undefined || data.spec === null) {
+      if (fields) {
+        spec = def.spec.parse(
+          Object.fromEntries(fields.flatMap((k) => (k in data ? [[k, data[k]]] : []))),
+          ctx,
+          '',
+        );
+      } else if (data.spec === undefined || data.spec === null) {
         if (!def.specOptional) ctx.error('spec', 'required field is missing', 'required');
         else spec = def.spec.parse({}, ctx, 'spec');
       } else {
