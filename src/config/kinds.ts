@@ -59,12 +59,25 @@ for (const def of KINDS) {
 /**
  * Turns what a caller names a kind into the store's kind key: a key already qualified (`group/Kind`) is kept;
  * a bare kind, its plural or short name (`VirtualService`, `virtualservices`, `vs`) gets its default group
- * (Istio's `Gateway` for `Gateway`; ask for `gateway.networking.k8s.io/Gateway` explicitly). Unknown bare
+ * (Istio's `Gateway` for `Gateway`; ask for `gateway.networking.k8s.io/Gateway` or kubectl's
+ * `gateway.gateway.networking.k8s.io` explicitly). Unknown bare
  * kinds are taken as core-group kinds.
  */
 export function normalizeKind(kind: string): string {
   if (kind.includes('/')) return kind;
-  return SPELLINGS.get(kind) ?? SPELLINGS.get(kind.toLowerCase()) ?? kind;
+  const known = SPELLINGS.get(kind) ?? SPELLINGS.get(kind.toLowerCase());
+  if (known) return known;
+  // kubectl's `<kind>.<group>` (`gateway.gateway.networking.k8s.io`, `gateways.networking.istio.io`).
+  const dot = kind.indexOf('.');
+  if (dot > 0) {
+    const group = kind.slice(dot + 1);
+    const bare = kind.slice(0, dot).toLowerCase();
+    const def = KINDS.find(
+      (d) => d.group === group && [d.kind, `${d.kind}s`, `${d.kind}es`].some((s) => s.toLowerCase() === bare),
+    );
+    if (def) return `${def.group}/${def.kind}`;
+  }
+  return kind;
 }
 
 /** Kinds that live outside namespaces (their namespace is ''). */
