@@ -23,6 +23,7 @@ export * from './kinds/mesh.js';
 export * from './kinds/peer-authentication.js';
 export * from './kinds/request-authentication.js';
 export * from './kinds/rollout.js';
+export * from './kinds/secret.js';
 export { ISTIO_SECURITY, ipBlockError, SECURITY_VERSIONS, wildcardError } from './kinds/security-common.js';
 export * from './kinds/service-entry.js';
 export * from './kinds/sidecar.js';

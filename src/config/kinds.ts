@@ -43,6 +43,7 @@ const DEFAULT_GROUPS: Record<string, { group: string; plural: string; short?: st
   AnalysisTemplate: { group: 'argoproj.io', plural: 'analysistemplates' },
   Service: { group: '', plural: 'services', short: ['svc'] },
   Namespace: { group: '', plural: 'namespaces', short: ['ns'] },
+  Secret: { group: '', plural: 'secrets' },
 };
 
 const SPELLINGS = new Map<string, string>();

@@ -13,6 +13,7 @@ import { peerAuthenticationKind } from './peer-authentication.js';
 import { referenceGrantKind } from './reference-grant.js';
 import { requestAuthenticationKind } from './request-authentication.js';
 import { rolloutKind } from './rollout.js';
+import { secretKind } from './secret.js';
 import { serviceEntryKind, workloadEntryKind } from './service-entry.js';
 import { sidecarKind } from './sidecar.js';
 import { virtualServiceKind } from './virtual-service.js';
@@ -40,5 +41,6 @@ export const KINDS: readonly KindDef<any>[] = [
   clusterAnalysisTemplateKind,
   serviceKind,
   namespaceKind,
+  secretKind,
   meshKind,
 ];
