@@ -13,12 +13,14 @@ import { edsCacheKey, loadAssignment } from './endpoint/eds.js';
 import { listenersFor } from './listener/index.js';
 import { parseClusterName } from './names.js';
 import { routeConfigAny, routeConfigByName, routeConfigPiecesByName } from './route/route-config.js';
+import { secretsFor } from './sds/gateway-secrets.js';
 
 export const TYPE_URLS = {
   cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
   endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
   route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
 } as const;
 
 export interface NamedResource {
@@ -58,6 +60,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
       const pieces = routeConfigPiecesByName(ctx, n);
       return pieces ? [{ name: n, resource: routeConfigAny(pieces) }] : [];
     }),
+  [TYPE_URLS.secret]: (ctx, names) => secretsFor(ctx, names),
   [TYPE_URLS.endpoint]: (ctx, names) =>
     // The whole response is shared by proxies that ask for the same names and see the same endpoints.
     memo(ctx.snapshot, `eds-all|${namesId(names)}|${endpointViewKey(ctx)}`, () =>
