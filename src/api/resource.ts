@@ -27,6 +27,12 @@ export function attachLines(resource: Resource, lines: LineIndex): void {
   linesOfResource.set(resource, lines);
 }
 
+/** Gives `copy` the field lines of `original` (for stored copies of a validated resource). */
+export function copyLines(original: object, copy: object): void {
+  const lines = linesOfResource.get(original);
+  if (lines) linesOfResource.set(copy, lines);
+}
+
 /**
  * `resource` as if its document sat `delta` lines further down its file (same object when 0): its source
  * line and every field line move, for results reused after the document moved within an edited file.

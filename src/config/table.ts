@@ -1,11 +1,17 @@
 // The in-memory index every backend keeps: frozen resources by key, the revision, and watcher fan-out.
+import { copyLines } from '../api/resource.js';
 import type { Resource } from './api.js';
 import { describeKey, keyOf, keyString, normalizeKind, type ResourceKey } from './kinds.js';
 import type { ConfigEvent, ConfigEventHandler, SourceDiagnostics, StoredResource } from './store.js';
 
-/** Deeply freezes a structured clone of `value`, leaving the caller's object untouched. */
+/**
+ * Deeply freezes a structured clone of `value`, leaving the caller's object untouched. The copy keeps the
+ * original's field lines, so findings about a stored resource name the line of the field, not the document.
+ */
 export function frozenCopy<T>(value: T): T {
-  return deepFreeze(structuredClone(value));
+  const copy = structuredClone(value);
+  if (typeof value === 'object' && value !== null) copyLines(value, copy as object);
+  return deepFreeze(copy);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -204,9 +204,12 @@ spec:
     'default',
   );
   const findings = await client.analyze();
-  assert.ok(findings.some((f) => f.code === 'IST0101' && f.resource.includes('gw-vs')));
+  const missing = findings.find((f) => f.code === 'IST0101' && f.resource.includes('gw-vs'));
+  // The line of `gateways: [missing-gateway]` in the applied text, not the document's first line.
+  assert.equal(missing?.line, 6);
+  assert.equal(missing?.path, 'spec.gateways[0]');
   const text = await (await fetch(`${base}/debug/analyze?output=text`)).text();
-  assert.match(text, /Error \[IST0101\] \(VirtualService default\/gw-vs gw\.yaml:\d+\)/);
+  assert.match(text, /Error \[IST0101\] \(VirtualService default\/gw-vs gw\.yaml:6\)/);
 });
 
 test('paths that are not the API are left to the server; wrong methods get 405', async () => {
