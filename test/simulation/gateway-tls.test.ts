@@ -1,8 +1,13 @@
 // Simulation: Gateway servers with TLS → the gateway's listeners as the proxy decodes them: one SNI-matched
-// chain per terminating server with its TLS context (files, credentialName SDS, ISTIO_MUTUAL), Istio's
+// chain per terminating server with its TLS context (Istio's file-cert/file-root SDS names for files,
+// kubernetes:// for credentialName, left out while its Secret is missing; ISTIO_MUTUAL), Istio's
 // `https.<port>.<name>.<gw>.<ns>` route configs, PASSTHROUGH chains from `tls` routes, plain text beside
 // TLS on one port, TCP servers, and the defaults (mode PASSTHROUGH, TLS 1.2 minimum).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { proxyFromNode } from '../../src/controlplane/model/proxy.js';
@@ -136,8 +141,42 @@ const files: Record<string, string> = {
   '/certs/any.key': 'ANY KEY',
 };
 
+/** The Secret behind `credentialName: kube-cert`, in the gateway's namespace (istio-system). */
+function kubeCertSecret(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-sim-gw-tls-'));
+  try {
+    const [cert, key] = [join(dir, 'c.pem'), join(dir, 'c.key')];
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=kube.example.com',
+      ]),
+      { stdio: 'ignore' },
+    );
+    const b64 = (f: string) => readFileSync(f).toString('base64');
+    return `---
+apiVersion: v1
+kind: Secret
+metadata: { name: kube-cert, namespace: istio-system }
+type: kubernetes.io/tls
+data: { tls.crt: ${b64(cert)}, tls.key: ${b64(key)}, ca.crt: ${b64(cert)} }
+`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const KUBE_CERT_SECRET = kubeCertSecret();
+
 function decoded(): { listeners: Map<string, Listener>; ctx: TranslateContext } {
-  const snap = snapshotFromYaml(SERVICES + GATEWAY);
+  const snap = snapshotFromYaml(SERVICES + GATEWAY + KUBE_CERT_SECRET);
   const ctx = new TranslateContext(snap, ingress());
   const listeners = new Map<string, Listener>();
   for (const l of listenersFor(ctx)) {
@@ -170,7 +209,7 @@ test('one SNI-matched chain per terminating HTTPS server, with its own route con
   assert.deepEqual(simple.match.serverNames, ['shop.example.com']);
   assert.equal(simple.match.transportProtocol, 'tls');
   assert.deepEqual(simple.tls?.common.certificates, [
-    { kind: 'inline', certificateChain: 'SHOP CERT', privateKey: 'SHOP KEY' },
+    { kind: 'sds', name: 'file-cert:/certs/shop.pem~/certs/shop.key' },
   ]);
   assert.equal(simple.tls?.requireClientCertificate, false);
   assert.equal(simple.tls?.common.validation, undefined);
@@ -186,8 +225,8 @@ test('one SNI-matched chain per terminating HTTPS server, with its own route con
   assert.deepEqual(mutual.match.serverNames, ['partner.example.com']);
   assert.equal(mutual.tls?.requireClientCertificate, true);
   assert.deepEqual(mutual.tls?.common.validation, {
-    kind: 'inline',
-    trustedCa: 'CA',
+    kind: 'sds',
+    name: 'file-root:/certs/ca.pem',
     matchSubjectAltNames: ['URI', 'DNS', 'EMAIL', 'IP_ADDRESS'].map((sanType) => ({
       sanType,
       kind: 'exact',
@@ -285,7 +324,7 @@ test('TLS servers that terminate forward the decrypted stream with the tcp route
   const c = chain(l, 'https.6443.tls-db.edge.default');
   assert.deepEqual(c.match.serverNames, ['db.internal']);
   assert.deepEqual(c.tls?.common.certificates, [
-    { kind: 'inline', certificateChain: 'ANY CERT', privateKey: 'ANY KEY' },
+    { kind: 'sds', name: 'file-cert:/certs/any.pem~/certs/any.key' },
   ]);
   assert.deepEqual(c.tls?.common.alpnProtocols, [], 'no HTTP ALPN on a TCP chain');
   assert.deepEqual(c.filter.kind === 'tcp' && c.filter.target, {

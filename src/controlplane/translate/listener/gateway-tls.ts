@@ -1,28 +1,30 @@
 // A Gateway server's `tls` settings → the DownstreamTlsContext of its filter chain (SIMPLE, MUTUAL,
-// OPTIONAL_MUTUAL, ISTIO_MUTUAL), and the SNI names its chain matches. Certificates come from files
-// (serverCertificate/privateKey/caCertificates, tlsCertificates) or from SDS (credentialName, ISTIO_MUTUAL).
+// OPTIONAL_MUTUAL, ISTIO_MUTUAL), and the SNI names its chain matches. Certificates always come over SDS:
+// Kubernetes secrets (credentialName), Istio's file names (serverCertificate/privateKey/caCertificates) that
+// the proxy reads and watches, or the workload certificate (ISTIO_MUTUAL).
 import { create } from '@bufbuild/protobuf';
 import type { ServerTLSSettings } from '../../../api/index.js';
 import {
-  type DataSource,
-  DataSourceSchema,
   type TransportSocket,
   TransportSocketSchema,
 } from '../../../generated/envoy/config/core/v3/base_pb.js';
 import {
   CertificateValidationContextSchema,
-  TlsCertificateSchema,
   TlsParameters_TlsProtocol,
   TlsParametersSchema,
 } from '../../../generated/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
 import { SdsSecretConfigSchema } from '../../../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import {
+  type CommonTlsContext,
+  CommonTlsContext_CombinedCertificateValidationContextSchema,
   CommonTlsContextSchema,
   DownstreamTlsContextSchema,
 } from '../../../generated/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { StringMatcherSchema } from '../../../generated/envoy/type/matcher/v3/string_pb.js';
 import { SDS_DEFAULT, SDS_ROOT, TLS_TRANSPORT_SOCKET } from '../cluster/tls.js';
 import { adsConfigSource, pack } from '../pb.js';
+import { caResourceName, credentialResourceName } from '../sds/credential-names.js';
+import { fileCertResourceName, fileRootResourceName } from '../sds/file-names.js';
 
 /** Modes in which the gateway terminates TLS itself (PASSTHROUGH/AUTO_PASSTHROUGH forward it untouched). */
 export const TERMINATING_MODES = new Set(['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL']);
@@ -30,19 +32,7 @@ export const TERMINATING_MODES = new Set(['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL',
 /** ALPN of HTTPS servers: a client may pick HTTP/2 or HTTP/1.1, as at Istio's gateways. */
 export const GATEWAY_ALPN_HTTP = ['h2', 'http/1.1'] as const;
 
-/** Istio's SDS resource prefix for Kubernetes secrets named by credentialName. */
-export const KUBERNETES_SECRET_PREFIX = 'kubernetes://';
-/** Istio's suffix of the secret holding a credentialName's CA certificate (MUTUAL). */
-export const CA_SECRET_SUFFIX = '-cacert';
-
 const sds = (name: string) => create(SdsSecretConfigSchema, { name, sdsConfig: adsConfigSource() });
-
-/**
- * A file read by the proxy when it loads the listener. Istio hands such files to its agent through SDS
- * names (`file-cert:<cert>~<key>`, `file-root:<ca>`); on one machine the proxy reads them directly.
- */
-const file = (filename: string): DataSource =>
-  create(DataSourceSchema, { specifier: { case: 'filename', value: filename } });
 
 /**
  * Istio's TLS version names → Envoy's. The Trellis proxy (Node's OpenSSL at its default security level)
@@ -54,31 +44,46 @@ function tlsVersion(v: string | undefined, fallback: TlsParameters_TlsProtocol):
   return fallback;
 }
 
-/** The server's certificates: SDS secrets for credentialName(s), else files. */
+/** The credentialName(s) of a server (credentialNames wins, as in Istio). */
+export function serverCredentialNames(tls: ServerTLSSettings): string[] {
+  if (tls.credentialNames?.length) return [...tls.credentialNames];
+  return tls.credentialName ? [tls.credentialName] : [];
+}
+
+/**
+ * The server's certificates as SDS secrets: Kubernetes secrets for credentialName(s), else Istio's file
+ * resource names (`file-cert:<cert>~<key>`), which the proxy's secret store reads and watches.
+ */
 function certificates(tls: ServerTLSSettings) {
-  const names = tls.credentialNames?.length
-    ? tls.credentialNames
-    : tls.credentialName
-      ? [tls.credentialName]
-      : [];
-  if (names.length > 0) return { sds: names.map((n) => sds(`${KUBERNETES_SECRET_PREFIX}${n}`)), files: [] };
+  const names = serverCredentialNames(tls);
+  if (names.length > 0) return names.map((n) => sds(credentialResourceName(n)));
   const pairs = tls.tlsCertificates?.length
     ? tls.tlsCertificates
     : [{ serverCertificate: tls.serverCertificate, privateKey: tls.privateKey }];
-  const files = pairs
+  return pairs
     .filter((p) => p.serverCertificate && p.privateKey)
-    .map((p) =>
-      create(TlsCertificateSchema, {
-        certificateChain: file(p.serverCertificate as string),
-        privateKey: file(p.privateKey as string),
-      }),
-    );
-  return { sds: [], files };
+    .map((p) => sds(fileCertResourceName(p.serverCertificate as string, p.privateKey as string)));
 }
 
 /** The CA file of a MUTUAL server (top level, or the first tlsCertificates entry naming one). */
 function caFile(tls: ServerTLSSettings): string | undefined {
   return tls.caCertificates || tls.tlsCertificates?.find((t) => t.caCertificates)?.caCertificates;
+}
+
+/** A validation context from an SDS secret, with the SANs a client certificate must carry. */
+function sdsValidation(name: string, sans: string[]): CommonTlsContext['validationContextType'] {
+  if (sans.length === 0) return { case: 'validationContextSdsSecretConfig', value: sds(name) };
+  return {
+    case: 'combinedValidationContext',
+    value: create(CommonTlsContext_CombinedCertificateValidationContextSchema, {
+      defaultValidationContext: create(CertificateValidationContextSchema, {
+        matchSubjectAltNames: sans.map((s) =>
+          create(StringMatcherSchema, { matchPattern: { case: 'exact', value: s } }),
+        ),
+      }),
+      validationContextSdsSecretConfig: sds(name),
+    }),
+  };
 }
 
 /**
@@ -100,31 +105,15 @@ export function gatewayTransportSocket(tls: ServerTLSSettings, http: boolean): T
     common.tlsCertificateSdsSecretConfigs = [sds(SDS_DEFAULT)];
     common.validationContextType = { case: 'validationContextSdsSecretConfig', value: sds(SDS_ROOT) };
   } else {
-    const certs = certificates(tls);
-    common.tlsCertificateSdsSecretConfigs = certs.sds;
-    common.tlsCertificates = certs.files;
+    common.tlsCertificateSdsSecretConfigs = certificates(tls);
     if (mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') {
-      const sans = (tls.subjectAltNames ?? []).map((s) =>
-        create(StringMatcherSchema, { matchPattern: { case: 'exact', value: s } }),
-      );
+      const sans = tls.subjectAltNames ?? [];
       const ca = caFile(tls);
-      const credential = tls.credentialNames?.[0] ?? tls.credentialName;
-      if (credential && !ca) {
-        // Istio keeps a credential's CA in the same secret (ca.crt) or in `<name>-cacert`; both are served
-        // under the `-cacert` name.
-        common.validationContextType = {
-          case: 'validationContextSdsSecretConfig',
-          value: sds(`${KUBERNETES_SECRET_PREFIX}${credential}${CA_SECRET_SUFFIX}`),
-        };
-      } else if (ca) {
-        common.validationContextType = {
-          case: 'validationContext',
-          value: create(CertificateValidationContextSchema, {
-            trustedCa: file(ca),
-            matchSubjectAltNames: sans,
-          }),
-        };
-      }
+      const credential = serverCredentialNames(tls)[0];
+      // Istio keeps a credential's CA in the same secret (ca.crt/cacert) or in `<name>-cacert`; both are
+      // served under the `-cacert` name. CA files become `file-root:<path>`.
+      if (credential && !ca) common.validationContextType = sdsValidation(caResourceName(credential), sans);
+      else if (ca) common.validationContextType = sdsValidation(fileRootResourceName(ca), sans);
     }
   }
   const ctx = create(DownstreamTlsContextSchema, {

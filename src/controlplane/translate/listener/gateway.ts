@@ -22,9 +22,15 @@ import type { TranslateContext } from '../context.js';
 import { gatewayRouteName, outboundListenerName } from '../names.js';
 import { pack, socketAddress } from '../pb.js';
 import { gatewayServers, httpsGatewayRouteName } from '../route/route-config.js';
+import { credentialProblem } from '../sds/gateway-secrets.js';
 import { httpConnectionManager, tlsInspector } from './filters.js';
 import { type GatewayServer, passthroughChains, tcpServerFilter } from './gateway-tcp.js';
-import { gatewayTransportSocket, serverSniHosts, TERMINATING_MODES } from './gateway-tls.js';
+import {
+  gatewayTransportSocket,
+  serverCredentialNames,
+  serverSniHosts,
+  TERMINATING_MODES,
+} from './gateway-tls.js';
 import { TRANSPORT_RAW, TRANSPORT_TLS } from './inbound-tls.js';
 
 /**
@@ -76,6 +82,13 @@ function terminatingChain(ctx: TranslateContext, gs: GatewayServer, port: number
   const transportSocket = gatewayTransportSocket(tls, http);
   if (!transportSocket) return undefined;
   const routeName = httpsGatewayRouteName(port, gs.server.port.name ?? '', gs.name, gs.namespace);
+  // A credential this gateway cannot be served (missing, or in another namespace): the chain is left out,
+  // so the other servers keep serving (a chain waiting for a secret would hold the whole listener back).
+  const mode = tls.mode ?? 'SIMPLE';
+  const needCa = (mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && !tls.caCertificates;
+  const credentials = serverCredentialNames(tls);
+  for (const [i, credential] of credentials.entries())
+    if (credentialProblem(ctx, credential, needCa && i === 0, `${gs.key} ${routeName}`)) return undefined;
   const filter = http ? gatewayHcm(port, routeName) : tcpServerFilter(ctx, gs);
   if (!filter) return undefined;
   return create(FilterChainSchema, {
