@@ -2,40 +2,37 @@
 // backends as `<name>.<ns>.svc.<domain>`, and the header, redirect, rewrite and mirror filters.
 import type {
   HeaderModifier,
-  HTTPBackendRef,
   HTTPMatchRequest,
   HTTPRoute,
   HTTPRouteDestination,
   HTTPRouteMatch,
   HTTPRouteRule,
 } from '../../api/index.js';
+import { type RefContext, type RouteError, resolveBackend } from './gateway-api-refs.js';
 
 type Headers = NonNullable<HTTPRoute['headers']>;
 type HeaderOps = NonNullable<Headers['request']>;
 type Filter = NonNullable<HTTPRouteRule['filters']>[number];
 
 export interface RuleContext {
-  /** The HTTPRoute's namespace (backends default to it). */
-  namespace: string;
-  domain: string;
   /** Internal gateway keys (`ns/name`) this route attached to; set as each match's `gateways`. */
   gateways: string[];
   /** Route name prefix, e.g. `default.payment-route.0`. */
   name: string;
+  /** Resolves backendRefs (ReferenceGrants, existence) for the route's kind and namespace. */
+  refs: RefContext;
+  /** Collects the route's reference problems (its ResolvedRefs status). */
+  errors: RouteError[];
 }
 
-/** A backend's FQDN: a Service as `<name>.<ns>.svc.<domain>`, Istio's `Hostname` kind as written. */
-export function backendHost(
-  ref: { group?: string; kind?: string; name: string; namespace?: string },
-  ns: string,
-  domain: string,
-): string | undefined {
-  const kind = ref.kind ?? 'Service';
-  const group = ref.group ?? '';
-  if (group === '' && kind === 'Service') return `${ref.name}.${ref.namespace ?? ns}.svc.${domain}`;
-  if (group === 'networking.istio.io' && kind === 'Hostname') return ref.name;
-  return undefined;
+/** A backendRef's host, or undefined (with the problem recorded) when it cannot be used. */
+export function backendHost(ref: BackendLike, ctx: RuleContext): string | undefined {
+  const { host, error } = resolveBackend(ref, ctx.refs);
+  if (error) ctx.errors.push(error);
+  return host;
 }
+
+export type BackendLike = { group?: string; kind?: string; name: string; namespace?: string; port?: number };
 
 function headerOps(m: HeaderModifier | undefined): HeaderOps | undefined {
   if (!m) return undefined;
@@ -58,8 +55,11 @@ function headersOf(filters: readonly Filter[] | undefined): Headers | undefined 
   return out;
 }
 
-function destination(ref: HTTPBackendRef, ctx: RuleContext): HTTPRouteDestination | undefined {
-  const host = backendHost(ref, ctx.namespace, ctx.domain);
+export function destination(
+  ref: BackendLike & { weight?: number; filters?: readonly Filter[] },
+  ctx: RuleContext,
+): HTTPRouteDestination | undefined {
+  const host = backendHost(ref, ctx);
   if (!host) return undefined;
   const out: HTTPRouteDestination = {
     destination: ref.port === undefined ? { host } : { host, port: { number: ref.port } },
@@ -110,7 +110,7 @@ function matchesOf(
 }
 
 /** Filters that shape the whole route (redirect, rewrite, mirror, header edits) applied to `route`. */
-function applyFilters(
+export function applyFilters(
   route: HTTPRoute,
   filters: readonly Filter[],
   kind: 'exact' | 'prefix' | 'regex',
@@ -142,7 +142,7 @@ function applyFilters(
       route.rewrite = rw;
     } else if (f.type === 'RequestMirror' && f.requestMirror) {
       const ref = f.requestMirror.backendRef;
-      const host = backendHost(ref, ctx.namespace, ctx.domain);
+      const host = backendHost(ref, ctx);
       if (!host) continue;
       const fraction = f.requestMirror.fraction;
       const value =

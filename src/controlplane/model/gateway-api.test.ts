@@ -1,8 +1,9 @@
-// Unit tests: Gateway API → internal Gateway/VirtualService conversion (classes, listeners, attachment by
-// sectionName and port, hostname intersection, backends and weights, the alternate selector).
+// Unit tests: Gateway API HTTPRoute → internal Gateway/VirtualService conversion (classes, listeners,
+// attachment by sectionName and port, hostname intersection, backends and weights, the alternate selector).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GatewaySpec, HTTPRouteSpec, KubeGatewaySpec, VirtualServiceSpec } from '../../api/index.js';
+import type { ReferenceGrantSpec } from '../../api/kinds/reference-grant.js';
 import type { Resource } from '../../api/resource.js';
 import { alternateSelectorMatches, convertGatewayApi, internalGatewayName } from './gateway-api.js';
 
@@ -20,7 +21,7 @@ const gateway = (className = 'istio') =>
     listeners: [
       { name: 'a', port: 80, protocol: 'HTTP', hostname: '*.example.com' },
       { name: 'b', port: 8080, protocol: 'HTTP' },
-      { name: 'tls', port: 443, protocol: 'TLS' },
+      { name: 'udp', port: 53, protocol: 'UDP' },
     ],
   });
 
@@ -31,12 +32,17 @@ const route = (spec: Partial<HTTPRouteSpec>) =>
     ...spec,
   });
 
+const grant = (fromKind: string, fromNs: string, toKind: string, name?: string): ReferenceGrantSpec => ({
+  from: [{ group: 'gateway.networking.k8s.io', kind: fromKind, namespace: fromNs }],
+  to: [{ group: '', kind: toKind, ...(name ? { name } : {}) }],
+});
+
 const split = (out: Resource[]) => ({
   gateways: out.filter((r) => r.kind === 'Gateway') as Resource<GatewaySpec>[],
   vss: out.filter((r) => r.kind === 'VirtualService') as Resource<VirtualServiceSpec>[],
 });
 
-test('one internal Gateway per HTTP listener; other classes and protocols are skipped', () => {
+test('one internal Gateway per listener; other classes and unsupported protocols are skipped', () => {
   const { gateways } = split(convertGatewayApi([gateway()], 'cluster.local'));
   assert.deepEqual(
     gateways.map((g) => g.metadata.name),
@@ -80,6 +86,7 @@ test('backends: Service FQDNs with weights, weight 0 dropped, none left answers 
     convertGatewayApi(
       [
         gateway(),
+        res('ReferenceGrant', 'allow', grant('HTTPRoute', 'default', 'Service'), 'other'),
         route({
           parentRefs: [{ name: 'gw', sectionName: 'b' }],
           rules: [
