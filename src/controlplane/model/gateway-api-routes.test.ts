@@ -221,7 +221,7 @@ test('TCPRoute: every connection of a TCP or TLS-terminating listener, weighted;
   assert.deepEqual(vs.spec.hosts, ['*']);
   assert.deepEqual(vs.spec.gateways, [key('tcp')]);
   assert.deepEqual(
-    vs.spec.tcp?.[0].route.map((d) => [d.destination.host, d.weight]),
+    vs.spec.tcp?.[0].route?.map((d) => [d.destination.host, d.weight]),
     [['db.default.svc.cluster.local', 3]],
     'other/db needs a ReferenceGrant',
   );
@@ -232,7 +232,7 @@ test('TCPRoute: every connection of a TCP or TLS-terminating listener, weighted;
     ),
   );
   assert.deepEqual(
-    granted.spec.tcp?.[0].route.map((d) => [d.destination.host, d.weight]),
+    granted.spec.tcp?.[0].route?.map((d) => [d.destination.host, d.weight]),
     [
       ['db.default.svc.cluster.local', 3],
       ['db.other.svc.cluster.local', 1],
