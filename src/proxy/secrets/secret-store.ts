@@ -5,12 +5,15 @@
 // that mints its own certificate never has it replaced by the control plane. Stored objects are frozen and
 // replaced, never mutated, so consumers may cache work on an object's identity (a SecureContext, tls.connect
 // options) and rebuild when get() returns a different object. Listeners are told which names changed.
+// Istio's file names (`file-cert:<cert>~<key>`, `file-root:<ca>`) resolve from disk into the local layer
+// when first asked for, and are replaced whenever their files change (file-secrets.ts).
 import type { StaticSecret } from '../config/bootstrap.js';
+import { FileSecrets, type FileSecretsOptions, fileSecretPaths } from './file-secrets.js';
 
 export type SecretChangeListener = (names: string[]) => void;
 
 /** Where the secret a name resolves to came from (for the config dump). */
-export type SecretOrigin = 'static' | 'local' | 'ads';
+export type SecretOrigin = 'static' | 'local' | 'ads' | 'file';
 
 export interface SecretEntry {
   secret: StaticSecret;
@@ -28,6 +31,8 @@ export interface SecretStoreOptions {
   fallback?: (name: string) => StaticSecret | undefined;
   /** Epoch milliseconds; Date.now by default. */
   now?: () => number;
+  /** How file secrets are read and watched (poll period, reader, log); `false` turns them off. */
+  files?: Omit<FileSecretsOptions, 'onChange'> | false;
 }
 
 function sameSecret(a: StaticSecret | undefined, b: StaticSecret | undefined): boolean {
@@ -55,16 +60,48 @@ export class SecretStore {
   private readonly listeners = new Set<SecretChangeListener>();
   private readonly fallback: ((name: string) => StaticSecret | undefined) | undefined;
   private readonly now: () => number;
+  private readonly files: FileSecrets | undefined;
 
   constructor(opts: SecretStoreOptions = {}) {
     this.fallback = opts.fallback;
     this.now = opts.now ?? Date.now;
+    if (opts.files !== false)
+      this.files = new FileSecrets({ ...opts.files, onChange: (s) => this.replaceFileSecrets(s) });
     for (const s of opts.static ?? []) this.local.set(s.name, this.makeEntry(s, 'static', undefined));
   }
 
-  /** The secret a name resolves to now: local layer, then ADS, then the fallback lookup. */
+  /** The secret a name resolves to now: local layer (file names loaded on first use), ADS, the fallback. */
   get(name: string): StaticSecret | undefined {
-    return (this.local.get(name) ?? this.ads.get(name))?.secret ?? this.fallback?.(name);
+    return (
+      (this.local.get(name) ?? this.ads.get(name) ?? this.loadFile(name))?.secret ?? this.fallback?.(name)
+    );
+  }
+
+  /** A file secret not held yet: read (and watched from now on) into the local layer, if usable. */
+  private loadFile(name: string): SecretEntry | undefined {
+    if (!this.files || fileSecretPaths(name) === undefined) return undefined;
+    const s = this.files.load(name);
+    if (!s) return undefined;
+    const e = this.makeEntry(s, 'file', undefined);
+    this.local.set(name, e);
+    return e;
+  }
+
+  /** Files changed: their secrets replace the stored ones; names whose content changed are announced. */
+  private replaceFileSecrets(secrets: readonly StaticSecret[]): void {
+    const changed: string[] = [];
+    for (const s of secrets) {
+      const prev = this.local.get(s.name);
+      if (prev !== undefined && sameSecret(prev.secret, s)) continue;
+      this.local.set(s.name, this.makeEntry(s, 'file', prev));
+      changed.push(s.name);
+    }
+    this.emit(changed);
+  }
+
+  /** Stops watching files. */
+  close(): void {
+    this.files?.close();
   }
 
   /** `get` as a free function, for code that takes a SecretLookup. */
@@ -72,7 +109,7 @@ export class SecretStore {
 
   /** The entry behind get(name) with its origin and version; undefined for fallback-only names. */
   entry(name: string): SecretEntry | undefined {
-    return this.local.get(name) ?? this.ads.get(name);
+    return this.local.get(name) ?? this.ads.get(name) ?? this.loadFile(name);
   }
 
   private makeEntry(s: StaticSecret, origin: SecretOrigin, prev: SecretEntry | undefined): SecretEntry {
