@@ -76,8 +76,8 @@ export function supportedKinds(l: KubeGatewayListener): { kinds: RouteGroupKind[
 
 export interface ListenerContext {
   grants: ReferenceGrants;
-  /** Whether a Secret exists; undefined when Secrets are not known to the config (no check). */
-  secretExists?: (namespace: string, name: string) => boolean;
+  /** Why a Secret cannot serve as the certificate (missing, no key); undefined when it can or is unchecked. */
+  secretProblem?: (namespace: string, name: string) => string | undefined;
 }
 
 /** The TLS settings of a server, or the listener's ResolvedRefs problem. */
@@ -113,11 +113,12 @@ function serverTls(
       },
     };
   }
-  if (ctx.secretExists && !ctx.secretExists(ns, ref.name)) {
+  const problem = ctx.secretProblem?.(ns, ref.name);
+  if (problem) {
     return {
       error: {
         reason: 'InvalidCertificateRef',
-        message: `invalid certificate reference ${refString}, secret ${ns}/${ref.name} not found`,
+        message: `invalid certificate reference ${refString}, ${problem}`,
       },
     };
   }

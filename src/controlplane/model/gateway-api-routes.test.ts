@@ -31,6 +31,15 @@ const grant = (name: string, ns: string, fromKind: string, fromNs: string, toKin
     'v1beta1',
   );
 
+/** A Secret as the store holds it (its bytes are not needed to convert). */
+const secret = (name: string, ns = 'default'): Resource => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: ns, labels: {}, annotations: {} },
+  spec: { type: 'kubernetes.io/tls', data: {}, sha256: '0' },
+  source: { file: 'test.yaml', line: 1 },
+});
+
 const gateways = (out: Resource[]) => out.filter((r) => r.kind === 'Gateway') as Resource<GatewaySpec>[];
 const vss = (out: Resource[]) =>
   out.filter((r) => r.kind === 'VirtualService') as Resource<VirtualServiceSpec>[];
@@ -56,6 +65,8 @@ test('HTTPS and TLS Terminate become SIMPLE servers with kubernetes-gateway://<n
         { name: 'pass', port: 9443, protocol: 'TLS', tls: { mode: 'Passthrough' } },
         { name: 'tcp', port: 9000, protocol: 'TCP' },
       ]),
+      secret('web-cert'),
+      secret('db-cert'),
     ],
     'cluster.local',
   );
@@ -91,14 +102,19 @@ test('a certificateRef in another namespace needs a ReferenceGrant there from Ga
       tls: { mode: 'Terminate', certificateRefs: [{ kind: 'ConfigMap', name: 'cert' }] },
     },
   ];
-  assert.deepEqual(gateways(convertGatewayApi([gateway(listeners)], 'd')), [], 'no grant: not programmed');
+  assert.deepEqual(gateways(convertGatewayApi([gateway(listeners)], 'd')), [], 'no secret: not programmed');
+  const certs = [secret('cert', 'certs'), secret('cert')];
+  assert.deepEqual(gateways(convertGatewayApi([gateway(listeners), ...certs], 'd')), [], 'no grant');
   const wrongName = convertGatewayApi(
-    [gateway(listeners), grant('g', 'certs', 'Gateway', 'default', 'Secret', 'x')],
+    [gateway(listeners), ...certs, grant('g', 'certs', 'Gateway', 'default', 'Secret', 'x')],
     'd',
   );
   assert.deepEqual(gateways(wrongName), [], 'the grant names another secret');
   const granted = gateways(
-    convertGatewayApi([gateway(listeners), grant('g', 'certs', 'Gateway', 'default', 'Secret', 'cert')], 'd'),
+    convertGatewayApi(
+      [gateway(listeners), ...certs, grant('g', 'certs', 'Gateway', 'default', 'Secret', 'cert')],
+      'd',
+    ),
   );
   assert.deepEqual(
     granted.map((g) => g.spec.servers[0].tls?.credentialName),

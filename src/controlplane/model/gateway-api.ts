@@ -11,6 +11,7 @@ import type {
   VirtualServiceSpec,
 } from '../../api/index.js';
 import type { TCPRouteSpec, TLSRouteSpec } from '../../api/kinds/gateway-api-l4.js';
+import { secretData, secretTls } from '../../api/kinds/secret.js';
 import type { Resource } from '../../api/resource.js';
 import { grpcRuleRoutes } from './gateway-api-grpc.js';
 import { ruleRoutes } from './gateway-api-http.js';
@@ -86,8 +87,8 @@ function precedence(a: HTTPRouteMatch, b: HTTPRouteMatch): number {
 export interface GatewayApiOptions {
   /** Whether a service host exists (routes report BackendNotFound otherwise); unchecked when absent. */
   serviceExists?: (host: string) => boolean;
-  /** Whether a Secret exists (listeners report InvalidCertificateRef otherwise); unchecked when absent. */
-  secretExists?: (namespace: string, name: string) => boolean;
+  /** Why a Secret cannot serve as a certificate (InvalidCertificateRef); default: checked against the config. */
+  secretProblem?: (namespace: string, name: string) => string | undefined;
 }
 
 export interface GatewayApiResult {
@@ -114,7 +115,7 @@ function convertGateways(configs: readonly Resource[], grants: ReferenceGrants, 
     const states: ListenerState[] = [];
     for (const l of gw.spec.listeners) {
       const name = internalGatewayName(gw.metadata.name, l.name);
-      const state = buildListener(gw, l, `${ns}/${name}`, { grants, secretExists: opts.secretExists });
+      const state = buildListener(gw, l, `${ns}/${name}`, { grants, secretProblem: opts.secretProblem });
       states.push(state);
       if (!state.server) continue;
       const spec: GatewaySpec = { selector: INGRESS_LABELS, servers: [state.server] };
@@ -140,8 +141,9 @@ type HostEntry = {
 export function analyzeGatewayApi(
   configs: readonly Resource[],
   domain: string,
-  opts: GatewayApiOptions = {},
+  options: GatewayApiOptions = {},
 ): GatewayApiResult {
+  const opts = { secretProblem: secretsIn(configs), ...options };
   const grants = new ReferenceGrants(configs);
   const { gateways, listeners, allGateways } = convertGateways(configs, grants, opts);
   const status: StatusMap = new Map();
@@ -258,4 +260,41 @@ function addHttpRoutes(
  */
 export function convertGatewayApi(configs: readonly Resource[], domain: string): Resource[] {
   return analyzeGatewayApi(configs, domain).resources;
+}
+
+/** Secrets in the config: a certificateRef must name one holding a certificate and key (Istio's check). */
+function secretsIn(configs: readonly Resource[]): GatewayApiOptions['secretProblem'] {
+  const secrets = new Map<string, Resource>();
+  for (const r of configs)
+    if (r.kind === 'Secret' && r.apiVersion === 'v1')
+      secrets.set(`${r.metadata.namespace}/${r.metadata.name}`, r);
+  return (namespace, name) => {
+    const secret = secrets.get(`${namespace}/${name}`);
+    if (!secret) return `secret ${namespace}/${name} not found`;
+    const tls = secretTls(secret);
+    // A resource that did not come through validation carries no bytes to check (tests build such ones).
+    if (secretData(secret) && (!tls.certificateChain || !tls.privateKey))
+      return `secret ${namespace}/${name} has no certificate and key (tls.crt/tls.key or cert/key)`;
+    return undefined;
+  };
+}
+
+/** What gatewayApiStatus reads: the snapshot's configs, services and domain. */
+export interface StatusSource {
+  readonly configs: readonly Resource[];
+  readonly mesh: { readonly domain: string };
+  service(hostname: string): unknown;
+}
+
+const statusCache = new WeakMap<StatusSource, StatusMap>();
+
+/** The Gateway API status of a snapshot (cached per snapshot): backends checked against its services. */
+export function gatewayApiStatus(snapshot: StatusSource): StatusMap {
+  let status = statusCache.get(snapshot);
+  if (!status) {
+    const serviceExists = (host: string) => snapshot.service(host) !== undefined;
+    status = analyzeGatewayApi(snapshot.configs, snapshot.mesh.domain, { serviceExists }).status;
+    statusCache.set(snapshot, status);
+  }
+  return status;
 }
