@@ -90,6 +90,11 @@ export interface TcpProxy {
   /** Default 1 h; 0 disables. */
   idleTimeoutMs: number;
   accessLogs: AccessLog[];
+  /**
+   * Network filters before the tcp_proxy (Istio's `istio.stats`), by name, with their typed_config as
+   * proto3 JSON (snake_case, `@type`), owned by their folders like HTTP filters' settings.
+   */
+  networkFilters?: { name: string; typeName: string; config: unknown }[];
 }
 
 export type NetworkFilter = HttpConnectionManager | TcpProxy;
