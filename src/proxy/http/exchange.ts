@@ -1,9 +1,11 @@
 // One request/response exchange, independent of the downstream codec: route the request, apply the
 // connection manager's and route's header edits, pick a cluster and host, talk to the upstream over an
 // HTTP/1.1 pooled connection or an HTTP/2 stream, relay the response, send Envoy-style local replies,
-// count stats and emit the access log entry. H1 and H2 downstream codecs subclass it.
+// count stats, emit the access log entry and Istio's metrics. H1 and H2 downstream codecs subclass it;
+// timeout headers, response head edits and local reply heads are in exchange-headers.ts.
 import type { Socket } from 'node:net';
 import { chainHasCors, corsCounters, evaluateCors } from '../filters/http/cors/cors.js';
+import { grpcStatusIn, upstreamLocalUriSan } from '../filters/http/istio-stats/upstream-identity.js';
 import type { PeerInfo } from '../filters/http/peer-metadata/peer-info.js';
 import { RequestFilters } from '../filters/http/request-filters.js';
 import {
@@ -13,13 +15,11 @@ import {
   redirectLocation,
   rewritePath,
 } from '../router/compiled-route.js';
-import { applyHeaderOps, type CompiledHeaderOps, removeHeader, setHeader } from '../router/header-ops.js';
+import { applyHeaderOps, type CompiledHeaderOps, setHeader } from '../router/header-ops.js';
 import { startMirrors } from '../router/mirror.js';
 import { lbUsesHash, routerHash } from '../router/request-hash.js';
-import type { AttemptOutcome } from '../router/retry-state.js';
 import { RetryState } from '../router/retry-state.js';
 import { streamLimits } from '../router/stream-timers.js';
-import { formatGrpcTimeout } from '../router/timeout-policy.js';
 import { UpstreamAttempts } from '../router/upstream-attempts.js';
 import type { LbContext } from '../upstream/lb/types.js';
 import type { ResetReason, UpstreamResponseSink } from '../upstream/pool/types.js';
@@ -27,10 +27,17 @@ import { buildAccessLogEntry } from './access-log-build.js';
 import type { AccessLogEntry } from './access-log-entry.js';
 import { type ConnectionSecurity, PLAINTEXT, upstreamPeerUriSan } from './connection-security.js';
 import { ExchangeDeadlines } from './exchange-deadlines.js';
-import { getHeader, type MessageHead } from './h1-head.js';
+import {
+  attemptOutcomeOf,
+  editUpstreamResponseHeaders,
+  localReplyHead,
+  requestTimeout,
+  resetFlag,
+} from './exchange-headers.js';
+import type { MessageHead } from './h1-head.js';
 import type { HcmRuntime } from './hcm.js';
-import { BODY_NO_HEALTHY_UPSTREAM, Flag, grpcStatusForHttp, upstreamResetBody } from './local-reply.js';
-import { parseGrpcTimeout, prepareRequestHeaders } from './request-headers.js';
+import { BODY_NO_HEALTHY_UPSTREAM, Flag, upstreamResetBody } from './local-reply.js';
+import { prepareRequestHeaders } from './request-headers.js';
 
 const NO_OPS: CompiledHeaderOps = [];
 const NO_CTX: LbContext = {};
@@ -41,37 +48,20 @@ function withDefaultPort(authority: string, port: number): string {
   return colon > authority.lastIndexOf(']') ? authority : `${authority}:${port}`;
 }
 
-/** Envoy's response flag for an upstream reset of `reason`. */
-export function resetFlag(reason: ResetReason): string {
-  switch (reason) {
-    case 'connection failure':
-    case 'connection timeout':
-      return Flag.UpstreamConnectionFailure;
-    case 'overflow':
-      return Flag.UpstreamOverflow;
-    case 'remote reset':
-    case 'remote refused stream reset':
-      return Flag.UpstreamRemoteReset;
-    case 'protocol error':
-      return Flag.UpstreamProtocolError;
-    case 'local reset':
-      return Flag.LocalReset;
-    case 'connection termination':
-      return Flag.UpstreamConnectionTermination;
-  }
-}
+export { resetFlag };
 
 export abstract class HttpExchange extends ExchangeDeadlines implements UpstreamResponseSink {
-  private weightedResponseOps: CompiledHeaderOps = NO_OPS;
+  /** Response header edits of the picked weighted cluster. */
+  weightedResponseOps: CompiledHeaderOps = NO_OPS;
   /** The resilience filters' per-request state (fault, local rate limit), when the chain has any. */
-  private requestFilters: RequestFilters | undefined = undefined;
+  requestFilters: RequestFilters | undefined = undefined;
   /** gRPC local replies send this grpc-status instead of the one mapped from the HTTP status; -1: none. */
   grpcStatusOverride = -1;
   /** upstream_rq_active and the max_requests breaker count this request. */
   private counted = false;
   /** CORS headers for the response of an allowed cross-origin request; a generated hash cookie. */
-  private corsHeaders: string[] | undefined = undefined;
-  private hashCookie: string | undefined = undefined;
+  corsHeaders: string[] | undefined = undefined;
+  hashCookie: string | undefined = undefined;
   /** What the downstream connection proved (mTLS, peer SPIFFE ID); set by the codec for TLS connections. */
   security: ConnectionSecurity = PLAINTEXT;
   /** The calling workload, from Istio's peer metadata headers (inbound istio.metadata_exchange). */
@@ -82,6 +72,10 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
   peerEcho = 0;
   /** The upstream certificate's URI SAN for this request's response ('' for plain text). */
   upstreamPeerUriSan = '';
+  /** Our certificate's URI SAN on that upstream connection (metrics' source_principal outbound). */
+  upstreamLocalUriSan = '';
+  /** The response's grpc-status (trailers, headers or a local reply's); '' none. For Istio's metrics. */
+  grpcStatus = '';
   constructor(
     public hcm: HcmRuntime,
     readonly remoteAddress: string,
@@ -162,6 +156,8 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
       this.security,
     );
     this.upstreamPeerUriSan = '';
+    this.upstreamLocalUriSan = '';
+    this.grpcStatus = '';
     const mx = hcm.peerMetadata;
     if (mx !== undefined) mx.onRequest(h, this);
     else if (this.downstreamPeer !== undefined || this.upstreamPeer !== undefined) {
@@ -288,22 +284,7 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     cluster.stats.upstreamRqActive.inc();
     this.counted = true;
     if (this.upgrade !== '' && this.downstreamIsH1) h.push('connection', 'upgrade');
-    let timeoutMs = route.timeoutMs;
-    if (route.grpcTimeoutHeaderMaxMs !== undefined && this.isGrpc) {
-      const gt = getHeader(h, 'grpc-timeout');
-      const t = gt === undefined ? undefined : parseGrpcTimeout(gt);
-      if (t !== undefined) {
-        const max = route.grpcTimeoutHeaderMaxMs;
-        timeoutMs = max > 0 ? Math.min(t, max) : t;
-        // [resilience] The capped deadline travels on: the upstream learns how long it really has.
-        if (timeoutMs > 0) setHeader(h, 'grpc-timeout', formatGrpcTimeout(timeoutMs));
-      }
-    }
-    if (timeoutMs > 0)
-      h.push(
-        'x-envoy-expected-rq-timeout-ms',
-        timeoutMs === route.timeoutMs ? route.timeoutText : String(timeoutMs),
-      );
+    const timeoutMs = requestTimeout(route, h, this.isGrpc);
     const rewritten = rewritePath(route, this.path);
     if (rewritten !== undefined) {
       this.originalPath = this.path;
@@ -343,31 +324,21 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
       outlier.reportResult(this.host, head.status);
     }
     const up1 = this.upstreamH1;
-    if (up1 !== null) this.upstreamPeerUriSan = upstreamPeerUriSan(up1.socket, up1.socket);
-    else if (this.upstreamH2 !== null) {
+    const metrics = this.hcm.istioStats !== undefined;
+    if (up1 !== null) {
+      this.upstreamPeerUriSan = upstreamPeerUriSan(up1.socket, up1.socket);
+      if (metrics) this.upstreamLocalUriSan = upstreamLocalUriSan(up1.socket, up1.socket);
+    } else if (this.upstreamH2 !== null) {
       const session = this.upstreamH2.session;
       this.upstreamPeerUriSan = upstreamPeerUriSan(session, session.socket);
+      if (metrics) this.upstreamLocalUriSan = upstreamLocalUriSan(session, session.socket);
     }
     this.serviceTimeMs = this.hcm.services.now() - this.upstreamStartMs;
     this.lastActivityMs = this.upstreamStartMs + this.serviceTimeMs;
     cluster.stats.response(head.status, this.serviceTimeMs);
     const h = head.headers;
-    removeHeader(h, 'connection');
-    removeHeader(h, 'keep-alive');
-    removeHeader(h, 'proxy-connection');
-    if (!this.rawBody) removeHeader(h, 'transfer-encoding');
-    const cfg = this.hcm.config;
-    if (cfg.serverHeaderTransformation === 'OVERWRITE') setHeader(h, 'server', this.hcm.serverName);
-    else if (cfg.serverHeaderTransformation === 'APPEND_IF_ABSENT' && getHeader(h, 'server') === undefined)
-      h.push('server', this.hcm.serverName);
-    h.push('x-envoy-upstream-service-time', String(this.serviceTimeMs));
-    const extra = this.requestFilters?.responseHeaders;
-    if (extra !== undefined) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
-    if (this.hashCookie !== undefined) h.push('set-cookie', this.hashCookie);
-    if (this.corsHeaders !== undefined) for (const x of this.corsHeaders) h.push(x);
-    this.hcm.peerMetadata?.onResponse(h, this);
-    applyHeaderOps(h, this.weightedResponseOps);
-    if (this.route !== undefined) applyHeaderOps(h, this.route.responseOps);
+    if (metrics && this.isGrpc) this.grpcStatus = grpcStatusIn(h);
+    editUpstreamResponseHeaders(this, h);
     this.status = head.status;
     this.responseStarted = true;
     const length = head.bodyMode === 1 ? head.contentLength : head.bodyMode === 0 ? 0 : -1;
@@ -384,6 +355,10 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     this.upstreamH1 = null;
     this.upstreamH2 = null;
     if (this.exchangeDone) return;
+    if (this.isGrpc && trailers !== null && this.hcm.istioStats !== undefined) {
+      const g = grpcStatusIn(trailers);
+      if (g !== '') this.grpcStatus = g;
+    }
     this.sendEnd(trailers);
     this.finish();
   }
@@ -395,15 +370,7 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     this.failureReason = reason;
     const attempts = this.attempts;
     if (attempts !== undefined && !this.responseStarted) {
-      const outcome: AttemptOutcome =
-        reason === 'overflow'
-          ? { kind: 'overflow' }
-          : reason === 'connection failure' || reason === 'connection timeout'
-            ? { kind: 'connect-failure' }
-            : reason === 'remote refused stream reset'
-              ? { kind: 'refused-stream' }
-              : { kind: 'reset', requestSent: true };
-      const d = attempts.onAttemptFailed(outcome);
+      const d = attempts.onAttemptFailed(attemptOutcomeOf(reason));
       if (d.retry) return;
       if (d.flag !== undefined) this.addFlag(d.flag);
     }
@@ -455,24 +422,13 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     if (flag !== '') this.addFlag(flag);
     this.details = details;
     this.abortUpstream();
-    const h: string[] = [];
-    if (this.isGrpc) {
-      const grpcStatus = this.grpcStatusOverride >= 0 ? this.grpcStatusOverride : grpcStatusForHttp(status);
-      h.push('content-type', 'application/grpc', 'grpc-status', String(grpcStatus));
-      if (body !== '') h.push('grpc-message', encodeURIComponent(body));
-      status = 200;
-      body = '';
-    } else if (body !== '') h.push('content-type', 'text/plain');
-    if (location !== undefined) h.push('location', location);
-    if (this.overloaded) h.push('x-envoy-overloaded', 'true');
-    if (this.corsHeaders !== undefined) for (const x of this.corsHeaders) h.push(x);
-    if (this.hcm.config.serverHeaderTransformation !== 'PASS_THROUGH') h.push('server', this.hcm.serverName);
-    this.hcm.peerMetadata?.onLocalResponse(h, this);
-    applyHeaderOps(h, ops);
+    const reply = localReplyHead(this, status, body, ops, location, this.overloaded);
+    this.grpcStatus = reply.grpcStatus;
+    status = reply.status;
     this.status = status;
     this.responseStarted = true;
-    const bytes = body === '' ? null : Buffer.from(body, 'utf8');
-    this.sendHead(status, h, bytes === null ? 0 : bytes.length, bytes === null);
+    const bytes = reply.body === '' ? null : Buffer.from(reply.body, 'utf8');
+    this.sendHead(status, reply.headers, bytes === null ? 0 : bytes.length, bytes === null);
     if (bytes !== null) {
       this.bytesOut += bytes.length;
       this.sendBody(bytes, 0, bytes.length);
@@ -510,6 +466,8 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     }
     const sink = this.hcm.accessLog;
     if (sink !== undefined) sink.log(this.accessLogEntry());
+    // Istio's standard metrics (istio.stats), next to the access log as Envoy runs it.
+    this.hcm.istioStats?.record(this, this.hcm.services.now());
     // A reply the codec sends before the next dispatch (e.g. a malformed request) has no peer of its own.
     this.peerEcho = 0;
     this.downstreamPeer = undefined;

@@ -1,9 +1,11 @@
 // The HTTP connection manager's runtime config, built once per listener filter chain: compiled settings,
 // Envoy's `http.<stat_prefix>.*` stats, where routes come from (inline table or an RDS slot swapped in
-// place on updates), and the shared services (cluster manager, clock, random, access log sink).
+// place on updates), the shared services (cluster manager, clock, random, access log sink), and the
+// chain's filters that run around the router (fault, rate limit, metadata exchange, Istio's stats).
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
-import type { AccessLog, HttpConnectionManager } from '../config/listener.js';
+import type { AccessLog, HttpConnectionManager, Listener } from '../config/listener.js';
+import { IstioHttpStats, reporterFor } from '../filters/http/istio-stats/http-filter.js';
 import { type LocalPeer, PeerMetadataFilter } from '../filters/http/peer-metadata/peer-metadata.js';
 import { HttpResilienceFilters } from '../filters/http/resilience-filters.js';
 import { CompiledRouteTable } from '../router/route-table.js';
@@ -109,6 +111,8 @@ export class HcmRuntime {
   readonly filters: HttpResilienceFilters | undefined;
   /** Istio's peer metadata exchange; undefined when the chain has no `istio.metadata_exchange` filter. */
   readonly peerMetadata: PeerMetadataFilter | undefined;
+  /** Istio's standard metrics; undefined when the chain has no `istio.stats` filter. */
+  readonly istioStats: IstioHttpStats | undefined;
   /** Set when the listener is draining: responses carry `connection: close` and idle connections close. */
   draining = false;
 
@@ -117,6 +121,11 @@ export class HcmRuntime {
     readonly services: ProxyServices,
     /** `http` or `https`: the scheme of the downstream connection for x-forwarded-proto. */
     readonly scheme: string,
+    /**
+     * The listener's traffic_direction: INBOUND reports metrics as reporter=destination. Without it, an
+     * Istio inbound stat prefix (`inbound_…`) says the same.
+     */
+    trafficDirection?: Listener['trafficDirection'],
   ) {
     this.stats = new HcmStats(services.stats, config.statPrefix);
     this.routes =
@@ -132,6 +141,12 @@ export class HcmRuntime {
       statPrefix: config.statPrefix,
     });
     this.peerMetadata = PeerMetadataFilter.fromConfig(config.httpFilters, services.localPeer);
+    this.istioStats = IstioHttpStats.fromConfig(
+      config.httpFilters,
+      reporterFor(trafficDirection, config.statPrefix),
+      services.localPeer,
+      services.stats,
+    );
     this.accessLog =
       config.accessLogs.length > 0 && services.accessLogFor !== undefined
         ? (services.accessLogFor(config.accessLogs) ?? services.accessLog)

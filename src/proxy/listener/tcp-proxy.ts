@@ -1,9 +1,12 @@
 // Envoy's tcp_proxy network filter: pick a cluster (or a weighted one), a host from its load balancer,
 // connect within the cluster's connect timeout and splice the two sockets, with `tcp.<prefix>.*` stats,
-// an idle timeout and one access log entry per connection.
+// an idle timeout, one access log entry per connection and, with Istio's `istio.stats` network filter before
+// it, Istio's TCP metrics.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { TcpProxy } from '../config/listener.js';
+import type { Listener, TcpProxy } from '../config/listener.js';
+import { reporterFor } from '../filters/http/istio-stats/http-filter.js';
+import { IstioTcpStats } from '../filters/http/istio-stats/tcp-stats.js';
 import type { AccessLogEntry, AccessLogSink } from '../http/access-log-entry.js';
 import type { ProxyServices } from '../http/hcm.js';
 import { Flag } from '../http/local-reply.js';
@@ -19,10 +22,14 @@ export class TcpProxyRuntime {
   private readonly txBytes: Counter;
   private readonly totalWeight: number;
   private readonly accessLog: AccessLogSink | undefined;
+  /** Istio's TCP metrics; undefined without an `istio.stats` network filter. */
+  readonly istioStats: IstioTcpStats | undefined;
 
   constructor(
     readonly config: TcpProxy,
     private readonly services: ProxyServices,
+    /** The listener's traffic_direction (INBOUND: metrics say reporter=destination). */
+    trafficDirection?: Listener['trafficDirection'],
   ) {
     const set = new TcpProxyStats(services.stats, config.statPrefix);
     this.cxTotal = set.counter.downstream_cx_total;
@@ -36,6 +43,12 @@ export class TcpProxyRuntime {
       config.accessLogs.length > 0 && services.accessLogFor !== undefined
         ? (services.accessLogFor(config.accessLogs) ?? services.accessLog)
         : services.accessLog;
+    this.istioStats = IstioTcpStats.fromConfig(
+      config.networkFilters,
+      reporterFor(trafficDirection, config.statPrefix),
+      services.localPeer,
+      services.stats,
+    );
     const t = config.target;
     this.totalWeight = t.kind === 'weighted' ? t.clusters.reduce((a, c) => a + c.weight, 0) : 0;
   }
@@ -63,10 +76,12 @@ export class TcpProxyRuntime {
     let tx = 0;
     const clusterName = this.clusterName();
     const cluster = svc.clusters.get(clusterName);
+    const metrics = this.istioStats?.connection(down, cluster?.cluster, svc.scheduler);
     const finish = (): void => {
       this.cxActive.dec();
       this.rxBytes.inc(rx);
       this.txBytes.inc(tx);
+      metrics?.close(flags, tx, rx);
       onClose();
       const sink = this.accessLog;
       if (sink !== undefined) sink.log(this.entry(down, start, flags, upstreamHost, clusterName, rx, tx));
@@ -121,6 +136,7 @@ export class TcpProxyRuntime {
     up.on(tlsOptions ? 'secureConnect' : 'connect', () => {
       connected = true;
       if (timer !== null) clearTimeout(timer);
+      metrics?.connected(up, () => ({ sent: tx, received: rx }));
       if (first !== null && first.length > 0) {
         rx += first.length;
         up.write(first);
