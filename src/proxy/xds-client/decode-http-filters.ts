@@ -1,7 +1,7 @@
 // Decodes the HTTP filter chain of a connection manager (router last; fault, rbac, jwt_authn,
-// local_ratelimit, cors and Istio's istio.metadata_exchange (a Struct) kept as their typed_config JSON for
-// their own folders, fault, local_ratelimit and metadata exchange checked on arrival by their folders'
-// decoders) and access logs.
+// local_ratelimit, cors, Istio's istio.metadata_exchange (a Struct) and istio.stats (stats.PluginConfig) kept
+// as their typed_config JSON for their own folders, fault, local_ratelimit, metadata exchange and stats
+// checked on arrival by their folders' decoders) and access logs.
 import type { JsonObject } from '@bufbuild/protobuf';
 import { childPath, type Result } from '../../common/result.js';
 import { type AccessLog, AccessLogSchema } from '../../generated/envoy/config/accesslog/v3/accesslog_pb.js';
@@ -34,6 +34,8 @@ import {
 } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { AccessLog as DomainAccessLog, HttpFilter as DomainHttpFilter } from '../config/listener.js';
 import { decodeFaultSettings } from '../filters/http/fault/config.js';
+import { decodeIstioStatsSettings } from '../filters/http/istio-stats/config.js';
+import { PLUGIN_CONFIG_TYPE_NAME } from '../filters/http/istio-stats/plugin-config.js';
 import { decodeLocalRateLimitSettings } from '../filters/http/local-ratelimit/config.js';
 import {
   decodePeerMetadataSettings,
@@ -53,6 +55,7 @@ const CONFIG_FILTER_TYPES = new Set<string>([
   JwtAuthenticationSchema.typeName,
   LocalRateLimitSchema.typeName,
   CorsSchema.typeName,
+  PLUGIN_CONFIG_TYPE_NAME,
 ]);
 
 /**
@@ -63,6 +66,7 @@ const CONFIG_FILTER_TYPES = new Set<string>([
 const SETTINGS_DECODERS = new Map<string, (json: unknown, path: string) => Result<unknown>>([
   [HTTPFaultSchema.typeName, decodeFaultSettings],
   [LocalRateLimitSchema.typeName, decodeLocalRateLimitSettings],
+  [PLUGIN_CONFIG_TYPE_NAME, decodeIstioStatsSettings],
 ]);
 
 /**

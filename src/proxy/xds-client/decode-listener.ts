@@ -38,6 +38,11 @@ import type {
   Listener as DomainListener,
   NetworkFilter,
 } from '../config/listener.js';
+import { decodeIstioStatsSettings } from '../filters/http/istio-stats/config.js';
+import {
+  ISTIO_STATS_FILTER_NAME,
+  PLUGIN_CONFIG_TYPE_NAME,
+} from '../filters/http/istio-stats/plugin-config.js';
 import { decodeAddress } from './decode-common.js';
 import { DecodeContext, type DecodeOptions, NOT_SUPPORTED, supportedEnum } from './decode-context.js';
 import { decodeHttpConnectionManager, decodeTcpProxy } from './decode-network-filters.js';
@@ -119,6 +124,8 @@ function decodeNetworkFilters(
     return undefined;
   }
   let decoded: NetworkFilter | undefined;
+  // Istio's istio.stats before the tcp_proxy: kept as JSON for the TCP proxy, checked by its folder.
+  const before: { name: string; typeName: string; config: unknown }[] = [];
   filters.forEach((f, i) => {
     const fp = childPath(path, i);
     ctx.onlyFields(FilterSchema, f, fp, ['name', 'typed_config']);
@@ -131,6 +138,14 @@ function decodeNetworkFilters(
       return;
     }
     const typeName = typeNameOfUrl(f.configType.value.typeUrl);
+    if (typeName === PLUGIN_CONFIG_TYPE_NAME && i < filters.length - 1) {
+      const config = ctx.anyToJson(f.configType.value, tp);
+      if (config === undefined) return;
+      const r = decodeIstioStatsSettings(config, tp);
+      if (!r.ok) ctx.errors.push(...r.errors);
+      else before.push({ name: f.name || ISTIO_STATS_FILTER_NAME, typeName, config });
+      return;
+    }
     if (typeName !== HttpConnectionManagerSchema.typeName && typeName !== TcpProxySchema.typeName) {
       ctx.error(childPath(tp, '@type'), `network filter type ${f.configType.value.typeUrl} ${NOT_SUPPORTED}`);
       return;
@@ -146,6 +161,10 @@ function decodeNetworkFilters(
         ? decodeHttpConnectionManager(ctx, msg as HttpConnectionManager, tp)
         : decodeTcpProxy(ctx, msg as TcpProxy, tp);
   });
+  if (before.length > 0) {
+    if (decoded?.kind === 'tcp') decoded.networkFilters = before;
+    else if (decoded !== undefined) ctx.error(path, `${ISTIO_STATS_FILTER_NAME} goes before tcp_proxy only`);
+  }
   return decoded;
 }
 

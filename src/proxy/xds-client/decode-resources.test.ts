@@ -299,10 +299,14 @@ test('Listener from binary: HCM over RDS, filters keep their config; unknown net
       {
         filters: [
           {
-            name: 'istio.stats',
+            name: 'envoy.filters.network.local_ratelimit',
             configType: {
               case: 'typedConfig',
-              value: { typeUrl: 'type.googleapis.com/stats.PluginConfig', value: new Uint8Array() },
+              value: {
+                typeUrl:
+                  'type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit',
+                value: new Uint8Array(),
+              },
             },
           },
           {
@@ -323,7 +327,7 @@ test('Listener from binary: HCM over RDS, filters keep their config; unknown net
     ],
   });
   assert.deepEqual(errorsOf(decodeListener(unknown)), [
-    'filter_chains[0].filters[0].typed_config.@type: network filter type type.googleapis.com/stats.PluginConfig not supported by Trellis',
+    'filter_chains[0].filters[0].typed_config.@type: network filter type type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit not supported by Trellis',
   ]);
 });
 

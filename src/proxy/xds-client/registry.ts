@@ -27,6 +27,7 @@ import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from '.
 import { file_envoy_service_discovery_v3_ads } from '../../generated/envoy/service/discovery/v3/ads_pb.js';
 import { file_envoy_service_secret_v3_sds } from '../../generated/envoy/service/secret/v3/sds_pb.js';
 import { file_google_rpc_status } from '../../generated/google/rpc/status_pb.js';
+import { file_istio_stats_config } from '../filters/http/istio-stats/plugin-config.js';
 
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
@@ -66,6 +67,8 @@ const rootFiles: DescFile[] = [
   file_envoy_extensions_retry_host_previous_hosts_v3_previous_hosts,
   file_envoy_extensions_transport_sockets_raw_buffer_v3_raw_buffer,
   file_google_rpc_status,
+  // Istio's stats.PluginConfig (the istio.stats filter), described in code: no Istio .proto is a dependency.
+  file_istio_stats_config,
 ];
 
 function withDependencies(files: DescFile[]): DescFile[] {
