@@ -1,6 +1,7 @@
 // The admin API's state and the answers composed from several places: server state (the source's readiness
 // combined with /healthcheck/fail), /server_info, the server.* gauges, /listeners, and shutdown.
 import { loggers as defaultLoggers, type LoggerRegistry } from '../../common/logger.js';
+import { istioPrometheusSource } from '../filters/http/istio-stats/registry.js';
 import type { PrometheusSource } from '../stats/prometheus.js';
 import { type ServerState, ServerStats } from '../stats/server-stats.js';
 import type { StatsStore } from '../stats/store.js';
@@ -38,7 +39,8 @@ export class AdminContext {
     this.source = o.source;
     this.stats = o.stats;
     this.loggers = o.loggers ?? defaultLoggers;
-    this.prometheusSources = o.prometheusSources ?? [];
+    // Istio's standard metrics of this proxy's istio.stats filters ('' while there are none).
+    this.prometheusSources = [istioPrometheusSource(o.stats), ...(o.prometheusSources ?? [])];
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
     this.version = o.version ?? '0.0.0';
