@@ -113,9 +113,10 @@ class ListenerGeneration {
         rc.tlsServer = tlsServerFor(t, true, rc.onSecure);
       }
       if (f.kind === 'http') {
-        rc.http = new HcmRuntime(f, services, chain.tls !== undefined ? 'https' : 'http');
+        const scheme = chain.tls !== undefined ? 'https' : 'http';
+        rc.http = new HcmRuntime(f, services, scheme, config.trafficDirection);
         rc.h2 = createH2Server(rc.http);
-      } else rc.tcp = new TcpProxyRuntime(f, services);
+      } else rc.tcp = new TcpProxyRuntime(f, services, config.trafficDirection);
       return rc;
     };
     this.chains = config.filterChains.map((c) => ({ match: c.match, value: build(c) }));
