@@ -1,5 +1,6 @@
 // `trellis get <kind> [name] [-n ns | -A] [-o yaml|json]`: resources held by the running control plane,
-// as a kubectl-like table (with the columns that tell Istio kinds apart) or as YAML/JSON.
+// as a kubectl-like table (with the columns that tell Istio kinds apart) or as YAML/JSON, with the status
+// the control plane computes for Gateway API kinds (conditions, listeners, route parents).
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import {
@@ -23,8 +24,38 @@ const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',')
 const field = (v: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Spec)[k] : undefined), v);
 
-/** Extra columns per kind, as `kubectl get` prints Istio's CRDs (printer columns). */
-const COLUMNS: Record<string, { headers: string[]; cells: (spec: unknown) => string[] }> = {
+/** A condition's status (`True`, `False`) from a status block's `conditions`, or `Unknown`. */
+function conditionStatus(status: unknown, type: string): string {
+  const list = field(status, 'conditions');
+  if (!Array.isArray(list)) return 'Unknown';
+  const c = list.find((x) => field(x, 'type') === type);
+  return String(field(c, 'status') ?? 'Unknown');
+}
+
+/** A route's parents as `gateway[/section]`, and whether each accepted it. */
+function routeParents(status: unknown): string {
+  const parents = field(status, 'parents');
+  if (!Array.isArray(parents)) return '';
+  return parents
+    .map((p) => {
+      const ref = field(p, 'parentRef');
+      const section = field(ref, 'sectionName');
+      const name = `${String(field(ref, 'name'))}${section ? `/${String(section)}` : ''}`;
+      return `${name}=${conditionStatus(p, 'Accepted') === 'True' ? 'Accepted' : 'NotAccepted'}`;
+    })
+    .join(',');
+}
+
+const routeColumns = {
+  headers: ['HOSTNAMES', 'PARENTS'],
+  cells: (s: unknown, status: unknown) => [list(field(s, 'hostnames')), routeParents(status)],
+};
+
+/**
+ * Extra columns per kind, as `kubectl get` prints Istio's and Gateway API's CRDs (printer columns); keyed by
+ * `group/Kind` where the bare kind is ambiguous (Gateway).
+ */
+const COLUMNS: Record<string, { headers: string[]; cells: (spec: unknown, status: unknown) => string[] }> = {
   VirtualService: {
     headers: ['GATEWAYS', 'HOSTS'],
     cells: (s) => [list(field(s, 'gateways')), list(field(s, 'hosts'))],
@@ -44,19 +75,37 @@ const COLUMNS: Record<string, { headers: string[]; cells: (spec: unknown) => str
   },
   PeerAuthentication: { headers: ['MODE'], cells: (s) => [String(field(s, 'mtls', 'mode') ?? '')] },
   AuthorizationPolicy: { headers: ['ACTION'], cells: (s) => [String(field(s, 'action') ?? 'ALLOW')] },
-  HTTPRoute: { headers: ['HOSTNAMES'], cells: (s) => [list(field(s, 'hostnames'))] },
+  'gateway.networking.k8s.io/Gateway': {
+    headers: ['CLASS', 'PROGRAMMED'],
+    cells: (s, st) => [String(field(s, 'gatewayClassName') ?? ''), conditionStatus(st, 'Programmed')],
+  },
+  GatewayClass: {
+    headers: ['CONTROLLER', 'ACCEPTED'],
+    cells: (s, st) => [String(field(s, 'controllerName') ?? ''), conditionStatus(st, 'Accepted')],
+  },
+  HTTPRoute: routeColumns,
+  GRPCRoute: routeColumns,
+  TLSRoute: routeColumns,
+  TCPRoute: { headers: ['PARENTS'], cells: (_s, st) => [routeParents(st)] },
 };
 
+/** The columns for a kind: by `group/Kind` first, then by the bare kind (Istio's, for `Gateway`). */
+function columnsFor(item: ResourceBody) {
+  const slash = item.apiVersion.lastIndexOf('/');
+  const group = slash < 0 ? '' : item.apiVersion.slice(0, slash);
+  return COLUMNS[`${group}/${item.kind}`] ?? COLUMNS[item.kind];
+}
+
 export function renderResourceTable(items: readonly ResourceBody[], withNamespace: boolean): string {
-  const kinds = new Set(items.map((i) => i.kind));
-  const extra = kinds.size === 1 ? COLUMNS[items[0].kind] : undefined;
+  const kinds = new Set(items.map((i) => `${i.apiVersion.replace(/\/[^/]*$/, '')}/${i.kind}`));
+  const extra = kinds.size === 1 ? columnsFor(items[0]) : undefined;
   const headers = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', ...(kinds.size > 1 ? ['KIND'] : [])];
   headers.push(...(extra?.headers ?? []));
   const rows = items.map((i) => [
     ...(withNamespace ? [String(i.metadata.namespace ?? '')] : []),
     String(i.metadata.name),
     ...(kinds.size > 1 ? [i.kind] : []),
-    ...(extra?.cells(i.spec) ?? []),
+    ...(extra?.cells(i.spec, i.status) ?? []),
   ]);
   return renderTable(headers, rows);
 }

@@ -34,6 +34,11 @@ export interface ApiDeps {
   pushes?: PushRecorder;
   /** This control plane's name in proxy-status (default: host name and pid). */
   instance?: string;
+  /**
+   * Computed status by `kind|namespace|name` (gatewayApiStatus of the current snapshot), added to what
+   * `get` returns; without it resources come back as stored.
+   */
+  resourceStatus?: () => ReadonlyMap<string, unknown>;
 }
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -68,7 +73,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       sendJson(res, out.status, out.body);
     } else if (path === RESOURCES) {
       only('GET');
-      sendJson(res, 200, listResources(deps.store, q));
+      sendJson(res, 200, listResources(deps.store, q, deps.resourceStatus));
     } else if (path.startsWith(`${RESOURCES}/`)) {
       only('DELETE');
       sendJson(res, 200, await deleteResource(deps.store, path.slice(RESOURCES.length + 1)));

@@ -11,7 +11,14 @@ import {
   validateDocument,
 } from '../../api/index.js';
 import { resourceBody } from '../../config/file-edit.js';
-import { type ConfigStore, claimedKey, isClusterScoped, normalizeKind } from '../../config/index.js';
+import {
+  type ConfigStore,
+  claimedKey,
+  isClusterScoped,
+  keyOf,
+  keyString,
+  normalizeKind,
+} from '../../config/index.js';
 import { HttpError } from './http.js';
 import {
   type ApplyResponse,
@@ -82,12 +89,22 @@ export async function applyText(
   return { status: refused ? 400 : 200, body: { results, errors: formattedErrors } };
 }
 
-function body(resource: Resource): ResourceBody {
-  return resourceBody(resource) as unknown as ResourceBody;
-}
+/** Computed status by `kind|namespace|name` (the store's key string). */
+export type StatusLookup = () => ReadonlyMap<string, unknown>;
 
 /** GET /apis/resources: one resource (`name`), a kind in one namespace or all, or everything (no kind). */
-export function listResources(store: ConfigStore, query: URLSearchParams): ListResponse {
+export function listResources(
+  store: ConfigStore,
+  query: URLSearchParams,
+  status?: StatusLookup,
+): ListResponse {
+  let statuses: ReadonlyMap<string, unknown> | undefined;
+  const body = (resource: Resource): ResourceBody => {
+    const out = resourceBody(resource) as unknown as ResourceBody;
+    statuses ??= status?.() ?? new Map();
+    const computed = statuses.get(keyString(keyOf(resource)));
+    return computed === undefined ? out : { ...out, status: computed };
+  };
   const kindParam = query.get('kind') ?? '';
   const namespace = query.get('namespace') ?? '';
   const name = query.get('name') ?? '';

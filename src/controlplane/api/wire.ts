@@ -34,6 +34,8 @@ export interface ResourceBody {
   kind: string;
   metadata: Record<string, unknown>;
   spec: unknown;
+  /** Computed by the control plane (Gateway API conditions), never stored in the user's files. */
+  status?: unknown;
 }
 
 export interface ListResponse {
