@@ -21,6 +21,7 @@ import {
 } from './ca/index.js';
 import { debugHandler, type HttpHandler } from './debug.js';
 import { buildSnapshot } from './model/build.js';
+import { gatewayApiStatus } from './model/gateway-api.js';
 import { type MeshSettings, meshSettings } from './model/mesh.js';
 import { type ChangeScope, configChangeScope } from './xds/scope.js';
 import { AdsServer } from './xds/server.js';
@@ -111,6 +112,8 @@ export class ControlPlane {
           analyzeResources(store.all(), { domain: mesh.domain, rootNamespace: mesh.rootNamespace }),
         pushStats: () => ads.stats,
         pushes,
+        // Gateway API status as Istio would write it, computed from what the proxies are served.
+        resourceStatus: () => gatewayApiStatus(ads.current),
       }),
     );
     cp.stops.push(
