@@ -8,8 +8,8 @@ import type { Bootstrap, ProxyResources } from '../proxy/config/bootstrap.js';
 import type { AccessLog } from '../proxy/config/listener.js';
 import type { AccessLogEntry, AccessLogSink } from '../proxy/http/access-log-entry.js';
 import type { AdsClient } from '../proxy/xds-client/ads-client.js';
+import type { WorkloadIdentity } from '../runtime/cert-client/workload-identity.js';
 import { applyProxyHeapFlags, applyServingHeapFlags } from './proxy-heap.js';
-import type { WorkloadIdentity } from './proxy-identity.js';
 
 interface ProxyCliOptions {
   config: string;
@@ -121,7 +121,7 @@ export function registerProxy(program: Command): void {
         throw new Error('--token-file needs a CA: give --ca-address or an xDS server');
       let identity: WorkloadIdentity | undefined;
       if (o.tokenFile !== undefined && caAddress !== undefined) {
-        const { startWorkloadIdentity } = await import('./proxy-identity.js');
+        const { startWorkloadIdentity } = await import('../runtime/cert-client/workload-identity.js');
         identity = startWorkloadIdentity({
           caAddress,
           tokenFile: o.tokenFile,

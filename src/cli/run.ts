@@ -1,8 +1,10 @@
-// `trellis run`: starts one workload with its own sidecar (local injection) and exits when the app exits.
+// `trellis run`: starts one workload with its own sidecar (local injection), or as a proxyless gRPC app with
+// its agent (`--proxyless`), and exits when the app exits.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { splitHostPort } from '../common/host-port.js';
-import { runWorkload, type WorkloadPort } from '../runtime/workload.js';
+import { runProxylessWorkload } from '../runtime/proxyless-workload.js';
+import { runWorkload, type WorkloadOptions, type WorkloadPort } from '../runtime/workload.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -36,6 +38,7 @@ interface RunOptions {
   domain: string;
   caAddress?: string;
   tokenFile?: string;
+  proxyless?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -55,6 +58,10 @@ export function registerRun(program: Command): void {
       "the workload's bootstrap token (proves its identity to the CA); without it the sidecar has no certificate",
     )
     .option('--ca-address <host:port>', 'the CA (default: the xDS address)')
+    .option(
+      '--proxyless',
+      'no sidecar: a gRPC app that takes its config over xDS itself (GRPC_XDS_BOOTSTRAP), serving --port directly; with --token-file its certificate files are kept fresh for xDS credentials',
+    )
     .argument('<command...>', 'the app to run, after --')
     .passThroughOptions()
     .action(async (command: string[], opts: RunOptions) => {
@@ -65,7 +72,7 @@ export function registerRun(program: Command): void {
         if (i <= 0) throw new Error(`--label ${l}: expected key=value`);
         labels[l.slice(0, i)] = l.slice(i + 1);
       }
-      const workload = await runWorkload({
+      const options: WorkloadOptions = {
         identity: {
           type: 'sidecar',
           name: opts.version ? `${opts.name}-${opts.version}` : opts.name,
@@ -80,7 +87,8 @@ export function registerRun(program: Command): void {
         ca: opts.tokenFile
           ? { address: opts.caAddress ?? opts.xds, token: readFileSync(opts.tokenFile, 'utf8').trim() }
           : undefined,
-      });
+      };
+      const workload = opts.proxyless ? await runProxylessWorkload(options) : await runWorkload(options);
       const forward = () => workload.stop();
       process.on('SIGINT', forward);
       process.on('SIGTERM', forward);

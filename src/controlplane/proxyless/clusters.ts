@@ -1,8 +1,10 @@
 // CDS for proxyless gRPC: the requested `outbound|<port>|<subset>|<fqdn>` clusters, each EDS over ADS (or
 // LOGICAL_DNS for DNS-resolved services: gRPC takes only IP addresses in EDS) with the DestinationRule's
 // effective policy as far as gRPC implements it (round robin, or ring hash for consistentHash; the HTTP/2
-// request limit as its one circuit breaker). Like Istio's gRPC generator, no connection-level settings:
-// gRPC manages its own connections.
+// request limit as its one circuit breaker, and mTLS when the DestinationRule says ISTIO_MUTUAL). Like Istio's
+// gRPC generator, no connection-level settings (gRPC manages its own connections) and no auto mTLS: gRPC cannot
+// offer Istio's ALPN to a PERMISSIVE sidecar, nor can the control plane tell whether a client uses xDS
+// credentials, so only an explicit ISTIO_MUTUAL turns it on.
 import { create } from '@bufbuild/protobuf';
 import {
   CircuitBreakers_ThresholdsSchema,
@@ -27,8 +29,10 @@ import { effectivePolicy, type PolicyParts } from '../translate/cluster/policy.j
 import type { TranslateContext } from '../translate/context.js';
 import { loadAssignment } from '../translate/endpoint/eds.js';
 import { adsConfigSource, socketAddress } from '../translate/pb.js';
+import { serviceIdentities } from '../translate/security/identity.js';
 import { firstSocketAddress } from './endpoints.js';
 import { resolveClusterName } from './names.js';
+import { grpcUpstreamMtls } from './tls.js';
 
 /** gRPC's largest ring (grpc-js NACKs a larger minimum_ring_size). */
 const MAX_RING_SIZE = 8_388_608;
@@ -78,6 +82,8 @@ export function grpcCluster(ctx: TranslateContext, name: string): Cluster | unde
       thresholds: [create(CircuitBreakers_ThresholdsSchema, { maxRequests })],
     });
   }
+  if (policy.tls?.mode === 'ISTIO_MUTUAL')
+    cluster.transportSocket = grpcUpstreamMtls(serviceIdentities(ctx.snapshot, target.service));
   return cluster;
 }
 

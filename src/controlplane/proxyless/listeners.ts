@@ -64,6 +64,6 @@ export function grpcListener(ctx: TranslateContext, name: string): Listener | un
  */
 export function grpcListeners(ctx: TranslateContext, names: readonly string[] | undefined): Listener[] {
   return [...new Set(names ?? [])].flatMap(
-    (n) => (isInboundListenerName(n) ? grpcInboundListener(n) : grpcListener(ctx, n)) ?? [],
+    (n) => (isInboundListenerName(n) ? grpcInboundListener(ctx, n) : grpcListener(ctx, n)) ?? [],
   );
 }

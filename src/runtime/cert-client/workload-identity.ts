@@ -1,14 +1,14 @@
-// The proxy's certificate agent (what Istio's pilot-agent does over SDS, here in-process): gets the workload
-// certificate from the CA with the bootstrap token, renews it at half-life, hands `default` and `ROOTCA` to
-// the proxy's secret store (whose config_dump section `trellis proxy-config secret` reads).
-import type { StaticSecret } from '../proxy/config/bootstrap.js';
+// The workload certificate agent (what Istio's pilot-agent does, in-process): gets the workload
+// certificate from the CA with the bootstrap token, renews it at half-life, and hands `default` and `ROOTCA`
+// on: to a sidecar's secret store, or to the files a proxyless gRPC app's certificate provider watches.
+import type { StaticSecret } from '../../proxy/config/bootstrap.js';
 import {
   createWorkloadCertificateAgent,
   fileTokenSource,
   ROOT_SECRET_NAME,
   WORKLOAD_SECRET_NAME,
   type WorkloadCertificate,
-} from '../runtime/cert-client/index.js';
+} from './index.js';
 
 export interface WorkloadIdentityOptions {
   /** host:port of the CA's gRPC service (the control plane's xDS port in local mode). */

@@ -5,6 +5,8 @@
 //   {"id": 1, "calls": 400, "metadata": {"x-canary": "true"}, "deadlineMs": 2000, "uniqueKey": "x-request-key"}
 //   → {"id": 1, "versions": {"v1": 320, "v2": 80}, "errors": {"UNAVAILABLE": 3}, "ms": 812}
 // Every call is the unary method /test.Version/Get with raw bytes: the reply is the server's version.
+// With TEST_XDS_CREDENTIALS=1 the channel uses xDS credentials (TLS as the control plane's cluster says, plain
+// text otherwise).
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
@@ -35,7 +37,10 @@ const clients = new Map<string, grpc.Client>();
 function clientFor(target: string): grpc.Client {
   let c = clients.get(target);
   if (!c) {
-    c = new grpc.Client(target, grpc.credentials.createInsecure());
+    const insecure = grpc.credentials.createInsecure();
+    const creds =
+      process.env.TEST_XDS_CREDENTIALS === '1' ? new xds.XdsChannelCredentials(insecure) : insecure;
+    c = new grpc.Client(target, creds);
     clients.set(target, c);
   }
   return c;
@@ -72,12 +77,19 @@ async function run(cmd: Command): Promise<void> {
   process.stdout.write(`${JSON.stringify({ id: cmd.id, versions, errors, ms: Date.now() - start })}\n`);
 }
 
-const lines = createInterface({ input: process.stdin });
-lines.on('line', (line) => {
-  if (line.trim() === '') return;
-  void run(JSON.parse(line) as Command);
-});
-lines.on('close', () => {
-  for (const c of clients.values()) c.close();
-  process.exit(0);
-});
+// TEST_RUN: one command from the environment, its answer on stdout, then exit (for a client whose stdin is
+// not a pipe, e.g. started by `trellis run`).
+const once = process.env.TEST_RUN;
+if (once !== undefined) {
+  void run(JSON.parse(once) as Command).then(() => process.exit(0));
+} else {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    void run(JSON.parse(line) as Command);
+  });
+  lines.on('close', () => {
+    for (const c of clients.values()) c.close();
+    process.exit(0);
+  });
+}

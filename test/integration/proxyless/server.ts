@@ -1,12 +1,15 @@
 // A proxyless gRPC server for tests, run as its own process: a grpc-js-xds XdsServer on 127.0.0.1:<argv[2]>
 // that takes its listener from the control plane named by GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap's
 // server_listener_resource_name_template) and answers /test.Version/Get with argv[3]. Prints `serving <port>`
-// once the listener arrived and it serves; exits when stdin closes.
+// once the listener arrived and it serves; exits when stdin closes (or, under `trellis run`, when signalled). With TEST_XDS_CREDENTIALS=1 it serves with
+// xDS credentials (mTLS when its listener says so) and appends the caller's URI SAN, or `plaintext`, to
+// the reply. The port may also come from PORT (as `trellis run` sets it).
 import * as grpc from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
 
-const port = Number(process.argv[2]);
+const port = Number(process.argv[2] ?? process.env.PORT);
 const version = process.argv[3] ?? 'v0';
+const xdsCredentials = process.env.TEST_XDS_CREDENTIALS === '1';
 if (!Number.isInteger(port) || port <= 0) throw new Error('usage: server.ts <port> <version>');
 
 const identity = (b: Buffer) => b;
@@ -26,19 +29,27 @@ server.addService(
     },
   },
   {
-    Get: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-      callback(null, Buffer.from(version)),
+    Get: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      if (!xdsCredentials) return callback(null, Buffer.from(version));
+      const san = call.getAuthContext().sslPeerCertificate?.subjectaltname;
+      callback(null, Buffer.from(`${version} ${san ?? 'plaintext'}`));
+    },
   },
 );
-server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+const insecure = grpc.ServerCredentials.createInsecure();
+const credentials = xdsCredentials ? new xds.XdsServerCredentials(insecure) : insecure;
+server.bindAsync(`127.0.0.1:${port}`, credentials, (err, bound) => {
   if (err) {
     process.stderr.write(`bind failed: ${err.message}\n`);
     process.exit(1);
   }
   process.stdout.write(`serving ${bound}\n`);
 });
-process.stdin.resume();
-process.stdin.on('end', () => {
-  server.forceShutdown();
-  process.exit(0);
-});
+// Under `trellis run` (stdin is /dev/null) it runs until signalled.
+if (process.env.TRELLIS_WORKLOAD === undefined) {
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    server.forceShutdown();
+    process.exit(0);
+  });
+}
