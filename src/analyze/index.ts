@@ -11,6 +11,7 @@ import {
   validateDocument,
 } from '../api/index.js';
 import { conflictingMeshHosts, hostsNotInGateway } from './analyzers/conflicting-hosts.js';
+import { missingGatewaySecrets } from './analyzers/gateway-secrets.js';
 import { referencedResources } from './analyzers/references.js';
 import { mtlsConflicts, unverifiedServerTls } from './analyzers/tls.js';
 import { unreachableRules } from './analyzers/virtual-service-rules.js';
@@ -30,6 +31,7 @@ export const ANALYZERS: readonly { name: string; run: (ctx: AnalysisContext) => 
   { name: 'selectors.no-matching-workloads', run: noMatchingWorkloads },
   { name: 'destinationrule.mtls-conflict', run: mtlsConflicts },
   { name: 'destinationrule.server-verification', run: unverifiedServerTls },
+  { name: 'gateway.secrets', run: missingGatewaySecrets },
 ];
 
 export function analyzeResources(resources: readonly Resource[], options: AnalysisOptions = {}): Finding[] {
