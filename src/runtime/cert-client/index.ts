@@ -1,4 +1,4 @@
-// The workload side of certificates: key and CSR, the CA client, the rotator, and SDS secrets.
+// The workload side of certificates: key and CSR, the CA client and the rotator.
 export {
   CaCallError,
   CaClient,
@@ -18,14 +18,3 @@ export {
   describeSignedChain,
   type WorkloadCertificate,
 } from './rotator.js';
-export {
-  type CertificateSummary,
-  describeSecret,
-  ROOT_SECRET_NAME,
-  rootCaSecret,
-  type SecretRow,
-  summarizeCertificates,
-  WORKLOAD_SECRET_NAME,
-  workloadCertificateSecret,
-  workloadSecrets,
-} from './sds-secrets.js';

@@ -1,17 +1,12 @@
 // Tests the CertificateRotator on virtual time: renewal exactly at half-life with a new key and serial,
-// retries with back-off after a failed renewal, and SDS Secrets built from what it emits.
+// retries with back-off after a failed renewal, and the sidecar secrets built from what it emits.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VirtualClock } from '../../common/clock.js';
 import { CertificateAuthority } from '../../controlplane/ca/authority.js';
 import type { SignedChain } from './ca-client.js';
 import { type CertificateRequester, CertificateRotator, type WorkloadCertificate } from './rotator.js';
-import {
-  describeSecret,
-  rootCaSecret,
-  summarizeCertificates,
-  workloadCertificateSecret,
-} from './sds-secrets.js';
+import { secretsOf } from './workload-identity.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const HOUR = 3600 * 1000;
@@ -122,40 +117,21 @@ test('a failed renewal is retried with doubling back-off until it succeeds', asy
   rotator.stop();
 });
 
-test('the emitted certificate becomes SDS default and ROOTCA secrets that summarize its identity', async () => {
+test('the emitted certificate becomes the `default` and `ROOTCA` secrets a sidecar names', async () => {
   const clock = new VirtualClock(T0);
   const { requester } = await setup(clock);
   const rotator = new CertificateRotator({ requestCertificate: requester, clock });
   const cert = await rotator.start();
   rotator.stop();
-  const secret = workloadCertificateSecret(cert);
-  assert.equal(secret.name, 'default');
-  assert.equal(secret.type.case, 'tlsCertificate');
-  const roots = rootCaSecret(cert.rootsPem);
-  assert.equal(roots.name, 'ROOTCA');
-  assert.equal(roots.type.case, 'validationContext');
-  const [leaf] = summarizeCertificates(cert.certChainPem);
-  assert.equal(leaf.serial, cert.serial);
-  assert.equal(leaf.identity, 'spiffe://cluster.local/ns/default/sa/reviews');
-  assert.equal(leaf.notAfter, new Date(T0 + 24 * HOUR).toISOString());
-  assert.equal(leaf.isCa, false);
-  assert.equal(summarizeCertificates(cert.rootsPem)[0].isCa, true);
-
-  const [row] = describeSecret(secret, T0 + HOUR);
-  assert.deepEqual(
-    { ...row, serial: row.serial === cert.serial },
-    {
-      resourceName: 'default',
-      type: 'Cert Chain',
-      validCert: true,
-      serial: true,
-      notBefore: new Date(T0).toISOString(),
-      notAfter: new Date(T0 + 24 * HOUR).toISOString(),
-      identity: 'spiffe://cluster.local/ns/default/sa/reviews',
-    },
-  );
-  assert.equal(describeSecret(secret, T0 + 25 * HOUR)[0].validCert, false, 'expired');
-  const [rootRow] = describeSecret(roots, T0);
-  assert.equal(rootRow.type, 'CA');
-  assert.equal(rootRow.identity, '');
+  assert.equal(cert.spiffeId, 'spiffe://cluster.local/ns/default/sa/reviews');
+  assert.equal(cert.notAfter.getTime(), T0 + 24 * HOUR);
+  const [workload, roots] = secretsOf(cert);
+  assert.deepEqual(workload, {
+    name: 'default',
+    certificateChain: cert.certChainPem,
+    privateKey: cert.privateKeyPem,
+  });
+  assert.deepEqual(roots, { name: 'ROOTCA', trustedCa: cert.rootsPem });
+  assert.match(cert.rootsPem, /BEGIN CERTIFICATE/);
+  assert.notEqual(cert.rootsPem, cert.certChainPem, 'roots are the CA, not the leaf');
 });

@@ -2,13 +2,11 @@
 // certificate from the CA with the bootstrap token, renews it at half-life, and hands `default` and `ROOTCA`
 // on: to a sidecar's secret store, or to the files a proxyless gRPC app's certificate provider watches.
 import type { StaticSecret } from '../../proxy/config/bootstrap.js';
-import {
-  createWorkloadCertificateAgent,
-  fileTokenSource,
-  ROOT_SECRET_NAME,
-  WORKLOAD_SECRET_NAME,
-  type WorkloadCertificate,
-} from './index.js';
+import { createWorkloadCertificateAgent, fileTokenSource, type WorkloadCertificate } from './index.js';
+
+/** The secret names Istio's sidecars use for the workload certificate and the mesh roots. */
+export const WORKLOAD_SECRET_NAME = 'default';
+export const ROOT_SECRET_NAME = 'ROOTCA';
 
 export interface WorkloadIdentityOptions {
   /** host:port of the CA's gRPC service (the control plane's xDS port in local mode). */
