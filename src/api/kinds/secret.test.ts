@@ -117,3 +117,15 @@ test('bad base64, a key that does not match, an unparseable PEM and missing keys
     if (!path.endsWith('["tls.key"]') || body.data) assert.ok(d.line > 1, `the line of ${path}`);
   }
 });
+
+test('a store writes a Secret back as base64 data (stringData folded in), and it loads back the same', async () => {
+  const { renderResource } = await import('../../config/file-edit.js');
+  const { resources } = validateText(secret({ stringData: { cert: a.cert, key: a.key } }), 's.yaml');
+  const text = renderResource(resources[0], 'secret.yaml');
+  assert.match(text, /^data:\n {2}cert: /m);
+  assert.ok(!text.includes('stringData') && !text.includes('bytes'), text);
+  const again = validateText(text, 'secret.yaml');
+  assert.deepEqual(again.diagnostics, []);
+  assert.equal((again.resources[0].spec as SecretSpec).sha256, (resources[0].spec as SecretSpec).sha256);
+  assert.deepEqual(secretTls(again.resources[0]), secretTls(resources[0]));
+});

@@ -156,6 +156,16 @@ export const secretKind = defineKind<SecretSpec>({
   namespaced: true,
   spec: secretSpec,
   topLevelFields: ['type', 'data', 'stringData', 'immutable'],
+  // Written back as the API server stores it: stringData folded into base64 data.
+  documentOf: (spec) => {
+    const values = material.get(spec);
+    if (!values) return undefined;
+    return {
+      type: spec.type,
+      data: Object.fromEntries([...values].map(([k, v]) => [k, v.toString('base64')])),
+      ...(spec.immutable !== undefined ? { immutable: spec.immutable } : {}),
+    };
+  },
   description: 'Kubernetes Secret: certificates and keys that Gateway credentialName names',
 });
 
