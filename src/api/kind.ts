@@ -17,6 +17,8 @@ export interface KindDef<S = unknown> {
    * fields are parsed together by `spec`, with their top-level paths, and a `spec` field is refused.
    */
   topLevelFields?: readonly string[];
+  /** For such kinds: the top-level fields a store writes back for a validated spec (a Secret's data). */
+  documentOf?: (spec: S) => Record<string, unknown> | undefined;
   /** Checks that need the whole resource (metadata too), run after the spec parsed. */
   check?: (resource: Resource<S>, ctx: Ctx) => void;
   /** One line for `trellis` docs and error hints. */

@@ -1,5 +1,6 @@
 // Pure text edits on config files: replace or remove one resource's document in place, keeping the rest.
 import { type Document, isMap, isSeq, parseAllDocuments, stringify } from 'yaml';
+import { findKind } from '../api/index.js';
 import type { Resource } from './api.js';
 import { splitDocuments } from './document-cache.js';
 import { keyOf, keyString, type ResourceKey } from './kinds.js';
@@ -16,9 +17,18 @@ export function resourceBody(resource: Resource): Record<string, unknown> {
   return { apiVersion, kind, metadata: meta, spec };
 }
 
+/** What a file holds for a resource: resourceBody, or for kinds without a spec their own top-level fields. */
+export function persistedBody(resource: Resource): Record<string, unknown> {
+  const body = resourceBody(resource);
+  const fields = findKind(resource.apiVersion, resource.kind)?.documentOf?.(resource.spec);
+  if (!fields) return body;
+  const { spec: _spec, ...rest } = body;
+  return { ...rest, ...fields };
+}
+
 export function renderResource(resource: Resource, file: string): string {
-  if (file.endsWith('.json')) return `${JSON.stringify(resourceBody(resource), null, 2)}\n`;
-  return stringify(resourceBody(resource), { lineWidth: 0 });
+  if (file.endsWith('.json')) return `${JSON.stringify(persistedBody(resource), null, 2)}\n`;
+  return stringify(persistedBody(resource), { lineWidth: 0 });
 }
 
 function keyOfData(raw: unknown): string | undefined {
@@ -129,11 +139,11 @@ export function replaceDocument(
   resource: Resource,
 ): string | undefined {
   const wanted = keyString(key);
-  if (file.endsWith('.json')) return editJson(text, wanted, resourceBody(resource));
+  if (file.endsWith('.json')) return editJson(text, wanted, persistedBody(resource));
   const at = locate(text, key);
   if (!at) return undefined;
   if (at.itemPath) {
-    at.doc.setIn(at.itemPath, at.doc.createNode(resourceBody(resource)));
+    at.doc.setIn(at.itemPath, at.doc.createNode(persistedBody(resource)));
     return text.slice(0, at.whole[0]) + at.doc.toString({ lineWidth: 0 }) + text.slice(at.whole[1]);
   }
   const [start, end] = at.value;
