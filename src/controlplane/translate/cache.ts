@@ -1,6 +1,6 @@
-// Per-snapshot memoization of translated pieces that many proxies share (a service's clusters, an
-// endpoint set, a virtual host). Keys must name every input the piece depends on besides the snapshot;
-// entries die with their snapshot.
+// Memoization of translated pieces that many proxies share (a service's clusters, an endpoint set, a virtual
+// host): per snapshot (keys name every input besides the snapshot; entries die with it) and across snapshots
+// (keys name every input by content; entries live while recent snapshots use them).
 import type { Snapshot } from '../model/snapshot.js';
 
 const caches = new WeakMap<Snapshot, Map<string, unknown>>();
@@ -78,4 +78,84 @@ export function memoAcross<T>(key: string, build: () => T): T {
   if (shared.size >= MAX_SHARED) shared.clear();
   shared.set(key, value);
   return value;
+}
+
+const jsonIds = new WeakMap<Snapshot, WeakMap<object, number>>();
+const jsonIdsByText = new Map<string, number>();
+let nextJsonId = 1;
+
+/**
+ * A number standing for a plain value's JSON content (a service, a workload instance): equal content, equal
+ * number. The registry builds new objects for every snapshot, so identity alone would never match across
+ * snapshots; the text is computed once per object and snapshot (a snapshot and what it holds are never
+ * mutated, but an object handed to two snapshots may have changed in between).
+ */
+export function jsonId(snapshot: Snapshot, value: object | undefined): number {
+  if (!value) return 0;
+  let ids = jsonIds.get(snapshot);
+  if (!ids) {
+    ids = new WeakMap();
+    jsonIds.set(snapshot, ids);
+  }
+  let id = ids.get(value);
+  if (id === undefined) {
+    const text = JSON.stringify(value);
+    id = jsonIdsByText.get(text);
+    if (id === undefined) {
+      if (jsonIdsByText.size >= MAX_SHARED) jsonIdsByText.clear();
+      id = nextJsonId++;
+      jsonIdsByText.set(text, id);
+    }
+    ids.set(value, id);
+  }
+  return id;
+}
+
+/** Order in which snapshots were first translated (1, 2, …): a snapshot seen later is newer. */
+const generations = new WeakMap<Snapshot, number>();
+let lastGeneration = 0;
+/** The newest generation seen, its entries, and the entries of the generation before it. */
+let currentGeneration = 0;
+let current = new Map<string, unknown>();
+let previous = new Map<string, unknown>();
+
+function generationOf(snapshot: Snapshot): number {
+  let g = generations.get(snapshot);
+  if (g === undefined) {
+    g = ++lastGeneration;
+    generations.set(snapshot, g);
+  }
+  return g;
+}
+
+/**
+ * Memoization across snapshots for pieces whose key names every input by content (never by the identity of
+ * something a new snapshot rebuilds). Bounded by use: when a newer snapshot is first translated, entries that
+ * neither it nor the snapshot before it used are dropped (an entry read from the older generation moves to
+ * the current one). Translating an older snapshot meanwhile reads and fills the current generation.
+ */
+export function memoAcrossSnapshots<T>(snapshot: Snapshot, key: string, build: () => T): T {
+  const g = generationOf(snapshot);
+  if (g > currentGeneration) {
+    previous = current;
+    current = new Map();
+    currentGeneration = g;
+  }
+  if (current.has(key)) return current.get(key) as T;
+  let value: T;
+  if (previous.has(key)) value = previous.get(key) as T;
+  else value = build();
+  current.set(key, value);
+  return value;
+}
+
+/** Entries held across snapshots: the current generation's and the one before (for tests and debugging). */
+export function acrossSnapshotsSize(): { current: number; previous: number } {
+  return { current: current.size, previous: previous.size };
+}
+
+/** Forgets every entry held across snapshots (tests compare cached results with ones built from scratch). */
+export function clearAcrossSnapshots(): void {
+  current = new Map();
+  previous = new Map();
 }

@@ -6,7 +6,7 @@ import { type Cluster, Cluster_DiscoveryType } from '../../generated/envoy/confi
 import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { type Listener, ListenerSchema } from '../../generated/envoy/config/listener/v3/listener_pb.js';
 import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import { contentId, memo, memoAcross, resourceKey } from './cache.js';
+import { contentId, jsonId, memo, memoAcrossSnapshots, resourceKey } from './cache.js';
 import { clustersFor, packedClustersFor } from './cluster/index.js';
 import type { TranslateContext } from './context.js';
 import { edsCacheKey, loadAssignment } from './endpoint/eds.js';
@@ -76,8 +76,9 @@ function endpointsByName(ctx: TranslateContext, names: readonly string[] | undef
     // caller's locality (and labels, with failoverPriority) only; across snapshots also on the instances.
     const key = edsCacheKey(ctx, n, resourceKey(dr), usesFailoverPriority(dr?.spec));
     const packed = memo(ctx.snapshot, key, () => {
-      const instances = parsed ? ctx.snapshot.instancesOf(parsed.host, parsed.port) : [];
-      return memoAcross(`${key}|${contentId(dr)}|${JSON.stringify(instances)}`, () => {
+      // The instance list of a port is one array per snapshot, shared by the port's subsets.
+      const instances = parsed ? jsonId(ctx.snapshot, ctx.snapshot.instancesOf(parsed.host, parsed.port)) : 0;
+      return memoAcrossSnapshots(ctx.snapshot, `${key}|${contentId(dr)}|${instances}`, () => {
         const cla = loadAssignment(ctx, n);
         return cla ? anyPack(ClusterLoadAssignmentSchema, cla) : undefined;
       });

@@ -16,7 +16,7 @@ import {
   RouteConfigurationSchema,
 } from '../../../generated/envoy/config/route/v3/route_pb.js';
 import { isHttpProtocol } from '../../model/service.js';
-import { memo, objectId } from '../cache.js';
+import { memo, memoAcrossSnapshots, objectId } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import {
   BLACKHOLE_CLUSTER,
@@ -85,10 +85,14 @@ function dedupeDomains(vhosts: (VirtualHost | VhostPiece)[]): VhostPiece[] {
   return out;
 }
 
-/** The catch-all for hosts outside the registry: PassthroughCluster (ALLOW_ANY) or BlackHoleCluster. */
-function fallbackVirtualHost(ctx: TranslateContext): VirtualHost {
+/** Whether hosts outside the registry may be reached (the proxy's Sidecar, else the mesh setting). */
+function allowsAny(ctx: TranslateContext): boolean {
   const sidecarPolicy = ctx.snapshot.sidecarFor(ctx.proxy)?.spec.outboundTrafficPolicy?.mode;
-  const allowAny = (sidecarPolicy ?? ctx.snapshot.mesh.outboundTrafficPolicy) === 'ALLOW_ANY';
+  return (sidecarPolicy ?? ctx.snapshot.mesh.outboundTrafficPolicy) === 'ALLOW_ANY';
+}
+
+/** The catch-all for hosts outside the registry: PassthroughCluster (ALLOW_ANY) or BlackHoleCluster. */
+function fallbackVirtualHost(allowAny: boolean): VirtualHost {
   const action = create(RouteActionSchema, {
     clusterSpecifier: { case: 'cluster', value: allowAny ? PASSTHROUGH_CLUSTER : BLACKHOLE_CLUSTER },
   });
@@ -127,13 +131,27 @@ export function outboundRouteConfig(ctx: TranslateContext, port: number): RouteC
 
 function buildOutboundRouteConfig(ctx: TranslateContext, port: number): RouteConfigPieces {
   const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
-  const vhosts: (VirtualHost | VhostPiece)[] = [];
+  const vhosts: VhostPiece[] = [];
   for (const svc of ctx.visibleServices()) {
     const sp = svc.ports.find((p) => p.port === port);
     if (sp && isHttpProtocol(sp.protocol)) vhosts.push(serviceVirtualHost(ctx, svc, port, mesh, false));
   }
-  vhosts.push(fallbackVirtualHost(ctx));
-  return { name: String(port), virtualHosts: dedupeDomains(vhosts) };
+  return sharedRouteConfig(ctx, String(port), vhosts);
+}
+
+/**
+ * A sidecar route config from its service virtual hosts and the fallback, reused across snapshots when the
+ * pieces are the same (cached pieces are content-keyed, so the same piece objects mean the same content):
+ * the config keeps its packed bytes, and proxies skip re-hashing it.
+ */
+function sharedRouteConfig(ctx: TranslateContext, name: string, vhosts: VhostPiece[]): RouteConfigPieces {
+  const allowAny = allowsAny(ctx);
+  let key = `rc|${name}|${allowAny}|`;
+  for (const v of vhosts) key += `${objectId(v)},`;
+  return memoAcrossSnapshots(ctx.snapshot, key, () => ({
+    name,
+    virtualHosts: dedupeDomains([...vhosts, fallbackVirtualHost(allowAny)]),
+  }));
 }
 
 export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
@@ -142,14 +160,13 @@ export function httpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
 
 function buildHttpProxyRouteConfig(ctx: TranslateContext): RouteConfigPieces {
   const mesh = ctx.snapshot.virtualServices('mesh', ctx.proxy.namespace);
-  const vhosts: (VirtualHost | VhostPiece)[] = [];
+  const vhosts: VhostPiece[] = [];
   for (const svc of ctx.visibleServices()) {
     for (const sp of svc.ports) {
       if (isHttpProtocol(sp.protocol)) vhosts.push(serviceVirtualHost(ctx, svc, sp.port, mesh, true));
     }
   }
-  vhosts.push(fallbackVirtualHost(ctx));
-  return { name: HTTP_PROXY, virtualHosts: dedupeDomains(vhosts) };
+  return sharedRouteConfig(ctx, HTTP_PROXY, vhosts);
 }
 
 /** One Gateway server as route building needs it: its gateway key and hosts. */

@@ -1,8 +1,9 @@
 // Virtual hosts of outbound route configs: one per visible service port, with the routes of the
-// VirtualService bound to `mesh` that covers the service's host (or Istio's default route).
+// VirtualService bound to `mesh` that covers the service's host (or Istio's default route). Cached per
+// snapshot and, keyed by the content of their inputs, across snapshots.
 import { create, toBinary } from '@bufbuild/protobuf';
-import { hostMatches } from '../../../api/host.js';
-import type { Destination } from '../../../api/index.js';
+import { hostMatches, isWildcard } from '../../../api/host.js';
+import type { Destination, DestinationRuleSpec } from '../../../api/index.js';
 import {
   type Route,
   RouteSchema,
@@ -12,7 +13,7 @@ import {
 import type { Service } from '../../model/service.js';
 import type { IndexedVirtualService } from '../../model/snapshot.js';
 import { configHost, gatewayKey } from '../../model/visibility.js';
-import { memo, resourceKey } from '../cache.js';
+import { contentId, jsonId, memo, memoAcrossSnapshots, resourceKey } from '../cache.js';
 import { effectivePolicy } from '../cluster/policy.js';
 import type { TranslateContext } from '../context.js';
 import { outboundClusterName, virtualHostName } from '../names.js';
@@ -21,33 +22,70 @@ import { expandDelegates } from './delegate.js';
 import { serviceDomains } from './domains.js';
 import { defaultRoute, httpRoutes, type RouteBuild } from './http-route.js';
 
-/** The mesh VirtualService for a host: an exact host entry wins over the most specific wildcard. */
+/**
+ * Hosts of a VirtualService list: the first VirtualService naming each exact host, and the entries that can
+ * match other hosts (wildcards, and names with capitals, which match ignoring case), in list order.
+ */
+interface VirtualServiceHosts {
+  exact: Map<string, IndexedVirtualService>;
+  others: { vs: IndexedVirtualService; host: string }[];
+}
+
+const hostIndexes = new WeakMap<readonly IndexedVirtualService[], VirtualServiceHosts>();
+
+function hostIndex(list: readonly IndexedVirtualService[]): VirtualServiceHosts {
+  let index = hostIndexes.get(list);
+  if (!index) {
+    index = { exact: new Map(), others: [] };
+    for (const vs of list) {
+      for (const h of vs.hosts) {
+        if (!index.exact.has(h)) index.exact.set(h, vs);
+        if (isWildcard(h) || h !== h.toLowerCase()) index.others.push({ vs, host: h });
+      }
+    }
+    hostIndexes.set(list, index);
+  }
+  return index;
+}
+
+/**
+ * The mesh VirtualService for a host: an exact host entry wins over the most specific wildcard (the first
+ * one listed among equally long ones). Indexed per list: a route config asks once per service.
+ */
 export function virtualServiceFor(
   list: readonly IndexedVirtualService[],
   host: string,
 ): IndexedVirtualService | undefined {
+  const index = hostIndex(list);
+  const exact = index.exact.get(host);
+  if (exact) return exact;
+  // A lower-case host is matched by wildcards and by names equal ignoring case; any other host by a full scan.
+  const candidates =
+    host === host.toLowerCase() ? index.others : list.flatMap((vs) => vs.hosts.map((h) => ({ vs, host: h })));
   let best: IndexedVirtualService | undefined;
   let bestLen = -1;
-  for (const vs of list) {
-    for (const h of vs.hosts) {
-      if (h === host) return vs;
-      if (hostMatches(h, host) && h.length > bestLen) {
-        best = vs;
-        bestLen = h.length;
-      }
+  for (const c of candidates) {
+    if (hostMatches(c.host, host) && c.host.length > bestLen) {
+      best = c.vs;
+      bestLen = c.host.length;
     }
   }
   return best;
 }
 
-/** Resolves destinations to cluster names, given where short names resolve and the current port. */
+/**
+ * Resolves destinations to cluster names, given where short names resolve and the current port. Every
+ * destination host it looks up (its service's ports, its DestinationRule) is added to `reads` when given.
+ */
 export function routeBuild(
   ctx: TranslateContext,
   gateway: string,
   port: number | undefined,
   namespace: string,
+  reads?: Set<string>,
 ): RouteBuild {
   const portOf = (d: Destination, host: string): number => {
+    reads?.add(host);
     if (d.port?.number) return d.port.number;
     const svc = ctx.snapshot.service(host);
     if (svc?.ports.length === 1) return svc.ports[0].port;
@@ -62,22 +100,24 @@ export function routeBuild(
     },
     lbOf: (d) => {
       const host = configHost(d.host, namespace, ctx.domain);
+      reads?.add(host);
       return effectivePolicy(ctx.destinationRule(host)?.spec, portOf(d, host), undefined).loadBalancer;
     },
     gatewayKeyOf: (g) => gatewayKey(g, namespace),
   };
 }
 
-/** Translates a VirtualService's HTTP routes (delegates expanded) for one gateway/port. */
+/** Translates a VirtualService's HTTP routes (delegates expanded) for one gateway/port (see routeBuild). */
 export function virtualServiceRoutes(
   ctx: TranslateContext,
   vs: IndexedVirtualService,
   gateway: string,
   port: number | undefined,
+  reads?: Set<string>,
 ) {
   const ns = vs.resource.metadata.namespace;
   return expandDelegates(vs.resource.spec.http ?? [], ns, ctx.snapshot).flatMap((sr) =>
-    httpRoutes(sr.route, routeBuild(ctx, gateway, port, sr.namespace)),
+    httpRoutes(sr.route, routeBuild(ctx, gateway, port, sr.namespace, reads)),
   );
 }
 
@@ -109,7 +149,9 @@ export function dependsOnCallerLabels(vs: IndexedVirtualService): boolean {
 /**
  * The virtual host of one service port for this caller. Cached per snapshot by everything it depends on:
  * the service and port, the domain style, the caller's namespace (short names, exportTo, DestinationRule
- * lookup, sourceNamespace), the VirtualService, and the caller's labels when its matches use them.
+ * lookup, sourceNamespace), the VirtualService, and the caller's labels when its matches use them. Across
+ * snapshots, the same inputs by content (see sharedRoutes), so a new snapshot reuses every virtual host
+ * whose inputs did not change.
  */
 export function serviceVirtualHost(
   ctx: TranslateContext,
@@ -124,22 +166,113 @@ export function serviceVirtualHost(
   return memo(ctx.snapshot, `vh|${scope}|${portQualifiedOnly}`, () => {
     // The routes are the same in the per-port config and the HTTP-proxy config (only domains differ):
     // built and encoded once, then spliced into each virtual host's bytes.
-    const routes = memo(ctx.snapshot, `routes|${scope}`, () => {
-      const list = serviceRoutes(ctx, service, port, vs);
-      return { list, bytes: list.map((r) => toBinary(RouteSchema, r)) };
+    const routes = memo(ctx.snapshot, `routes|${scope}`, () => sharedRoutes(ctx, service, port, vs, labels));
+    // Domains read the service (hostname, addresses), the port, the caller's namespace and the mesh domain:
+    // all in the routes' key already.
+    return memoAcrossSnapshots(ctx.snapshot, `vh|${routes.key}|${portQualifiedOnly}`, () => {
+      const name = virtualHostName(service.hostname, port);
+      const domains = serviceDomains(service, port, ctx.proxy.namespace, ctx.domain, portQualifiedOnly);
+      const message = create(VirtualHostSchema, { name, domains, routes: routes.list });
+      let bytes: Uint8Array | undefined;
+      return {
+        message,
+        bytes: () => {
+          bytes ??= virtualHostBytes(name, domains, routes.bytes);
+          return bytes;
+        },
+      };
     });
-    const name = virtualHostName(service.hostname, port);
-    const domains = serviceDomains(service, port, ctx.proxy.namespace, ctx.domain, portQualifiedOnly);
-    const message = create(VirtualHostSchema, { name, domains, routes: routes.list });
-    let bytes: Uint8Array | undefined;
-    return {
-      message,
-      bytes: () => {
-        bytes ??= virtualHostBytes(name, domains, routes.bytes);
-        return bytes;
-      },
-    };
   });
+}
+
+/** A service port's routes for one caller view, encoded, with the content key they are cached under. */
+interface SharedRoutes {
+  key: string;
+  list: Route[];
+  bytes: Uint8Array[];
+}
+
+/** What a cached route list was built from besides its key: the destination hosts it looked up. */
+interface RoutesEntry {
+  hosts: string[];
+  fingerprint: string;
+  routes: SharedRoutes;
+}
+
+/**
+ * The routes of a service port, reused across snapshots while their inputs are unchanged. The key holds
+ * every input known before building: the mesh domain, the caller's namespace (and labels when matches read
+ * them), the port, the service, the VirtualService and the delegates it names, by content. The destinations'
+ * inputs (each destination service's ports, the DestinationRule that applies to it: load balancer hashing)
+ * are only known while building: the hosts looked up are recorded, and a cached entry is used only when
+ * those lookups give the same answers in the new snapshot.
+ */
+function sharedRoutes(
+  ctx: TranslateContext,
+  service: Service,
+  port: number,
+  vs: IndexedVirtualService | undefined,
+  labels: string,
+): SharedRoutes {
+  const key = `routes|${ctx.domain}|${ctx.proxy.namespace}|${labels}|${port}|${jsonId(ctx.snapshot, service)}|${vs ? `${contentId(vs.resource)}|${delegatesKey(ctx, vs)}` : '-'}`;
+  const cached = memoAcrossSnapshots<{ entry?: RoutesEntry }>(ctx.snapshot, key, () => ({}));
+  const entry = cached.entry;
+  if (entry && destinationsFingerprint(ctx, entry.hosts) === entry.fingerprint) return entry.routes;
+  const reads = new Set<string>();
+  const list = serviceRoutes(ctx, service, port, vs, reads);
+  const hosts = [...reads].sort();
+  const bytes = list.map((r) => toBinary(RouteSchema, r));
+  const routes = { key: `${key}#${nextRoutesVersion++}`, list, bytes };
+  cached.entry = { hosts, fingerprint: destinationsFingerprint(ctx, hosts), routes };
+  return routes;
+}
+
+/** Versions of route lists: a list rebuilt under the same key (a destination's inputs changed) gets a new one. */
+let nextRoutesVersion = 1;
+
+/** The delegate VirtualServices a VirtualService's routes name, by content ('' when none). */
+function delegatesKey(ctx: TranslateContext, vs: IndexedVirtualService): string {
+  let key = '';
+  for (const r of vs.resource.spec.http ?? []) {
+    if (!r.delegate) continue;
+    const ns = r.delegate.namespace ?? vs.resource.metadata.namespace;
+    key += `${ns}/${r.delegate.name}=${contentId(ctx.snapshot.delegate(r.delegate.name, ns)?.resource)},`;
+  }
+  return key;
+}
+
+/**
+ * What route building reads about destination hosts: the service's port numbers (a destination without a
+ * port takes its only one) and the load balancer settings of the DestinationRule that applies (hash policy).
+ */
+function destinationsFingerprint(ctx: TranslateContext, hosts: readonly string[]): string {
+  let out = '';
+  for (const host of hosts) {
+    const ports = ctx.snapshot.service(host)?.ports.map((p) => p.port);
+    out += `${host}=${ports?.join(',') ?? '-'}/${loadBalancerKey(ctx.destinationRule(host)?.spec)};`;
+  }
+  return out;
+}
+
+const loadBalancerKeys = new WeakMap<DestinationRuleSpec, string>();
+
+/**
+ * The parts of a DestinationRule that routes read: the load balancer, top level and per port (effectivePolicy
+ * without a subset). Subsets only name clusters, so their labels and policies are not read. Stored resources
+ * are never mutated, so the text is kept per spec object.
+ */
+function loadBalancerKey(spec: DestinationRuleSpec | undefined): string {
+  if (!spec) return '';
+  let key = loadBalancerKeys.get(spec);
+  if (key === undefined) {
+    const policy = spec.trafficPolicy;
+    key = JSON.stringify([
+      policy?.loadBalancer ?? null,
+      (policy?.portLevelSettings ?? []).map((p) => [p.port.number, p.loadBalancer ?? null]),
+    ]);
+    loadBalancerKeys.set(spec, key);
+  }
+  return key;
 }
 
 function serviceRoutes(
@@ -147,8 +280,10 @@ function serviceRoutes(
   service: Service,
   port: number,
   vs: IndexedVirtualService | undefined,
+  reads: Set<string>,
 ): Route[] {
-  if (vs) return virtualServiceRoutes(ctx, vs, 'mesh', port);
+  if (vs) return virtualServiceRoutes(ctx, vs, 'mesh', port, reads);
+  reads.add(service.hostname);
   const lb = effectivePolicy(ctx.destinationRule(service.hostname)?.spec, port, undefined).loadBalancer;
   return [defaultRoute(outboundClusterName(port, '', service.hostname), lb)];
 }
