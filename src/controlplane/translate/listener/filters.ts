@@ -1,8 +1,8 @@
 // Network filters of generated listeners: the HTTP connection manager (RDS or inline routes; HTTP filters
-// [istio.metadata_exchange →] fault → cors → router, as Istio orders them), the TCP proxy, and the
-// tls_inspector listener filter.
+// [istio.metadata_exchange →] fault → cors → [istio.stats →] router, as Istio orders them), the TCP proxy
+// ([istio.stats →] tcp_proxy), and the tls_inspector listener filter.
 import { create, fromJson } from '@bufbuild/protobuf';
-import { StructSchema } from '@bufbuild/protobuf/wkt';
+import { type Any, anyPack, StructSchema } from '@bufbuild/protobuf/wkt';
 import {
   type Filter,
   FilterSchema,
@@ -26,6 +26,10 @@ import {
   type TcpProxy,
   TcpProxySchema,
 } from '../../../generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
+import {
+  ISTIO_STATS_FILTER_NAME,
+  PluginConfigSchema,
+} from '../../../proxy/filters/http/istio-stats/plugin-config.js';
 import { adsConfigSource, pack } from '../pb.js';
 import { FAULT_FILTER } from '../route/fault.js';
 
@@ -39,6 +43,37 @@ export const TLS_INSPECTOR = 'envoy.filters.listener.tls_inspector';
 /** Whether sidecar HTTP connection managers get Istio's `istio.metadata_exchange` filter (peer labels in headers). */
 export const EMIT_METADATA_EXCHANGE = true;
 
+/** Istio's listener classes, as its stats filter config tells them apart. */
+export type ListenerClass = 'inbound' | 'outbound' | 'gateway';
+
+/**
+ * Istio's `istio.stats` config (stats.PluginConfig) for a listener class: with the default Telemetry, only
+ * whether the Host header may stand in for an unknown destination service — not inbound nor at gateways,
+ * where it comes from outside the mesh.
+ */
+export function istioStatsConfig(listenerClass: ListenerClass): Any {
+  return anyPack(
+    PluginConfigSchema,
+    create(PluginConfigSchema, { disableHostHeaderFallback: listenerClass !== 'outbound' }),
+  );
+}
+
+/** The `istio.stats` HTTP filter: Istio's standard request metrics (istio_requests_total, …). */
+export function istioStatsHttpFilter(listenerClass: ListenerClass) {
+  return create(HttpFilterSchema, {
+    name: ISTIO_STATS_FILTER_NAME,
+    configType: { case: 'typedConfig', value: istioStatsConfig(listenerClass) },
+  });
+}
+
+/** The `istio.stats` network filter that goes before a tcp_proxy: Istio's TCP metrics. */
+export function istioStatsNetworkFilter(listenerClass: ListenerClass): Filter {
+  return create(FilterSchema, {
+    name: ISTIO_STATS_FILTER_NAME,
+    configType: { case: 'typedConfig', value: istioStatsConfig(listenerClass) },
+  });
+}
+
 export interface HcmOptions {
   statPrefix: string;
   routes: { rds: string } | { inline: RouteConfiguration };
@@ -48,6 +83,11 @@ export interface HcmOptions {
   metadataExchange?: 'inbound' | 'outbound';
   /** Overrides EMIT_METADATA_EXCHANGE (tests). */
   emitMetadataExchange?: boolean;
+  /**
+   * Istio's stats filter for this listener class; by default sidecars' (from metadataExchange) and
+   * gateways' (useRemoteAddress); false leaves it out.
+   */
+  istioStats?: ListenerClass | false;
 }
 
 /**
@@ -71,6 +111,8 @@ export function httpConnectionManager(o: HcmOptions): Filter {
     o.metadataExchange !== undefined && (o.emitMetadataExchange ?? EMIT_METADATA_EXCHANGE)
       ? [metadataExchangeFilter(o.metadataExchange)]
       : [];
+  const statsClass = o.istioStats ?? o.metadataExchange ?? (o.useRemoteAddress ? 'gateway' : false);
+  const stats = statsClass === false ? [] : [istioStatsHttpFilter(statsClass)];
   const hcm = create(HttpConnectionManagerSchema, {
     statPrefix: o.statPrefix,
     codecType: HttpConnectionManager_CodecType.AUTO,
@@ -84,6 +126,7 @@ export function httpConnectionManager(o: HcmOptions): Filter {
         name: CORS_FILTER,
         configType: { case: 'typedConfig', value: pack(CorsSchema, create(CorsSchema, {})) },
       }),
+      ...stats,
       create(HttpFilterSchema, {
         name: ROUTER_FILTER,
         configType: { case: 'typedConfig', value: pack(RouterSchema, create(RouterSchema, {})) },
@@ -122,6 +165,16 @@ export function tcpProxy(statPrefix: string, cluster: string, configure?: (tp: T
     name: TCP_PROXY_FILTER,
     configType: { case: 'typedConfig', value: pack(TcpProxySchema, tp) },
   });
+}
+
+/** `istio.stats` then the TCP proxy, as Istio's sidecars run TCP traffic of `listenerClass`. */
+export function tcpProxyFilters(
+  listenerClass: ListenerClass,
+  statPrefix: string,
+  cluster: string,
+  configure?: (tp: TcpProxy) => void,
+): Filter[] {
+  return [istioStatsNetworkFilter(listenerClass), tcpProxy(statPrefix, cluster, configure)];
 }
 
 /** Envoy's tls_inspector: reads the ClientHello so chains can match on TLS vs plain text, SNI and ALPN. */

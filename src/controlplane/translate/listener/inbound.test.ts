@@ -99,9 +99,9 @@ test('Istio shape: PERMISSIVE (the default) → mTLS for Istio ALPN, other TLS p
     'istio-http/1.1',
     'istio-h2',
   ]);
-  assert.equal(
-    permissive.filterChains[4].filters[0].name,
-    'envoy.filters.network.tcp_proxy',
+  assert.deepEqual(
+    permissive.filterChains[4].filters.map((f) => f.name),
+    ['istio.stats', 'envoy.filters.network.tcp_proxy'],
     'TLS passthrough',
   );
   const off = listener(pa('{ mtls: { mode: DISABLE } }'));
@@ -180,7 +180,10 @@ test('local mode: all STRICT → no plain chain (a plain connection is closed); 
   });
   const [t] = inboundListeners(new TranslateContext(snap, proxy));
   assert.deepEqual(shape(t), ['*/tls/mtls+alpn', '*/tls/passthrough', '*/raw_buffer/plain']);
-  assert.equal(t.filterChains[0].filters[0].name, 'envoy.filters.network.tcp_proxy');
+  assert.deepEqual(
+    t.filterChains[0].filters.map((f) => f.name),
+    ['istio.stats', 'envoy.filters.network.tcp_proxy'],
+  );
 });
 
 function structOf(any: Any | undefined): unknown {

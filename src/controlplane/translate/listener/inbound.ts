@@ -28,7 +28,7 @@ import { socketAddress } from '../pb.js';
 import { routeMatch } from '../route/match.js';
 import { applyTimeout } from '../route/timeout.js';
 import { type EffectiveMtls, effectiveMtls, type MtlsMode } from '../security/peer-authn.js';
-import { httpConnectionManager, tcpProxy, tlsInspector } from './filters.js';
+import { httpConnectionManager, tcpProxyFilters, tlsInspector } from './filters.js';
 import {
   acceptsPlaintext,
   acceptsTls,
@@ -129,7 +129,7 @@ function httpChain(
 
 function tcpChain(name: string, cluster: string, variant: Variant, destinationPort?: number): FilterChain {
   const chain = chainFor(name, variant, false, destinationPort);
-  chain.filters = [tcpProxy(cluster, cluster)];
+  chain.filters = tcpProxyFilters('inbound', cluster, cluster);
   return chain;
 }
 

@@ -20,7 +20,7 @@ import {
 } from '../names.js';
 import { socketAddress } from '../pb.js';
 import { applyTcpRoute, applyTlsRoute } from '../route/tcp.js';
-import { httpConnectionManager, tcpProxy, tlsInspector } from './filters.js';
+import { httpConnectionManager, tcpProxyFilters, tlsInspector } from './filters.js';
 
 /** Istio's outbound capture port. */
 export const VIRTUAL_OUTBOUND_PORT = 15001;
@@ -73,7 +73,9 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
           create(FilterChainSchema, {
             name: `${name}|${svc.hostname}`,
             filterChainMatch: create(FilterChainMatchSchema, { serverNames: [svc.hostname] }),
-            filters: [tcpProxy(cluster, cluster, (tp) => applyTlsRoute(tp, ctx, svc, sp.port))],
+            filters: tcpProxyFilters('outbound', cluster, cluster, (tp) =>
+              applyTlsRoute(tp, ctx, svc, sp.port),
+            ),
           }),
         );
       } else {
@@ -92,7 +94,7 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
             filterChains: [
               create(FilterChainSchema, {
                 name,
-                filters: [tcpProxy(cluster, cluster, (tp) => route(tp, ctx, svc, sp.port))],
+                filters: tcpProxyFilters('outbound', cluster, cluster, (tp) => route(tp, ctx, svc, sp.port)),
               }),
             ],
           }),
@@ -131,7 +133,7 @@ export function outboundListeners(ctx: TranslateContext): Listener[] {
         trafficDirection: TrafficDirection.OUTBOUND,
         defaultFilterChain: create(FilterChainSchema, {
           name: PASSTHROUGH_CLUSTER,
-          filters: [tcpProxy(PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER)],
+          filters: tcpProxyFilters('outbound', PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER),
         }),
       }),
     );
