@@ -175,11 +175,14 @@ export class IstioHttpStats extends IstioStatsBase {
 
   private serviceOf(r: IstioStatsRequest): ServiceLabels {
     const route = r.route?.name;
-    if (route === 'block_all') return BLACK_HOLE_SERVICE;
-    if (route === 'allow_any') return PASSTHROUGH_SERVICE;
-    const svc = serviceOfCluster(r.cluster?.cluster);
-    if (svc.id !== '' || this.settings.disableHostHeaderFallback || r.authority === '') return svc;
-    return serviceOfAuthority(r.authority);
+    const svc =
+      route === 'block_all'
+        ? BLACK_HOLE_SERVICE
+        : route === 'allow_any'
+          ? PASSTHROUGH_SERVICE
+          : serviceOfCluster(r.cluster?.cluster);
+    if (svc.host !== '' || this.settings.disableHostHeaderFallback || r.authority === '') return svc;
+    return serviceOfAuthority(r.authority, svc.name);
   }
 
   /** Records one finished request; `nowMs` is the end time (epoch ms). */

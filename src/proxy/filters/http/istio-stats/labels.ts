@@ -118,18 +118,20 @@ function computeServiceOfCluster(c: Cluster): ServiceLabels {
   return NO_SERVICE;
 }
 
-/** The Host header as destination_service when the cluster names none (Istio's fallback), port dropped. */
+/**
+ * The Host header as destination_service when the cluster names no service host (Istio's fallback, the
+ * header as sent); destination_service_name is `name` (a catch-all cluster's) or the header too.
+ */
 const byAuthority = new Map<string, ServiceLabels>();
 
-export function serviceOfAuthority(authority: string): ServiceLabels {
-  let s = byAuthority.get(authority);
+export function serviceOfAuthority(authority: string, name = ''): ServiceLabels {
+  const key = `${authority}\u0001${name}`;
+  let s = byAuthority.get(key);
   if (s === undefined) {
-    const colon = authority.lastIndexOf(':');
-    const host = colon > authority.lastIndexOf(']') ? authority.slice(0, colon) : authority;
-    s = service(host, host);
+    s = service(authority, name === '' ? authority : name);
     // Authorities come from clients: bound what they can make us remember.
     if (byAuthority.size >= 1024) byAuthority.clear();
-    byAuthority.set(authority, s);
+    byAuthority.set(key, s);
   }
   return s;
 }
