@@ -9,12 +9,14 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import tls from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { secretData } from '../../src/api/kinds/secret.js';
 import { validateText } from '../../src/api/validate.js';
+import { runGet } from '../../src/cli/get.js';
 import { MemoryConfigStore } from '../../src/config/index.js';
 import { ControlPlaneClient } from '../../src/controlplane/api/client.js';
 import { ControlPlane } from '../../src/controlplane/server.js';
@@ -313,6 +315,38 @@ test('a backendRef into another namespace answers 500 until a ReferenceGrant the
   const resolved = (after.status as { parents: { conditions: { type: string; status: string }[] }[] })
     .parents[0];
   assert.equal(resolved.conditions.find((c) => c.type === 'ResolvedRefs')?.status, 'True');
+});
+
+test('trellis get gateway.gateway.networking.k8s.io edge -o yaml: listeners with attachedRoutes, served by the control plane', async () => {
+  let text = '';
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk;
+      done();
+    },
+  });
+  const controlplane = `http://127.0.0.1:${cp.httpPort}`;
+  const opts = { namespace: 'default', output: 'yaml', controlplane };
+  assert.equal(await runGet('gateway.gateway.networking.k8s.io', 'edge', opts, out, out), 0, text);
+  const status = parse(text).status as {
+    conditions: { type: string; status: string }[];
+    listeners: { name: string; attachedRoutes: number; conditions: { type: string; status: string }[] }[];
+  };
+  assert.deepEqual(
+    status.conditions.map((c) => `${c.type}=${c.status}`),
+    ['Accepted=True', 'Programmed=True'],
+  );
+  assert.deepEqual(
+    status.listeners.map((l) => [l.name, l.attachedRoutes]),
+    [
+      ['http', 2],
+      ['tcp', 1],
+      ['pass', 1],
+      ['https', 1],
+    ],
+    'http: the GRPCRoute and the HTTPRoute; https: the HTTPRoute (its hostname fits)',
+  );
+  assert.doesNotMatch(readFileSync(join(dir, 'config.yaml'), 'utf8'), /attachedRoutes/, 'never stored');
 });
 
 /**
