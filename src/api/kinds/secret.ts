@@ -5,7 +5,7 @@
 import { createHash, createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { defineKind } from '../kind.js';
 import { joinPath } from '../path.js';
-import type { Resource } from '../resource.js';
+import { attachHidden, hiddenOf, type Resource } from '../resource.js';
 import { bool, type Ctx, map, obj, Schema, str } from '../schema.js';
 
 /** What a Secret shows of itself: no value, only key sizes (as `kubectl describe secret`) and a digest. */
@@ -44,8 +44,8 @@ const raw = obj({
   immutable: bool(),
 });
 
-/** The bytes behind each summary object; never enumerable, so no dump can reach them. */
-const material = new WeakMap<object, ReadonlyMap<string, Buffer>>();
+/** The bytes behind a summary object (attached out of the spec, so no dump can reach them). */
+const materialOf = (spec: unknown) => hiddenOf(spec) as ReadonlyMap<string, Buffer> | undefined;
 
 /** The certificates of a PEM text; throws with the reason when there is none or one does not parse. */
 export function parseCertificates(pem: string): X509Certificate[] {
@@ -145,7 +145,7 @@ const secretSpec = new Schema<SecretSpec>('a Secret', (input, ctx, path) => {
     sha256: hash.digest('hex').slice(0, 16),
     ...(r.immutable !== undefined ? { immutable: r.immutable } : {}),
   };
-  material.set(spec, new Map(keys.map((k) => [k, values.get(k) as Buffer])));
+  attachHidden(spec, new Map(keys.map((k) => [k, values.get(k) as Buffer])));
   return spec;
 });
 
@@ -158,7 +158,7 @@ export const secretKind = defineKind<SecretSpec>({
   topLevelFields: ['type', 'data', 'stringData', 'immutable'],
   // Written back as the API server stores it: stringData folded into base64 data.
   documentOf: (spec) => {
-    const values = material.get(spec);
+    const values = materialOf(spec);
     if (!values) return undefined;
     return {
       type: spec.type,
@@ -171,7 +171,7 @@ export const secretKind = defineKind<SecretSpec>({
 
 /** A Secret's decoded values by key (undefined for a resource that did not come through validation). */
 export function secretData(r: Pick<Resource, 'spec'>): ReadonlyMap<string, Buffer> | undefined {
-  return typeof r.spec === 'object' && r.spec !== null ? material.get(r.spec) : undefined;
+  return materialOf(r.spec);
 }
 
 /**
