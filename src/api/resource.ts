@@ -27,10 +27,27 @@ export function attachLines(resource: Resource, lines: LineIndex): void {
   linesOfResource.set(resource, lines);
 }
 
-/** Gives `copy` the field lines of `original` (for stored copies of a validated resource). */
+const hiddenOfSpec = new WeakMap<object, unknown>();
+
+/**
+ * Data a kind keeps beside a validated spec object but out of it (a Secret's bytes): no serialization of
+ * the resource (dumps, `get`, structuredClone) carries it; stored copies get it through copyLines.
+ */
+export function attachHidden(spec: object, data: unknown): void {
+  hiddenOfSpec.set(spec, data);
+}
+
+export function hiddenOf(spec: unknown): unknown {
+  return typeof spec === 'object' && spec !== null ? hiddenOfSpec.get(spec) : undefined;
+}
+
+/** Gives `copy` the field lines (and hidden spec data) of `original` (for stored copies of a resource). */
 export function copyLines(original: object, copy: object): void {
   const lines = linesOfResource.get(original);
   if (lines) linesOfResource.set(copy, lines);
+  const hidden = hiddenOf((original as { spec?: unknown }).spec);
+  const spec = (copy as { spec?: unknown }).spec;
+  if (hidden !== undefined && typeof spec === 'object' && spec !== null) hiddenOfSpec.set(spec, hidden);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The slice of src/api the config stores use: loading a file's text and re-validating a resource.
 import {
   type Diagnostic,
+  findKind,
   type LoadedDocument,
   lineOf,
   type Resource,
@@ -37,11 +38,13 @@ class ResourceLines extends Map<string, number> {
 export function validateResource(resource: Resource): { resource?: Resource; diagnostics: Diagnostic[] } {
   const { source, apiVersion, kind, metadata, spec } = resource;
   const { namespace, ...restOfMetadata } = metadata ?? {};
+  // Kinds without a spec (a Secret) are checked again from the top-level fields they were written with.
+  const fields = findKind(apiVersion, kind)?.documentOf?.(spec);
   const data = {
     apiVersion,
     kind,
     metadata: namespace ? { ...restOfMetadata, namespace } : restOfMetadata,
-    spec,
+    ...(fields ?? { spec }),
   };
   const doc: LoadedDocument = {
     file: source?.file ?? '<api>',
