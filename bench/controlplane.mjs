@@ -63,8 +63,9 @@ spec:
 
 const { generatedMesh } = await dist('test/simulation/scale.js');
 const translation = await translationTimes(dist, generatedMesh(services));
+const ms = (x) => x.toFixed(1);
 console.log(
-  `translation, ${services} services, one sidecar's full config: cold (new snapshot) median ${translation.coldMedian.toFixed(1)} ms, warm (same snapshot) median ${translation.warmMedian.toFixed(1)} ms, best ${translation.warmBest.toFixed(1)} ms`,
+  `translation, ${services} services, one sidecar's full config: cold (new snapshot) median ${ms(translation.coldMedian)} ms, P90 ${ms(translation.coldP90)} ms; cold with the registry's objects rebuilt median ${ms(translation.rebuiltMedian)} ms, P90 ${ms(translation.rebuiltP90)} ms; warm (same snapshot) median ${ms(translation.warmMedian)} ms, P90 ${ms(translation.warmP90)} ms, best ${ms(translation.warmBest)} ms`,
 );
 
 const dir = mkdtempSync(path.join(tmpdir(), 'trellis-cp-bench-'));
@@ -135,6 +136,9 @@ try {
   );
   console.log(
     `target: translation (warm) < 20 ms for ${services} services: ${result(translation.warmMedian < 20)}`,
+  );
+  console.log(
+    `target: translation (cold, new snapshot) < 20 ms for ${services} services: ${result(translation.coldMedian < 20 && translation.rebuiltMedian < 20)}`,
   );
   for (const s of streams) s.close();
 } finally {
