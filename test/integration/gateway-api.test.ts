@@ -50,7 +50,7 @@ let gw: GatewayProcess | undefined;
 const grpcServers: grpc.Server[] = [];
 const servers: (net.Server | http.Server)[] = [];
 let grpcClient: grpc.Client;
-let ports: { http: number; tcp: number; pass: number; https: number };
+let ports: { http: number; tcp: number; pass: number; https: number; tlsTcp: number };
 let ca: { cert: string; key: string };
 
 const listen = (s: net.Server) =>
@@ -105,7 +105,13 @@ before(async () => {
   const webApp = http.createServer((req, res) => res.end(`web in other saw ${req.headers.host} ${req.url}`));
   servers.push(tcpEcho, tlsApp, webApp);
   const [tcpPort, tlsPort, webPort] = [await listen(tcpEcho), await listen(tlsApp), await listen(webApp)];
-  ports = { http: await freePort(), tcp: await freePort(), pass: await freePort(), https: await freePort() };
+  ports = {
+    http: await freePort(),
+    tcp: await freePort(),
+    pass: await freePort(),
+    https: await freePort(),
+    tlsTcp: await freePort(),
+  };
 
   const docs = [
     serviceEntry('grpc-v1', 'default', 50051, 'GRPC', v1),
@@ -140,6 +146,12 @@ before(async () => {
             hostname: 'web.example.com',
             tls: { mode: 'Terminate', certificateRefs: [{ name: 'web-cert' }] },
           },
+          {
+            name: 'tls-term',
+            port: ports.tlsTcp,
+            protocol: 'TLS',
+            tls: { mode: 'Terminate', certificateRefs: [{ name: 'web-cert' }] },
+          },
         ],
       },
     },
@@ -170,7 +182,10 @@ before(async () => {
       kind: 'TCPRoute',
       metadata: { name: 'echo', namespace: 'default' },
       spec: {
-        parentRefs: [{ name: 'edge', sectionName: 'tcp' }],
+        parentRefs: [
+          { name: 'edge', sectionName: 'tcp' },
+          { name: 'edge', sectionName: 'tls-term' },
+        ],
         rules: [{ backendRefs: [{ name: 'echo', port: 7000 }] }],
       },
     },
@@ -343,6 +358,7 @@ test('trellis get gateway.gateway.networking.k8s.io edge -o yaml: listeners with
       ['tcp', 1],
       ['pass', 1],
       ['https', 1],
+      ['tls-term', 1],
     ],
     'http: the GRPCRoute and the HTTPRoute; https: the HTTPRoute (its hostname fits)',
   );
@@ -371,7 +387,7 @@ async function storesKeepSecretBytes(): Promise<boolean> {
   return kept;
 }
 
-test('HTTPS listener: TLS terminated with the Secret named by certificateRefs (kubernetes-gateway:// over SDS)', async (t) => {
+test('HTTPS and TLS Terminate listeners: the Secret named by certificateRefs (kubernetes-gateway:// over SDS)', async (t) => {
   if (!(await storesKeepSecretBytes())) {
     t.skip('the config store drops Secret bytes when it copies resources (src/config/table.ts frozenCopy)');
     return;
@@ -385,4 +401,25 @@ test('HTTPS listener: TLS terminated with the Secret named by certificateRefs (k
   });
   assert.equal(r.body, `web in other saw web.example.com:${ports.https} /s`);
   assert.match(r.stderr, /subject: CN=web\.example\.com/);
+
+  // A TLS listener in Terminate mode: the gateway's certificate, then plain TCP to the TCPRoute's backend.
+  let served = '';
+  const answer = await new Promise<string>((resolve, reject) => {
+    const s = tls.connect(
+      { host: '127.0.0.1', port: ports.tlsTcp, servername: 'web.example.com', ca: readFileSync(ca.cert) },
+      () => {
+        served = String(s.getPeerCertificate().subject.CN);
+        s.write('over tls');
+      },
+    );
+    let got = '';
+    s.on('data', (d) => {
+      got += d;
+    });
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+    s.setTimeout(5000, () => reject(new Error('timeout')));
+  });
+  assert.equal(served, 'web.example.com');
+  assert.equal(answer, 'tcp echo: over tls');
 });
