@@ -222,8 +222,18 @@ function addHttpRoutes(
       hostsToKeys.set(h, keys);
     }
   }
-  // Conversion errors are the same for every host: collect them from the first pass only.
-  let first = true;
+  const rules = (r.spec as HTTPRouteSpec | GRPCRouteSpec).rules ?? [];
+  const convert = (keys: string[], sink: RouteError[]) =>
+    rules.flatMap((rule, i) => {
+      const ctx = { gateways: keys, name: `${ns}.${r.metadata.name}.${i}`, refs, errors: sink };
+      return r.kind === 'GRPCRoute'
+        ? grpcRuleRoutes(rule as NonNullable<GRPCRouteSpec['rules']>[number], ctx)
+        : ruleRoutes(rule as NonNullable<HTTPRouteSpec['rules']>[number], ctx);
+    });
+  // A route attached nowhere still has its references checked, for its status.
+  if (hostsToKeys.size === 0) convert([], errors);
+  // Reference problems are the same for every host: collect them once.
+  let sink = errors;
   for (const [host, keys] of hostsToKeys) {
     let entry = byHost.get(host);
     if (!entry) {
@@ -231,26 +241,8 @@ function addHttpRoutes(
       byHost.set(host, entry);
     }
     for (const k of keys) entry.gateways.add(k);
-    const sink: RouteError[] = first ? errors : [];
-    first = false;
-    const rules = (r.spec as HTTPRouteSpec | GRPCRouteSpec).rules ?? [];
-    rules.forEach((rule, i) => {
-      const ctx = { gateways: keys, name: `${ns}.${r.metadata.name}.${i}`, refs, errors: sink };
-      const out =
-        r.kind === 'GRPCRoute'
-          ? grpcRuleRoutes(rule as NonNullable<GRPCRouteSpec['rules']>[number], ctx)
-          : ruleRoutes(rule as NonNullable<HTTPRouteSpec['rules']>[number], ctx);
-      entry.routes.push(...out);
-    });
-  }
-  // A route attached nowhere still has its references checked, for its status.
-  if (first) {
-    const rules = (r.spec as HTTPRouteSpec | GRPCRouteSpec).rules ?? [];
-    rules.forEach((rule, i) => {
-      const ctx = { gateways: [], name: `${ns}.${r.metadata.name}.${i}`, refs, errors };
-      if (r.kind === 'GRPCRoute') grpcRuleRoutes(rule as NonNullable<GRPCRouteSpec['rules']>[number], ctx);
-      else ruleRoutes(rule as NonNullable<HTTPRouteSpec['rules']>[number], ctx);
-    });
+    entry.routes.push(...convert(keys, sink));
+    sink = [];
   }
 }
 
