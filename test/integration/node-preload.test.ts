@@ -19,7 +19,7 @@ function preloadArgs(): string[] {
     : ['--import', 'tsx', '--import', join(root, 'src/runtime/preload/node-proxy.ts')];
 }
 
-test('fetch and http.get go through HTTP_PROXY in absolute form; NO_PROXY hosts do not', async () => {
+test('fetch, http.get and http.request (also as named imports) go through HTTP_PROXY; NO_PROXY hosts do not', async () => {
   const seen: { url: string; host: string }[] = [];
   const record = (req: IncomingMessage) => seen.push({ url: req.url ?? '', host: req.headers.host ?? '' });
   const proxy = createServer((req, res) => {
@@ -37,12 +37,19 @@ test('fetch and http.get go through HTTP_PROXY in absolute form; NO_PROXY hosts 
   const directPort = (direct.address() as AddressInfo).port;
   const app = `
     import http from 'node:http';
+    import { get, request } from 'node:http';
     const a = await (await fetch('http://details:9080/details/0')).text();
     const b = await new Promise((resolve) => http.get('http://ratings:9080/ratings/0', (res) => {
       let t = ''; res.setEncoding('utf8'); res.on('data', (c) => (t += c)); res.on('end', () => resolve(t));
     }));
     const c = await (await fetch('http://127.0.0.1:${directPort}/local')).text();
-    process.stdout.write(JSON.stringify([a, b, c]));`;
+    // Named imports of node:http (ESM bindings, not the module object) are routed too.
+    const body = (res, resolve) => {
+      let t = ''; res.setEncoding('utf8'); res.on('data', (x) => (t += x)); res.on('end', () => resolve(t));
+    };
+    const d = await new Promise((resolve) => get('http://reviews:9080/reviews/0', (res) => body(res, resolve)));
+    const e = await new Promise((resolve) => request('http://reviews:9080/r', (res) => body(res, resolve)).end());
+    process.stdout.write(JSON.stringify([a, b, c, d, e]));`;
   try {
     const { stdout } = await run(process.execPath, [...preloadArgs(), '--input-type=module', '-e', app], {
       env: { ...process.env, HTTP_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: '127.0.0.1,localhost' },
@@ -51,10 +58,14 @@ test('fetch and http.get go through HTTP_PROXY in absolute form; NO_PROXY hosts 
       'proxied http://details:9080/details/0',
       'proxied http://ratings:9080/ratings/0',
       'direct /local',
+      'proxied http://reviews:9080/reviews/0',
+      'proxied http://reviews:9080/r',
     ]);
     assert.deepEqual(seen, [
       { url: 'http://details:9080/details/0', host: 'details:9080' },
       { url: 'http://ratings:9080/ratings/0', host: 'ratings:9080' },
+      { url: 'http://reviews:9080/reviews/0', host: 'reviews:9080' },
+      { url: 'http://reviews:9080/r', host: 'reviews:9080' },
     ]);
   } finally {
     proxy.close();

@@ -2,7 +2,7 @@
 // `http.get` send plain-HTTP calls through the sidecar named by HTTP_PROXY, so apps need no mesh code.
 // HTTPS and NO_PROXY destinations are left alone.
 import http from 'node:http';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Dispatcher } from 'undici';
 
 // A Node app started by `trellis run`/`up` stops (SIGTERM, so its own handlers run) if its supervisor dies.
@@ -101,4 +101,6 @@ if (proxyUrl) {
     req.end();
     return req;
   }) as typeof http.get;
+  // ESM named imports (`import { get } from 'node:http'`) are bindings of their own: point them at the patch.
+  syncBuiltinESMExports();
 }
