@@ -100,42 +100,52 @@ describe('retry after upstream back-pressure', () => {
   });
 });
 
+/** A proxy with one HTTP/2 upstream and a retry policy on `retryOn` (2 retries, 5–20 ms back-off). */
+async function retryingProxy(
+  upstream: http2.Http2Server,
+  retryOn: string[],
+  stats = new StatsStore(),
+): Promise<ProxyServer> {
+  const proxy = new ProxyServer({ stats });
+  const retry: RetryPolicy = {
+    retryOn,
+    numRetries: 2,
+    perTryTimeoutMs: 0,
+    perTryIdleTimeoutMs: 0,
+    retriableStatusCodes: [],
+    retriableHeaders: [],
+    retriableRequestHeaders: [],
+    backoffBaseMs: 5,
+    backoffMaxMs: 20,
+    avoidPreviousHosts: false,
+    hostSelectionRetryMaxAttempts: 1,
+  };
+  const upPort = (upstream.address() as net.AddressInfo).port;
+  proxy.apply(
+    resources(
+      [
+        listener('l', [
+          chain(
+            hcm(
+              routeConfig('r', [vhost('all', ['*'], [route('up', forward('up', { retryPolicy: retry }))])]),
+            ),
+          ),
+        ]),
+      ],
+      [staticCluster('up', [upPort], { upstreamProtocol: 'http2' })],
+    ),
+  );
+  await proxy.ready();
+  return proxy;
+}
+
 describe('retry_on refused-stream (HTTP/2 REFUSED_STREAM: the upstream did not process the request)', () => {
   let upstream: http2.Http2Server;
   let proxy: ProxyServer;
   const seen: string[] = [];
 
   async function start(retryOn: string[]): Promise<number> {
-    proxy = new ProxyServer({ stats: new StatsStore() });
-    const retry: RetryPolicy = {
-      retryOn,
-      numRetries: 2,
-      perTryTimeoutMs: 0,
-      perTryIdleTimeoutMs: 0,
-      retriableStatusCodes: [],
-      retriableHeaders: [],
-      retriableRequestHeaders: [],
-      backoffBaseMs: 5,
-      backoffMaxMs: 20,
-      avoidPreviousHosts: false,
-      hostSelectionRetryMaxAttempts: 1,
-    };
-    const upPort = (upstream.address() as net.AddressInfo).port;
-    proxy.apply(
-      resources(
-        [
-          listener('l', [
-            chain(
-              hcm(
-                routeConfig('r', [vhost('all', ['*'], [route('up', forward('up', { retryPolicy: retry }))])]),
-              ),
-            ),
-          ]),
-        ],
-        [staticCluster('up', [upPort], { upstreamProtocol: 'http2' })],
-      ),
-    );
-    await proxy.ready();
+    proxy = await retryingProxy(upstream, retryOn);
     return proxy.listenerPort('l')!;
   }
 
@@ -174,36 +184,7 @@ describe('an upstream that shuts down with GOAWAY (streams above its last-stream
 
   async function start(retryOn: string[]): Promise<number> {
     stats = new StatsStore();
-    proxy = new ProxyServer({ stats });
-    const retry: RetryPolicy = {
-      retryOn,
-      numRetries: 2,
-      perTryTimeoutMs: 0,
-      perTryIdleTimeoutMs: 0,
-      retriableStatusCodes: [],
-      retriableHeaders: [],
-      retriableRequestHeaders: [],
-      backoffBaseMs: 5,
-      backoffMaxMs: 20,
-      avoidPreviousHosts: false,
-      hostSelectionRetryMaxAttempts: 1,
-    };
-    const upPort = (upstream.address() as net.AddressInfo).port;
-    proxy.apply(
-      resources(
-        [
-          listener('l', [
-            chain(
-              hcm(
-                routeConfig('r', [vhost('all', ['*'], [route('up', forward('up', { retryPolicy: retry }))])]),
-              ),
-            ),
-          ]),
-        ],
-        [staticCluster('up', [upPort], { upstreamProtocol: 'http2' })],
-      ),
-    );
-    await proxy.ready();
+    proxy = await retryingProxy(upstream, retryOn, stats);
     return proxy.listenerPort('l')!;
   }
 
