@@ -1,8 +1,9 @@
 // Gateway (router) listeners: one per port of the Gateway servers selecting the proxy, named `0.0.0.0_<port>`
 // as Istio does, bound to the gateway address. Plain HTTP servers share one chain (RDS `http.<port>`); each
 // terminating HTTPS server gets its own chain matched by SNI (RDS `https.<port>.<name>.<gateway>.<ns>`);
-// PASSTHROUGH servers a chain per VirtualService `tls` route's sniHosts; TCP and TLS-terminated TCP
-// servers their `tcp` route. A tls_inspector reads SNI whenever a chain needs it.
+// PASSTHROUGH servers a chain per VirtualService `tls` route's sniHosts; AUTO_PASSTHROUGH servers a chain per
+// SNI-DNAT cluster (gateway-auto-passthrough.ts); TCP and TLS-terminated TCP servers their `tcp` route.
+// A tls_inspector reads SNI whenever a chain needs it.
 import { create } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { TrafficDirection } from '../../../generated/envoy/config/core/v3/base_pb.js';
@@ -24,6 +25,7 @@ import { pack, socketAddress } from '../pb.js';
 import { gatewayServers, httpsGatewayRouteName } from '../route/route-config.js';
 import { credentialProblem } from '../sds/gateway-secrets.js';
 import { httpConnectionManager, tlsInspector } from './filters.js';
+import { autoPassthroughChains } from './gateway-auto-passthrough.js';
 import { type GatewayServer, passthroughChains, tcpServerFilter } from './gateway-tcp.js';
 import {
   gatewayTransportSocket,
@@ -113,6 +115,8 @@ function portChains(ctx: TranslateContext, port: number, servers: GatewayServer[
     const mode = gs.server.tls?.mode ?? (proto === 'HTTPS' || proto === 'TLS' ? 'PASSTHROUGH' : undefined);
     if (mode === 'PASSTHROUGH' && (proto === 'TLS' || proto === 'HTTPS')) {
       tlsChains.push(...passthroughChains(ctx, gs, passthroughSeen));
+    } else if (mode === 'AUTO_PASSTHROUGH' && (proto === 'TLS' || proto === 'HTTPS')) {
+      tlsChains.push(...autoPassthroughChains(ctx, gs, passthroughSeen));
     } else if (
       mode !== undefined &&
       TERMINATING_MODES.has(mode) &&
@@ -124,7 +128,6 @@ function portChains(ctx: TranslateContext, port: number, servers: GatewayServer[
       const filter = tcpServerFilter(ctx, gs);
       if (filter) plainTcp = create(FilterChainSchema, { name, filters: [filter] });
     }
-    // AUTO_PASSTHROUGH (SNI-encoded cluster names between networks) is not translated.
   }
   const plainHttp = gatewayServers(ctx, port).length > 0;
   const plain: FilterChain[] = [];
