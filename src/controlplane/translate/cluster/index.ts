@@ -1,5 +1,5 @@
 // Every cluster a proxy gets: outbound clusters of the services it may see, inbound clusters of its own
-// ports (sidecars), and Istio's BlackHoleCluster / PassthroughCluster.
+// ports (sidecars), SNI-DNAT clusters (routers with an AUTO_PASSTHROUGH server) and Istio's BlackHoleCluster / PassthroughCluster.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema, anyPack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
@@ -13,6 +13,7 @@ import { encodeMetadata } from '../struct-wire.js';
 import { concat, lengthDelimited } from '../wire.js';
 import { inboundCluster } from './inbound.js';
 import { type ClusterSecurity, outboundClusters } from './outbound.js';
+import { sniDnatClusters } from './sni-dnat.js';
 import { blackHoleCluster, passthroughCluster } from './special.js';
 
 export interface PackedCluster {
@@ -74,6 +75,7 @@ export function packCluster(c: Cluster): Any {
 function localClusters(ctx: TranslateContext): Cluster[] {
   const out: Cluster[] = [];
   if (ctx.proxy.type === 'sidecar') for (const p of inboundPorts(ctx)) out.push(inboundCluster(p));
+  else out.push(...sniDnatClusters(ctx, (svc) => serviceClusters(ctx, svc).messages));
   out.push(blackHoleCluster(), passthroughCluster());
   return out;
 }
