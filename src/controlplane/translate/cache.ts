@@ -11,7 +11,9 @@ export function memo<T>(snapshot: Snapshot, key: string, build: () => T): T {
     cache = new Map();
     caches.set(snapshot, cache);
   }
-  if (cache.has(key)) return cache.get(key) as T;
+  // One lookup on a hit; `has` only for values that are undefined.
+  const cached = cache.get(key);
+  if (cached !== undefined || cache.has(key)) return cached as T;
   const value = build();
   cache.set(key, value);
   return value;
@@ -141,10 +143,10 @@ export function memoAcrossSnapshots<T>(snapshot: Snapshot, key: string, build: (
     current = new Map();
     currentGeneration = g;
   }
-  if (current.has(key)) return current.get(key) as T;
-  let value: T;
-  if (previous.has(key)) value = previous.get(key) as T;
-  else value = build();
+  const cached = current.get(key);
+  if (cached !== undefined || current.has(key)) return cached as T;
+  const kept = previous.get(key);
+  const value = kept !== undefined || previous.has(key) ? (kept as T) : build();
   current.set(key, value);
   return value;
 }
