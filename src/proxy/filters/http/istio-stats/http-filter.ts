@@ -31,6 +31,7 @@ import {
   HTTP_REQUEST_BYTES,
   HTTP_REQUESTS,
   HTTP_RESPONSE_BYTES,
+  type HttpSeries,
   type IstioMetrics,
   istioMetricsOf,
 } from './registry.js';
@@ -93,6 +94,12 @@ export class IstioStatsBase {
   readonly metrics: IstioMetrics;
   readonly local: WorkloadLabels;
   private readonly heads = new WeakMap<object, Map<string, Head>>();
+  // The last head found and what found it: steady traffic between two workloads skips the maps.
+  private lastPeer: PeerInfo | undefined;
+  private lastPeerPrincipal = '';
+  private lastLocalPrincipal = '';
+  private lastService: ServiceLabels | undefined;
+  private lastHead: Head | undefined;
 
   constructor(
     readonly settings: IstioStatsSettings,
@@ -106,6 +113,14 @@ export class IstioStatsBase {
 
   /** The head for a peer (object identity), the SPIFFE IDs ('' unknown) and the service. */
   head(peer: PeerInfo | undefined, peerPrincipal: string, localPrincipal: string, svc: ServiceLabels): Head {
+    if (
+      this.lastHead !== undefined &&
+      peer === this.lastPeer &&
+      svc === this.lastService &&
+      peerPrincipal === this.lastPeerPrincipal &&
+      localPrincipal === this.lastLocalPrincipal
+    )
+      return this.lastHead;
     const pk = peer ?? NO_PEER;
     let byKey = this.heads.get(pk);
     if (byKey === undefined) {
@@ -126,6 +141,11 @@ export class IstioStatsBase {
       h = this.metrics.head(values);
       byKey.set(key, h);
     }
+    this.lastPeer = peer;
+    this.lastService = svc;
+    this.lastPeerPrincipal = peerPrincipal;
+    this.lastLocalPrincipal = localPrincipal;
+    this.lastHead = h;
     return h;
   }
 
@@ -196,6 +216,27 @@ export class IstioHttpStats extends IstioStatsBase {
       localPrincipal,
       this.serviceOf(r),
     );
+    const code = r.status;
+    // Plain HTTP without flags (most requests): the series by status alone, no key to build.
+    const plain = !r.isGrpc && r.flags === '';
+    let series = plain ? head.plainHttp.get(code) : undefined;
+    if (series === undefined) {
+      series = this.seriesOf(head, r, peerPrincipal, localPrincipal);
+      if (plain) head.plainHttp.set(code, series);
+    }
+    series.requests++;
+    series.duration.record(Math.max(0, nowMs - r.startMs));
+    series.requestBytes.record(r.bytesIn);
+    series.responseBytes.record(r.bytesOut);
+    series.seen |= this.recorded;
+  }
+
+  private seriesOf(
+    head: Head,
+    r: IstioStatsRequest,
+    peerPrincipal: string,
+    localPrincipal: string,
+  ): HttpSeries {
     const protocol = r.isGrpc ? 'grpc' : 'http';
     const code = r.status;
     const grpc = !r.isGrpc
@@ -208,21 +249,15 @@ export class IstioHttpStats extends IstioStatsBase {
     const flags = metricFlags(r.flags);
     const policy = this.securityPolicy(peerPrincipal, localPrincipal);
     const key = `${protocol}|${code}|${grpc}|${flags}|${policy}`;
-    let series = head.http.get(key);
-    if (series === undefined) {
-      const t = this.tail;
-      t[0] = protocol;
-      t[1] = String(code);
-      t[2] = grpc;
-      t[3] = flags;
-      t[4] = policy;
-      series = head.httpSeries(key, t);
-    }
-    series.requests++;
-    series.duration.record(Math.max(0, nowMs - r.startMs));
-    series.requestBytes.record(r.bytesIn);
-    series.responseBytes.record(r.bytesOut);
-    series.seen |= this.recorded;
+    const series = head.http.get(key);
+    if (series !== undefined) return series;
+    const t = this.tail;
+    t[0] = protocol;
+    t[1] = String(code);
+    t[2] = grpc;
+    t[3] = flags;
+    t[4] = policy;
+    return head.httpSeries(key, t);
   }
 }
 

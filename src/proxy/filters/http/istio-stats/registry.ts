@@ -59,6 +59,8 @@ export class TcpSeries {
 /** The series sharing one head label set. */
 export class Head {
   readonly http = new Map<string, HttpSeries>();
+  /** The same series for plain HTTP requests without flags, by response code (the common case). */
+  readonly plainHttp = new Map<number, HttpSeries>();
   readonly tcp = new Map<string, TcpSeries>();
   constructor(
     private readonly registry: IstioMetrics,
