@@ -3,7 +3,7 @@
 // snapshot and, keyed by the content of their inputs, across snapshots.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { hostMatches, isWildcard } from '../../../api/host.js';
-import type { Destination, DestinationRuleSpec } from '../../../api/index.js';
+import type { Destination, DestinationRuleSpec, TrafficPolicy } from '../../../api/index.js';
 import {
   type Route,
   RouteSchema,
@@ -98,6 +98,7 @@ export function routeBuild(
       const host = configHost(d.host, namespace, ctx.domain);
       return outboundClusterName(portOf(d, host), d.subset ?? '', host);
     },
+    // What this reads of a DestinationRule must stay covered by loadBalancerKey (the cross-snapshot check).
     lbOf: (d) => {
       const host = configHost(d.host, namespace, ctx.domain);
       reads?.add(host);
@@ -256,19 +257,25 @@ function destinationsFingerprint(ctx: TranslateContext, hosts: readonly string[]
 
 const loadBalancerKeys = new WeakMap<DestinationRuleSpec, string>();
 
+/** A traffic policy's load balancer settings, top level and per port. */
+const loadBalancers = (policy: TrafficPolicy | undefined) => [
+  policy?.loadBalancer ?? null,
+  (policy?.portLevelSettings ?? []).map((p) => [p.port.number, p.loadBalancer ?? null]),
+];
+
 /**
- * The parts of a DestinationRule that routes read: the load balancer, top level and per port (effectivePolicy
- * without a subset). Subsets only name clusters, so their labels and policies are not read. Stored resources
- * are never mutated, so the text is kept per spec object.
+ * The parts of a DestinationRule that routes may read: load balancer settings (the hash policy), of the rule
+ * and of each subset (routes read the rule's today; subsets' are included so a route builder that starts
+ * reading them stays correct). Subset labels, pools, outlier detection and TLS are not read: a subset's
+ * labels changing keeps the routes. Stored resources are never mutated, so the text is kept per spec.
  */
 function loadBalancerKey(spec: DestinationRuleSpec | undefined): string {
   if (!spec) return '';
   let key = loadBalancerKeys.get(spec);
   if (key === undefined) {
-    const policy = spec.trafficPolicy;
     key = JSON.stringify([
-      policy?.loadBalancer ?? null,
-      (policy?.portLevelSettings ?? []).map((p) => [p.port.number, p.loadBalancer ?? null]),
+      loadBalancers(spec.trafficPolicy),
+      (spec.subsets ?? []).map((s) => [s.name, loadBalancers(s.trafficPolicy)]),
     ]);
     loadBalancerKeys.set(spec, key);
   }
