@@ -12,6 +12,8 @@ export interface InboundPort {
   appPort: number;
   /** Hostnames of the services using this port (for route names and metadata). */
   hosts: string[];
+  /** The same services as Istio's cluster metadata names them (`istio.services`: the metrics' destination_service). */
+  services: { host: string; name: string; namespace: string }[];
 }
 
 export function inboundPorts(ctx: TranslateContext): InboundPort[] {
@@ -21,8 +23,16 @@ export function inboundPorts(ctx: TranslateContext): InboundPort[] {
     const sp = service?.ports.find((p) => p.port === inst.servicePort);
     const protocol = sp?.protocol ?? 'UNKNOWN';
     const existing = byPort.get(inst.servicePort);
+    const named = {
+      host: inst.serviceHostname,
+      name: service?.name ?? inst.serviceHostname.split('.')[0],
+      namespace: service?.namespace ?? ctx.proxy.namespace,
+    };
     if (existing) {
-      if (!existing.hosts.includes(inst.serviceHostname)) existing.hosts.push(inst.serviceHostname);
+      if (!existing.hosts.includes(inst.serviceHostname)) {
+        existing.hosts.push(inst.serviceHostname);
+        existing.services.push(named);
+      }
       continue;
     }
     byPort.set(inst.servicePort, {
@@ -32,6 +42,7 @@ export function inboundPorts(ctx: TranslateContext): InboundPort[] {
       appAddress: ctx.proxy.appAddress,
       appPort: ctx.proxy.appPorts[inst.servicePort] ?? inst.appPort ?? sp?.targetPort ?? inst.servicePort,
       hosts: [inst.serviceHostname],
+      services: [named],
     });
   }
   return [...byPort.values()].sort((a, b) => a.servicePort - b.servicePort);

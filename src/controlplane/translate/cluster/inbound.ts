@@ -1,10 +1,12 @@
-// Inbound clusters `inbound|<port>||`: a static cluster per served port pointing at the application.
+// Inbound clusters `inbound|<port>||`: a static cluster per served port pointing at the application, with
+// Istio's `istio.services` metadata naming the services served there (the metrics' destination_service).
 import { create } from '@bufbuild/protobuf';
 import {
   type Cluster,
   Cluster_DiscoveryType,
   ClusterSchema,
 } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
+import { MetadataSchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
 import {
   EndpointSchema,
   LbEndpointSchema,
@@ -40,5 +42,9 @@ export function inboundCluster(port: InboundPort): Cluster {
     }),
   });
   applyUpstreamProtocol(cluster, port.protocol, undefined, undefined);
+  if (port.services.length > 0)
+    cluster.metadata = create(MetadataSchema, {
+      filterMetadata: { istio: { services: port.services.map((s) => ({ ...s })) } },
+    });
   return cluster;
 }
