@@ -197,6 +197,9 @@ test('client reports source, server reports destination, with workloads, princip
     destination_principal: BACK_ID,
     source_app: 'front',
     destination_app: 'back',
+    destination_service: 'back.default.svc.cluster.local',
+    destination_service_name: 'back',
+    destination_service_namespace: 'default',
     connection_security_policy: 'mutual_tls',
   });
   assert.equal(in200.length, 1, JSON.stringify(server.filter((s) => s.name === 'istio_requests_total')));
