@@ -181,6 +181,23 @@ test('a Secret applied with trellis apply is served for its credentialName', asy
     );
   }
   assert.match(listed, /"tls\.key":\s*"\d+ bytes"/);
+  // trellis get, as a table and as YAML: names, key sizes, never a value.
+  const [cmd, ...args] = trellisArgv();
+  const cli = (...more: string[]) =>
+    run(cmd, [
+      ...args,
+      'get',
+      'secrets',
+      '-n',
+      'istio-system',
+      ...more,
+      '--controlplane',
+      `http://127.0.0.1:${cp.httpPort}`,
+    ]);
+  assert.match((await cli()).stdout, /shop-cred/);
+  const yaml = (await cli('shop-cred', '-o', 'yaml')).stdout;
+  assert.match(yaml, /tls\.key: \d+ bytes/);
+  assert.ok(!yaml.includes('PRIVATE KEY') && !yaml.includes('BEGIN CERTIFICATE'), yaml);
 });
 
 test('replacing the Secret rotates the served certificate; a keep-alive connection made before carries on', async () => {
