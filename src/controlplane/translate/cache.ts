@@ -82,15 +82,68 @@ export function memoAcross<T>(key: string, build: () => T): T {
   return value;
 }
 
+/** Values kept for the newest snapshot translated and the one before it, by key. */
+class TwoGenerations<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+
+  /** A newer snapshot: what the one before the last did not use goes. */
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+
+  clear(): void {
+    this.current = new Map();
+    this.previous = new Map();
+  }
+
+  sizes(): { current: number; previous: number } {
+    return { current: this.current.size, previous: this.previous.size };
+  }
+
+  /** The value under `key` (moved into the current generation when the previous one had it), else built. */
+  getOrBuild(key: string, build: () => V): V {
+    const cached = this.current.get(key);
+    if (cached !== undefined || this.current.has(key)) return cached as V;
+    const kept = this.previous.get(key);
+    const value = kept !== undefined || this.previous.has(key) ? (kept as V) : build();
+    this.current.set(key, value);
+    return value;
+  }
+}
+
+/** Order in which snapshots were first translated (1, 2, …): a snapshot seen later is newer. */
+const generations = new WeakMap<Snapshot, number>();
+let lastGeneration = 0;
+let currentGeneration = 0;
+/** Pieces cached across snapshots, and the numbers given to JSON texts (see jsonId). */
+const pieces = new TwoGenerations<unknown>();
+const textIds = new TwoGenerations<number>();
+
+/** Notes that `snapshot` is being translated; the first time a newer snapshot is seen, generations turn. */
+function enter(snapshot: Snapshot): void {
+  let g = generations.get(snapshot);
+  if (g === undefined) {
+    g = ++lastGeneration;
+    generations.set(snapshot, g);
+  }
+  if (g > currentGeneration) {
+    currentGeneration = g;
+    pieces.rotate();
+    textIds.rotate();
+  }
+}
+
 const jsonIds = new WeakMap<Snapshot, WeakMap<object, number>>();
-const jsonIdsByText = new Map<string, number>();
 let nextJsonId = 1;
 
 /**
- * A number standing for a plain value's JSON content (a service, a workload instance): equal content, equal
- * number. The registry builds new objects for every snapshot, so identity alone would never match across
- * snapshots; the text is computed once per object and snapshot (a snapshot and what it holds are never
- * mutated, but an object handed to two snapshots may have changed in between).
+ * A number standing for a plain value's JSON content (a service, a workload instance list): equal content,
+ * equal number. The registry builds new objects for every snapshot, so identity alone would never match
+ * across snapshots; the text is computed once per object and snapshot (a snapshot and what it holds are
+ * never mutated, but an object handed to two snapshots may have changed in between). Texts are kept like
+ * cached pieces (while recent snapshots use them); numbers are never reused, so a dropped text costs a miss.
  */
 export function jsonId(snapshot: Snapshot, value: object | undefined): number {
   if (!value) return 0;
@@ -101,63 +154,31 @@ export function jsonId(snapshot: Snapshot, value: object | undefined): number {
   }
   let id = ids.get(value);
   if (id === undefined) {
-    const text = JSON.stringify(value);
-    id = jsonIdsByText.get(text);
-    if (id === undefined) {
-      if (jsonIdsByText.size >= MAX_SHARED) jsonIdsByText.clear();
-      id = nextJsonId++;
-      jsonIdsByText.set(text, id);
-    }
+    enter(snapshot);
+    id = textIds.getOrBuild(JSON.stringify(value), () => nextJsonId++);
     ids.set(value, id);
   }
   return id;
 }
 
-/** Order in which snapshots were first translated (1, 2, …): a snapshot seen later is newer. */
-const generations = new WeakMap<Snapshot, number>();
-let lastGeneration = 0;
-/** The newest generation seen, its entries, and the entries of the generation before it. */
-let currentGeneration = 0;
-let current = new Map<string, unknown>();
-let previous = new Map<string, unknown>();
-
-function generationOf(snapshot: Snapshot): number {
-  let g = generations.get(snapshot);
-  if (g === undefined) {
-    g = ++lastGeneration;
-    generations.set(snapshot, g);
-  }
-  return g;
-}
-
 /**
  * Memoization across snapshots for pieces whose key names every input by content (never by the identity of
- * something a new snapshot rebuilds). Bounded by use: when a newer snapshot is first translated, entries that
- * neither it nor the snapshot before it used are dropped (an entry read from the older generation moves to
- * the current one). Translating an older snapshot meanwhile reads and fills the current generation.
+ * something a new snapshot rebuilds). Bounded by use: when a newer snapshot is first translated, entries the
+ * snapshot before it did not use are dropped (an entry read from the older generation moves to the current
+ * one). Translating an older snapshot meanwhile reads and fills the current generation.
  */
 export function memoAcrossSnapshots<T>(snapshot: Snapshot, key: string, build: () => T): T {
-  const g = generationOf(snapshot);
-  if (g > currentGeneration) {
-    previous = current;
-    current = new Map();
-    currentGeneration = g;
-  }
-  const cached = current.get(key);
-  if (cached !== undefined || current.has(key)) return cached as T;
-  const kept = previous.get(key);
-  const value = kept !== undefined || previous.has(key) ? (kept as T) : build();
-  current.set(key, value);
-  return value;
+  enter(snapshot);
+  return pieces.getOrBuild(key, build) as T;
 }
 
 /** Entries held across snapshots: the current generation's and the one before (for tests and debugging). */
 export function acrossSnapshotsSize(): { current: number; previous: number } {
-  return { current: current.size, previous: previous.size };
+  return pieces.sizes();
 }
 
 /** Forgets every entry held across snapshots (tests compare cached results with ones built from scratch). */
 export function clearAcrossSnapshots(): void {
-  current = new Map();
-  previous = new Map();
+  pieces.clear();
+  textIds.clear();
 }
