@@ -174,3 +174,35 @@ stringData: { cert: ${JSON.stringify(gone.cert)}, key: ${JSON.stringify(gone.key
   ]);
   assert.ok(lines.some((l) => /gone-cred" is served now/.test(l)));
 });
+
+test('a DestinationRule credentialName at a gateway (TLS origination) names secrets the generator serves', async () => {
+  const { clustersFor } = await import('../cluster/index.js');
+  const yaml = `${SECRETS}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ext, namespace: istio-system }
+spec:
+  hosts: [api.example.com]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports: [{ number: 443, name: tls, protocol: TLS }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: ext, namespace: istio-system }
+spec:
+  host: api.example.com
+  trafficPolicy: { tls: { mode: MUTUAL, credentialName: shop-cred } }
+`;
+  const ctx = new TranslateContext(snapshotFromYaml(yaml), gateway());
+  const cluster = clustersFor(ctx).find((c) => c.name === 'outbound|443||api.example.com');
+  const socket = cluster?.transportSocket?.configType;
+  const packed = socket?.case === 'typedConfig' ? Buffer.from(socket.value.value).toString('latin1') : '';
+  const names = [...new Set([...packed.matchAll(/kubernetes:\/\/[\w.-]+/g)].map((m) => m[0]))].sort();
+  assert.deepEqual(names, ['kubernetes://shop-cred', 'kubernetes://shop-cred-cacert']);
+  assert.deepEqual(
+    secretsFor(ctx, names).map((r) => r.name),
+    names,
+  );
+});
