@@ -70,11 +70,18 @@ function productpageDump(): unknown {
   return built.body;
 }
 
-test('cluster table takes Istio cluster names apart and shows the discovery type', () => {
+test('cluster table takes Istio cluster names apart and shows the discovery type and DestinationRule', () => {
   const dump = productpageDump();
   const rows = clusterRows(clustersOf(dump));
+  // The DestinationRule column comes from the translator's istio.config metadata; no rule, no name.
   assert.ok(
-    rows.some((r) => r.join(' ') === 'reviews.default.svc.cluster.local 9080 v1 outbound EDS '),
+    rows.some(
+      (r) => r.join(' ') === 'reviews.default.svc.cluster.local 9080 v1 outbound EDS reviews.default',
+    ),
+    JSON.stringify(rows),
+  );
+  assert.ok(
+    rows.some((r) => r.join(' ') === 'productpage.default.svc.cluster.local 9080 - outbound EDS '),
     JSON.stringify(rows),
   );
   assert.ok(
@@ -89,7 +96,7 @@ test('cluster table takes Istio cluster names apart and shows the discovery type
     ['SERVICE', 'FQDN', 'PORT'],
   );
   assert.equal(table.trim().split('\n').length, 2, table);
-  assert.match(table, /^reviews\.default\.svc\.cluster\.local 9080 v2 +outbound +EDS$/m);
+  assert.match(table, /^reviews\.default\.svc\.cluster\.local 9080 v2 +outbound +EDS +reviews\.default$/m);
   assert.deepEqual(parseIstioClusterName('BlackHoleCluster'), {
     fqdn: 'BlackHoleCluster',
     port: '-',

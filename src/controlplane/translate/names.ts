@@ -47,3 +47,17 @@ export function virtualHostName(host: string, port: number): string {
 export function outboundListenerName(address: string, port: number): string {
   return `${address}_${port}`;
 }
+
+/**
+ * Istio's pointer from generated config back to the resource it came from (filter metadata `istio.config`,
+ * read by `proxy-config` for its VIRTUAL SERVICE and DESTINATION RULE columns):
+ * `/apis/<group>/<version>/namespaces/<ns>/<kind-in-kebab-case>/<name>`.
+ */
+export function istioConfigPath(r: {
+  apiVersion: string;
+  kind: string;
+  metadata: { namespace: string; name: string };
+}): string {
+  const kebab = r.kind.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return `/apis/${r.apiVersion}/namespaces/${r.metadata.namespace}/${kebab}/${r.metadata.name}`;
+}

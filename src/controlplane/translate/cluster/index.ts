@@ -7,6 +7,7 @@ import type { Service } from '../../model/service.js';
 import { contentId, memo, memoAcross, objectId, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
+import { istioConfigPath } from '../names.js';
 import { serviceIdentities } from '../security/identity.js';
 import { namespaceMtlsMode } from '../security/peer-authn.js';
 import { encodeMetadata } from '../struct-wire.js';
@@ -47,7 +48,7 @@ function serviceClusters(
         : '';
     const key = `cds|${JSON.stringify(svc)}|${contentId(dr)}|${JSON.stringify(security)}|${endpointsKey}`;
     return memoAcross(key, () => {
-      const messages = outboundClusters(svc, dr?.spec, dns, security);
+      const messages = outboundClusters(svc, dr?.spec, dns, security, dr && istioConfigPath(dr));
       return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
     });
   });

@@ -54,12 +54,13 @@ export function outboundClusters(
   dr: DestinationRuleSpec | undefined,
   dns?: DnsEndpoints,
   security: ClusterSecurity = NO_SECURITY,
+  drConfigPath?: string,
 ): Cluster[] {
   const out: Cluster[] = [];
   for (const port of service.ports) {
-    out.push(outboundCluster(service, port, dr, undefined, dns, security));
+    out.push(outboundCluster(service, port, dr, undefined, dns, security, drConfigPath));
     for (const subset of dr?.subsets ?? [])
-      out.push(outboundCluster(service, port, dr, subset, dns, security));
+      out.push(outboundCluster(service, port, dr, subset, dns, security, drConfigPath));
   }
   return out;
 }
@@ -71,6 +72,8 @@ export function outboundCluster(
   subset: Subset | undefined,
   dns?: DnsEndpoints,
   security: ClusterSecurity = NO_SECURITY,
+  /** The DestinationRule's `istio.config` path (see istioConfigPath), when one applies. */
+  drConfigPath?: string,
 ): Cluster {
   const name = outboundClusterName(port.port, subset?.name ?? '', service.hostname);
   const policy = effectivePolicy(dr, port.port, subset);
@@ -141,6 +144,7 @@ export function outboundCluster(
         services: [{ host: service.hostname, name: service.name, namespace: service.namespace }],
         ...(subset ? { subset: subset.name } : {}),
         default_original_port: port.port,
+        ...(drConfigPath ? { config: drConfigPath } : {}),
       },
     },
   });
