@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { sidecar } from '../../../test/simulation/fixtures.js';
 import { snapshotFromYaml } from '../../../test/simulation/registry-yaml.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { clearAcrossSnapshots } from './cache.js';
+import { clearAcrossSnapshots, withoutAcrossSnapshots } from './cache.js';
 import { TranslateContext } from './context.js';
 import { GENERATORS, TYPE_URLS } from './generators.js';
 
@@ -62,8 +62,7 @@ function endpoints(snapshot: Snapshot) {
 const hex = (anys: { value: Uint8Array }[]) => anys.map((a) => Buffer.from(a.value).toString('hex'));
 
 function fromScratch(text: string) {
-  clearAcrossSnapshots();
-  return hex(endpoints(snapshotFromYaml(text)));
+  return withoutAcrossSnapshots(() => hex(endpoints(snapshotFromYaml(text))));
 }
 
 test('endpoint sets: same content reuses the packed assignments; a changed instance or subset rebuilds only its own', () => {

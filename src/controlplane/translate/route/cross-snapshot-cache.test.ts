@@ -6,7 +6,7 @@ import { sidecar } from '../../../../test/simulation/fixtures.js';
 import { snapshotFromYaml } from '../../../../test/simulation/registry-yaml.js';
 import type { MeshProxy } from '../../model/proxy.js';
 import type { Snapshot } from '../../model/snapshot.js';
-import { acrossSnapshotsSize, clearAcrossSnapshots } from '../cache.js';
+import { acrossSnapshotsSize, clearAcrossSnapshots, withoutAcrossSnapshots } from '../cache.js';
 import { TranslateContext } from '../context.js';
 import { routeConfigAny, routeConfigPiecesByName } from './route-config.js';
 import type { VhostPiece } from './virtual-host.js';
@@ -69,10 +69,9 @@ function translate(snapshot: Snapshot, proxy = client()) {
   };
 }
 
-/** The same translation with every cross-snapshot entry forgotten and a newly parsed snapshot. */
+/** The same translation on a newly parsed snapshot with nothing cached across snapshots. */
 function fromScratch(text: string, mesh = {}, proxy = client()) {
-  clearAcrossSnapshots();
-  return translate(snapshotFromYaml(text, mesh), proxy).bytes;
+  return withoutAcrossSnapshots(() => translate(snapshotFromYaml(text, mesh), proxy).bytes);
 }
 
 interface Change {
