@@ -186,11 +186,6 @@ export class FileSecrets {
     this.pending.unref();
   }
 
-  /** Names being watched, for the config dump and tests. */
-  names(): string[] {
-    return [...this.watched.keys()];
-  }
-
   close(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.pending) clearTimeout(this.pending);

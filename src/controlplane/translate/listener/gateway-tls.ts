@@ -66,7 +66,7 @@ function certificates(tls: ServerTLSSettings) {
 }
 
 /** The CA file of a MUTUAL server (top level, or the first tlsCertificates entry naming one). */
-function caFile(tls: ServerTLSSettings): string | undefined {
+export function caFile(tls: ServerTLSSettings): string | undefined {
   return tls.caCertificates || tls.tlsCertificates?.find((t) => t.caCertificates)?.caCertificates;
 }
 

@@ -28,6 +28,7 @@ import { httpConnectionManager, tlsInspector } from './filters.js';
 import { autoPassthroughChains } from './gateway-auto-passthrough.js';
 import { type GatewayServer, passthroughChains, tcpServerFilter } from './gateway-tcp.js';
 import {
+  caFile,
   gatewayTransportSocket,
   serverCredentialNames,
   serverSniHosts,
@@ -87,7 +88,7 @@ function terminatingChain(ctx: TranslateContext, gs: GatewayServer, port: number
   // A credential this gateway cannot be served (missing, or in another namespace): the chain is left out,
   // so the other servers keep serving (a chain waiting for a secret would hold the whole listener back).
   const mode = tls.mode ?? 'SIMPLE';
-  const needCa = (mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && !tls.caCertificates;
+  const needCa = (mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && !caFile(tls);
   const credentials = serverCredentialNames(tls);
   for (const [i, credential] of credentials.entries())
     if (credentialProblem(ctx, credential, needCa && i === 0, `${gs.key} ${routeName}`)) return undefined;
