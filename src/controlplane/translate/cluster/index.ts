@@ -1,5 +1,6 @@
 // Every cluster a proxy gets: outbound clusters of the services it may see, inbound clusters of its own
-// ports (sidecars), SNI-DNAT clusters (routers with an AUTO_PASSTHROUGH server) and Istio's BlackHoleCluster / PassthroughCluster.
+// ports (sidecars), SNI-DNAT clusters (routers with an AUTO_PASSTHROUGH server), and Istio's
+// BlackHoleCluster / PassthroughCluster.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema, anyPack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
