@@ -160,6 +160,11 @@ export function registerProxy(program: Command): void {
             if (e.kind === 'disconnected') log(`xDS disconnected: ${e.error}; retrying in ${e.retryInMs} ms`);
           },
         });
+        // Certificate files the proxy watches: a listener waiting for one (unreadable at first) starts when it
+        // becomes good, without waiting for the next push.
+        proxy.secrets.onChange((names) => {
+          if (names.some((n) => proxy.secrets.entry(n)?.origin === 'file')) ads?.localSecretsChanged();
+        });
         ads.start();
       } else {
         await proxy.ready();

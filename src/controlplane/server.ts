@@ -1,6 +1,7 @@
 // The control plane process: a file-backed ConfigStore and the service registry (config + workloads that
 // register through their proxies' ADS streams) feed a Snapshot, rebuilt on every change and served by the
 // ADS server; an HTTP server carries /debug/* and any handlers added (the config API plugs in there).
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { analyzeResources } from '../analyze/index.js';
@@ -23,6 +24,7 @@ import { debugHandler, type HttpHandler } from './debug.js';
 import { buildSnapshot } from './model/build.js';
 import { gatewayApiStatus } from './model/gateway-api.js';
 import { type MeshSettings, meshSettings } from './model/mesh.js';
+import { setMissingCredentialLog } from './translate/sds/gateway-secrets.js';
 import { type ChangeScope, configChangeScope } from './xds/scope.js';
 import { AdsServer } from './xds/server.js';
 
@@ -71,6 +73,8 @@ export class ControlPlane {
 
   static async start(o: ControlPlaneOptions): Promise<ControlPlane> {
     const log = o.log ?? (() => {});
+    // Gateway credentials that cannot be served are reported in this control plane's log.
+    if (o.log) setMissingCredentialLog(o.log);
     // Mesh mTLS comes with the CA: without one, proxies have no certificates.
     const mesh = meshSettings({ meshMtls: o.ca !== undefined, ...o.mesh });
     const clock = o.clock ?? systemClock;

@@ -182,6 +182,7 @@ export class ProxyServer {
 
   async close(): Promise<void> {
     this.unsubscribeSecrets();
+    this.secrets.close();
     this.listeners.close();
     this.clusters.close();
   }

@@ -97,3 +97,12 @@ test('a Namespace change (its labels) pushes the routers and the proxies in that
   const s = configChangeScope(added(ns), 'cluster.local', 'istio-system');
   assert.deepEqual([s.routers, s.namespaces, s.full, s.none], [true, ['shop'], false, false]);
 });
+
+test('a Secret (a gateway credential) pushes the routers only, never every sidecar', () => {
+  const s = configChangeScope(
+    added(res('Secret', 'istio-system', {}, 'v1')),
+    'cluster.local',
+    'istio-system',
+  );
+  assert.deepEqual([s.routers, s.full, s.hosts, s.namespaces, s.none], [true, false, [], [], false]);
+});

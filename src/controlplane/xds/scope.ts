@@ -1,6 +1,6 @@
 // Which proxies a config change can affect, so pushes go only where the change allows: host-scoped kinds
 // (VirtualService, DestinationRule) affect proxies that see one of their hosts, a Sidecar its namespace,
-// a Gateway the routers, a Namespace the routers and its own proxies; registry kinds are left to the
+// a Gateway or a Secret the routers, a Namespace the routers and its own proxies; registry kinds are left to the
 // registry's own change events; anything else (or a
 // change that cannot be scoped, such as a delegate VirtualService) affects every proxy.
 import type { Resource } from '../../api/resource.js';
@@ -44,6 +44,9 @@ function scopeOf(r: Resource, domain: string, rootNamespace: string): ChangeScop
       return { ...base, namespaces: [r.metadata.name], routers: true };
     case 'Sidecar':
       return ns === rootNamespace ? { ...base, full: true } : { ...base, namespaces: [ns] };
+    case 'Secret':
+      // Served (SDS) to gateways only; also decides Gateway API listeners' certificateRefs.
+      return { ...base, routers: true };
     case 'Gateway':
       return r.apiVersion.startsWith('networking.istio.io/')
         ? { ...base, routers: true }
