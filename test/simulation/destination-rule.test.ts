@@ -126,14 +126,24 @@ test('portLevelSettings apply to their port only', () => {
   assert.equal(s.cluster(ratings(9090)).circuitBreakers[0].maxConnections, 7);
 });
 
-test('tls SIMPLE from files and ISTIO_MUTUAL through SDS', () => {
+test('tls SIMPLE from files (SDS file-root:) and ISTIO_MUTUAL through SDS', () => {
   const simple = sim(
     withDr(`  host: ratings
   trafficPolicy:
     tls: { mode: SIMPLE, caCertificates: /etc/certs/ca.pem, sni: ratings.example.com, subjectAltNames: [ratings.example.com] }`),
   ).cluster(ratings());
   assert.equal(simple.tls?.sni, 'ratings.example.com');
-  assert.equal(simple.tls?.common.validation?.kind, 'inline');
+  // The CA file as Istio's SDS file resource, which the proxy's secret store reads and watches.
+  assert.deepEqual(simple.tls?.common.validation, {
+    kind: 'sds',
+    name: 'file-root:/etc/certs/ca.pem',
+    matchSubjectAltNames: simple.tls?.common.validation?.matchSubjectAltNames,
+  });
+  // Untyped SAN matchers match the name as any SAN type.
+  assert.deepEqual(
+    [...new Set(simple.tls?.common.validation?.matchSubjectAltNames.map((m) => `${m.kind}:${m.value}`))],
+    ['exact:ratings.example.com'],
+  );
   const mutual = sim(
     withDr(`  host: ratings
   trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }`),

@@ -163,10 +163,12 @@ spec:
   assert.equal(mode(simple.byName.get(REVIEWS(9080))!), 'user-tls');
   assert.equal(s?.sni, 'reviews.shop.svc.cluster.local');
   const v = s?.commonTlsContext?.validationContextType;
-  assert.equal(v?.case, 'validationContext');
+  // The CA file is Istio's SDS file resource (the proxy reads and watches it); the SANs sit beside it.
+  assert.equal(v?.case, 'combinedValidationContext');
+  assert.equal(v.value.validationContextSdsSecretConfig?.name, 'file-root:/etc/ca.pem');
   // User SANs go to the untyped matcher (any SAN type), as Istio writes them.
   assert.deepEqual(
-    v?.case === 'validationContext' ? v.value.matchSubjectAltNames.map((m) => m.matchPattern.value) : [],
+    v.value.defaultValidationContext?.matchSubjectAltNames.map((m) => m.matchPattern.value),
     ['reviews.example.com'],
   );
   // No CA named: the system trust store, as Istio verifies (never an unverified connection).
@@ -189,9 +191,11 @@ spec:
   const mutual = clusters(
     dr('{ mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem, caCertificates: /ca.pem }'),
   );
-  assert.equal(
-    tlsOf(mutual.byName.get(REVIEWS(9080))!.transportSocket)?.commonTlsContext?.tlsCertificates.length,
-    1,
+  assert.deepEqual(
+    tlsOf(
+      mutual.byName.get(REVIEWS(9080))!.transportSocket,
+    )?.commonTlsContext?.tlsCertificateSdsSecretConfigs.map((c) => c.name),
+    ['file-cert:/c.pem~/k.pem'],
   );
   const nsDisable = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication

@@ -26,6 +26,7 @@ import {
 } from '../../../generated/envoy/extensions/transport_sockets/tls/v3/tls_pb.js';
 import { StringMatcherSchema } from '../../../generated/envoy/type/matcher/v3/string_pb.js';
 import { adsConfigSource, pack } from '../pb.js';
+import { fileCertResourceName, fileRootResourceName } from '../sds/file-names.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
 export const RAW_BUFFER_TRANSPORT_SOCKET = 'envoy.transport_sockets.raw_buffer';
@@ -132,21 +133,26 @@ function userTls(tls: ClientTLSSettings, inputs: UpstreamTlsInputs): TransportSo
       value: sds(`kubernetes://${tls.credentialName}-cacert`),
     };
   } else {
-    // No CA given: verify against the system's trust store, as Istio does (VERIFY_CERTIFICATE_AT_CLIENT).
-    if (tls.caCertificates) validation.trustedCa = file(tls.caCertificates);
-    else if (!tls.insecureSkipVerify) validation.trustedCa = file(SYSTEM_CA_BUNDLE);
+    // Files are named as Istio's SDS file resources (`file-root:`, `file-cert:`), which the proxy reads and
+    // watches, so a certificate rewritten on disk is picked up. No CA given: the system's trust store, as
+    // Istio does (VERIFY_CERTIFICATE_AT_CLIENT).
     if (tls.caCrl) validation.crl = file(tls.caCrl);
-    if (!tls.insecureSkipVerify || validation.trustedCa) {
+    if (tls.caCertificates) {
+      common.validationContextType = {
+        case: 'combinedValidationContext',
+        value: create(CommonTlsContext_CombinedCertificateValidationContextSchema, {
+          defaultValidationContext: validation,
+          validationContextSdsSecretConfig: sds(fileRootResourceName(tls.caCertificates)),
+        }),
+      };
+    } else if (!tls.insecureSkipVerify) {
+      validation.trustedCa = file(SYSTEM_CA_BUNDLE);
       common.validationContextType = { case: 'validationContext', value: validation };
     }
-    if (tls.mode === 'MUTUAL' && tls.clientCertificate && tls.privateKey) {
-      common.tlsCertificates = [
-        create(TlsCertificateSchema, {
-          certificateChain: file(tls.clientCertificate),
-          privateKey: file(tls.privateKey),
-        }),
+    if (tls.mode === 'MUTUAL' && tls.clientCertificate && tls.privateKey)
+      common.tlsCertificateSdsSecretConfigs = [
+        sds(fileCertResourceName(tls.clientCertificate, tls.privateKey)),
       ];
-    }
   }
   if (inputs.http2) common.alpnProtocols = ['h2'];
   return packUpstream(
