@@ -5,7 +5,8 @@
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import type { AccessLog, HttpConnectionManager, Listener } from '../config/listener.js';
-import { IstioHttpStats, reporterFor } from '../filters/http/istio-stats/http-filter.js';
+import { reporterFor } from '../filters/http/istio-stats/base.js';
+import { IstioHttpStats } from '../filters/http/istio-stats/http-filter.js';
 import { type LocalPeer, PeerMetadataFilter } from '../filters/http/peer-metadata/peer-metadata.js';
 import { HttpResilienceFilters } from '../filters/http/resilience-filters.js';
 import { CompiledRouteTable } from '../router/route-table.js';

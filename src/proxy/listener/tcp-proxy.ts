@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Listener, TcpProxy } from '../config/listener.js';
-import { reporterFor } from '../filters/http/istio-stats/http-filter.js';
+import { reporterFor } from '../filters/http/istio-stats/base.js';
 import { IstioTcpStats } from '../filters/http/istio-stats/tcp-stats.js';
 import type { AccessLogEntry, AccessLogSink } from '../http/access-log-entry.js';
 import type { ProxyServices } from '../http/hcm.js';

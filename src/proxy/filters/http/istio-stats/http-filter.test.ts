@@ -9,7 +9,8 @@ import { PLAINTEXT } from '../../../http/connection-security.js';
 import { type ParsedSample, parseExposition } from '../../../stats/exposition-check.js';
 import { StatsStore } from '../../../stats/store.js';
 import { localPeerOf } from '../peer-metadata/peer-metadata.js';
-import { IstioHttpStats, type IstioStatsRequest, metricFlags, reporterFor } from './http-filter.js';
+import { metricFlags, reporterFor } from './base.js';
+import { IstioHttpStats, type IstioStatsRequest } from './http-filter.js';
 import { istioMetricsOf } from './registry.js';
 
 const FRONT = localPeerOf({

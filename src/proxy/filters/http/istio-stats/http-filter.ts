@@ -1,28 +1,24 @@
 // The `istio.stats` HTTP filter at run time, one per connection manager: at the end of each request it
 // records istio_requests_total, istio_request_duration_milliseconds, istio_request_bytes and
 // istio_response_bytes. reporter=destination on inbound listeners (the caller is the peer), source on
-// outbound and gateway ones (the callee is the peer). Label heads are cached per (peer object, identities,
-// service), so a steady request costs a few map lookups, one short key and four counter updates.
+// outbound and gateway ones (the callee is the peer). Plain HTTP series without flags are found by status
+// code under the remembered head (base.ts), so a steady request costs a few comparisons and four updates.
 import type { Cluster } from '../../../config/cluster.js';
 import type { HttpFilter } from '../../../config/listener.js';
 import type { ConnectionSecurity } from '../../../http/connection-security.js';
 import { grpcStatusForHttp } from '../../../http/local-reply.js';
-import { parseResponseFlags, responseFlagsToString } from '../../../stats/access-log/response-flags.js';
 import type { StatsStore } from '../../../stats/store.js';
 import type { PeerInfo } from '../peer-metadata/peer-info.js';
 import type { LocalPeer } from '../peer-metadata/peer-metadata.js';
+import { IstioStatsBase, metricFlags } from './base.js';
 import { decodeIstioStatsSettings, type IstioStatsSettings } from './config.js';
 import {
   BLACK_HOLE_SERVICE,
-  headValues,
   PASSTHROUGH_SERVICE,
   type Reporter,
   type ServiceLabels,
   serviceOfAuthority,
   serviceOfCluster,
-  UNKNOWN,
-  type WorkloadLabels,
-  workloadOf,
 } from './labels.js';
 import { ISTIO_STATS_FILTER_NAME } from './plugin-config.js';
 import {
@@ -32,8 +28,6 @@ import {
   HTTP_REQUESTS,
   HTTP_RESPONSE_BYTES,
   type HttpSeries,
-  type IstioMetrics,
-  istioMetricsOf,
 } from './registry.js';
 
 /** What the filter reads from a finished exchange (HttpExchange provides it). */
@@ -59,101 +53,6 @@ export interface IstioStatsRequest {
   readonly upstreamLocalUriSan: string;
   /** grpc-status of the response (trailers, else headers, else a local reply's); '' none. */
   readonly grpcStatus: string;
-}
-
-/** Envoy's %RESPONSE_FLAGS% order for a flags string as the exchange accumulates it. */
-const flagsMemo = new Map<string, string>();
-export function metricFlags(flags: string): string {
-  if (flags === '') return '-';
-  let s = flagsMemo.get(flags);
-  if (s === undefined) {
-    s = responseFlagsToString(parseResponseFlags(flags));
-    if (flagsMemo.size < 4096) flagsMemo.set(flags, s);
-  }
-  return s;
-}
-
-const NO_PEER = {};
-const NO_WORKLOAD: WorkloadLabels = {
-  workload: '',
-  namespace: '',
-  app: '',
-  version: '',
-  canonicalService: '',
-  canonicalRevision: '',
-  cluster: '',
-};
-
-/** The workload labels of this proxy's node ('' everywhere when the node sent no metadata). */
-export function localWorkload(local: LocalPeer | undefined): WorkloadLabels {
-  return workloadOf(local?.info) ?? NO_WORKLOAD;
-}
-
-/** The part shared by the HTTP and TCP sides: settings, reporter, local labels and head caching. */
-export class IstioStatsBase {
-  readonly metrics: IstioMetrics;
-  readonly local: WorkloadLabels;
-  private readonly heads = new WeakMap<object, Map<string, Head>>();
-  // The last head found and what found it: steady traffic between two workloads skips the maps.
-  private lastPeer: PeerInfo | undefined;
-  private lastPeerPrincipal = '';
-  private lastLocalPrincipal = '';
-  private lastService: ServiceLabels | undefined;
-  private lastHead: Head | undefined;
-
-  constructor(
-    readonly settings: IstioStatsSettings,
-    readonly reporter: Reporter,
-    local: LocalPeer | undefined,
-    store: StatsStore,
-  ) {
-    this.metrics = istioMetricsOf(store);
-    this.local = localWorkload(local);
-  }
-
-  /** The head for a peer (object identity), the SPIFFE IDs ('' unknown) and the service. */
-  head(peer: PeerInfo | undefined, peerPrincipal: string, localPrincipal: string, svc: ServiceLabels): Head {
-    if (
-      this.lastHead !== undefined &&
-      peer === this.lastPeer &&
-      svc === this.lastService &&
-      peerPrincipal === this.lastPeerPrincipal &&
-      localPrincipal === this.lastLocalPrincipal
-    )
-      return this.lastHead;
-    const pk = peer ?? NO_PEER;
-    let byKey = this.heads.get(pk);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.heads.set(pk, byKey);
-    }
-    const key = `${peerPrincipal}\u0000${localPrincipal}\u0000${svc.id}`;
-    let h = byKey.get(key);
-    if (h === undefined) {
-      const values = headValues(
-        this.reporter,
-        this.local,
-        workloadOf(peer),
-        peerPrincipal,
-        localPrincipal,
-        svc,
-      );
-      h = this.metrics.head(values);
-      byKey.set(key, h);
-    }
-    this.lastPeer = peer;
-    this.lastService = svc;
-    this.lastPeerPrincipal = peerPrincipal;
-    this.lastLocalPrincipal = localPrincipal;
-    this.lastHead = h;
-    return h;
-  }
-
-  /** Istio's connection_security_policy: known only on the server side. */
-  securityPolicy(peerPrincipal: string, localPrincipal: string): string {
-    if (this.reporter === 'source') return UNKNOWN;
-    return peerPrincipal !== '' && localPrincipal !== '' ? 'mutual_tls' : 'none';
-  }
 }
 
 export class IstioHttpStats extends IstioStatsBase {
@@ -259,11 +158,4 @@ export class IstioHttpStats extends IstioStatsBase {
     t[4] = policy;
     return head.httpSeries(key, t);
   }
-}
-
-/** Reporter of a listener direction; without one, Istio's inbound stat prefix says so. */
-export function reporterFor(direction: string | undefined, statPrefix: string): Reporter {
-  if (direction === 'INBOUND') return 'destination';
-  if (direction === 'OUTBOUND') return 'source';
-  return statPrefix.startsWith('inbound') ? 'destination' : 'source';
 }
