@@ -14,7 +14,7 @@ import type { MeshProxy } from '../../model/proxy.js';
 import type { Service } from '../../model/service.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { TranslateContext } from '../context.js';
-import { tcpProxy } from './filters.js';
+import { tcpProxyFilters } from './filters.js';
 import type { GatewayServer } from './gateway-tcp.js';
 import { ISTIO_MTLS_ALPN, TRANSPORT_TLS } from './inbound-tls.js';
 
@@ -84,7 +84,7 @@ export function autoPassthroughChains(
           // Only Istio mTLS (a sidecar's ALPN) reaches a cluster this way, as in Istio.
           applicationProtocols: [...ISTIO_MTLS_ALPN],
         }),
-        filters: [tcpProxy(t.name, t.name)],
+        filters: tcpProxyFilters('gateway', t.name, t.name),
       }),
     );
   }

@@ -17,7 +17,7 @@ import { gatewayKey } from '../../model/visibility.js';
 import type { TranslateContext } from '../context.js';
 import { serverHostMatches } from '../route/route-config.js';
 import { routeBuild } from '../route/virtual-host.js';
-import { tcpProxy } from './filters.js';
+import { istioStatsNetworkFilter, tcpProxy } from './filters.js';
 import { TRANSPORT_TLS } from './inbound-tls.js';
 
 /** A Gateway server with the gateway it belongs to. */
@@ -107,7 +107,7 @@ export function passthroughChains(
               serverNames: names.includes('*') ? [] : names,
               transportProtocol: TRANSPORT_TLS,
             }),
-            filters: [routeTcpProxy(ctx, gs, vsNs, route.route)],
+            filters: [istioStatsNetworkFilter('gateway'), routeTcpProxy(ctx, gs, vsNs, route.route)],
           }),
         );
       }

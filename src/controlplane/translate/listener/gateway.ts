@@ -24,7 +24,7 @@ import { gatewayRouteName, outboundListenerName } from '../names.js';
 import { pack, socketAddress } from '../pb.js';
 import { gatewayServers, httpsGatewayRouteName } from '../route/route-config.js';
 import { credentialProblem } from '../sds/gateway-secrets.js';
-import { httpConnectionManager, tlsInspector } from './filters.js';
+import { httpConnectionManager, istioStatsNetworkFilter, tlsInspector } from './filters.js';
 import { autoPassthroughChains } from './gateway-auto-passthrough.js';
 import { type GatewayServer, passthroughChains, tcpServerFilter } from './gateway-tcp.js';
 import {
@@ -101,7 +101,8 @@ function terminatingChain(ctx: TranslateContext, gs: GatewayServer, port: number
       transportProtocol: TRANSPORT_TLS,
     }),
     transportSocket,
-    filters: [filter],
+    // Istio's TCP metrics before a tcp_proxy; the HCM has its own istio.stats.
+    filters: http ? [filter] : [istioStatsNetworkFilter('gateway'), filter],
   });
 }
 
@@ -127,7 +128,8 @@ function portChains(ctx: TranslateContext, port: number, servers: GatewayServer[
       if (chain) tlsChains.push(chain);
     } else if (proto === 'TCP' && !plainTcp) {
       const filter = tcpServerFilter(ctx, gs);
-      if (filter) plainTcp = create(FilterChainSchema, { name, filters: [filter] });
+      if (filter)
+        plainTcp = create(FilterChainSchema, { name, filters: [istioStatsNetworkFilter('gateway'), filter] });
     }
   }
   const plainHttp = gatewayServers(ctx, port).length > 0;
