@@ -82,33 +82,35 @@ export function memoAcross<T>(key: string, build: () => T): T {
   return value;
 }
 
-/** Values kept for the newest snapshot translated and the one before it, by key. */
-class TwoGenerations<V> {
-  private current = new Map<string, V>();
-  private previous = new Map<string, V>();
+/** Values by key, each stamped with the last generation (snapshot) that used it. */
+class RecentlyUsed<V> {
+  private readonly entries = new Map<string, { value: V; used: number }>();
 
-  /** A newer snapshot: what the one before the last did not use goes. */
-  rotate(): void {
-    this.previous = this.current;
-    this.current = new Map();
+  /** Generation `now` begins: entries that neither it nor the one before it used are dropped. */
+  sweep(now: number): void {
+    for (const [key, entry] of this.entries) if (entry.used < now - 1) this.entries.delete(key);
   }
 
   clear(): void {
-    this.current = new Map();
-    this.previous = new Map();
+    this.entries.clear();
   }
 
-  sizes(): { current: number; previous: number } {
-    return { current: this.current.size, previous: this.previous.size };
+  /** Entries the generation `now` used, and the others still kept. */
+  sizes(now: number): { current: number; previous: number } {
+    let current = 0;
+    for (const entry of this.entries.values()) if (entry.used === now) current++;
+    return { current, previous: this.entries.size - current };
   }
 
-  /** The value under `key` (moved into the current generation when the previous one had it), else built. */
-  getOrBuild(key: string, build: () => V): V {
-    const cached = this.current.get(key);
-    if (cached !== undefined || this.current.has(key)) return cached as V;
-    const kept = this.previous.get(key);
-    const value = kept !== undefined || this.previous.has(key) ? (kept as V) : build();
-    this.current.set(key, value);
+  /** The value under `key` (stamped as used by `now`), else built and stored. */
+  getOrBuild(key: string, now: number, build: () => V): V {
+    const entry = this.entries.get(key);
+    if (entry) {
+      entry.used = now;
+      return entry.value;
+    }
+    const value = build();
+    this.entries.set(key, { value, used: now });
     return value;
   }
 }
@@ -118,8 +120,8 @@ const generations = new WeakMap<Snapshot, number>();
 let lastGeneration = 0;
 let currentGeneration = 0;
 /** Pieces cached across snapshots, and the numbers given to JSON texts (see jsonId). */
-const pieces = new TwoGenerations<unknown>();
-const textIds = new TwoGenerations<number>();
+const pieces = new RecentlyUsed<unknown>();
+const textIds = new RecentlyUsed<number>();
 
 /** Notes that `snapshot` is being translated; the first time a newer snapshot is seen, generations turn. */
 function enter(snapshot: Snapshot): void {
@@ -130,8 +132,8 @@ function enter(snapshot: Snapshot): void {
   }
   if (g > currentGeneration) {
     currentGeneration = g;
-    pieces.rotate();
-    textIds.rotate();
+    pieces.sweep(g);
+    textIds.sweep(g);
   }
 }
 
@@ -155,7 +157,7 @@ export function jsonId(snapshot: Snapshot, value: object | undefined): number {
   let id = ids.get(value);
   if (id === undefined) {
     enter(snapshot);
-    id = textIds.getOrBuild(JSON.stringify(value), () => nextJsonId++);
+    id = textIds.getOrBuild(JSON.stringify(value), currentGeneration, () => nextJsonId++);
     ids.set(value, id);
   }
   return id;
@@ -164,18 +166,18 @@ export function jsonId(snapshot: Snapshot, value: object | undefined): number {
 /**
  * Memoization across snapshots for pieces whose key names every input by content (never by the identity of
  * something a new snapshot rebuilds). Bounded by use: when a newer snapshot is first translated, entries the
- * snapshot before it did not use are dropped (an entry read from the older generation moves to the current
- * one). Translating an older snapshot meanwhile reads and fills the current generation.
+ * snapshot before it did not use are dropped. Translating an older snapshot meanwhile counts as use by the
+ * newest one.
  */
 export function memoAcrossSnapshots<T>(snapshot: Snapshot, key: string, build: () => T): T {
   if (!acrossSnapshotsOn) return build();
   enter(snapshot);
-  return pieces.getOrBuild(key, build) as T;
+  return pieces.getOrBuild(key, currentGeneration, build) as T;
 }
 
 /** Entries held across snapshots: the current generation's and the one before (for tests and debugging). */
 export function acrossSnapshotsSize(): { current: number; previous: number } {
-  return pieces.sizes();
+  return pieces.sizes(currentGeneration);
 }
 
 /** Forgets every entry held across snapshots (tests compare cached results with ones built from scratch). */
