@@ -22,6 +22,9 @@ export interface BootstrapOptions {
 }
 
 /** Istio's node id: `<type>~<ip>~<name>.<namespace>~<namespace>.svc.<domain>`. */
+/** The cluster a local mesh's workloads are in, named as Istio names a cluster by default. */
+export const DEFAULT_CLUSTER_ID = 'Kubernetes';
+
 export function nodeId(identity: ProxyIdentity, ip = '127.0.0.1'): string {
   return `${identity.type}~${ip}~${identity.name}.${identity.namespace}~${identity.namespace}.svc.${identity.domain}`;
 }
@@ -40,6 +43,8 @@ export function proxyBootstrap(opts: BootstrapOptions): Record<string, unknown> 
         LABELS: identity.labels,
         SERVICE_ACCOUNT: identity.serviceAccount,
         INSTANCE_IPS: ip,
+        // Istio's default cluster name (metrics' source_cluster / destination_cluster, peer metadata).
+        CLUSTER_ID: DEFAULT_CLUSTER_ID,
         // Lets `trellis proxy-config <proxy>` find this proxy's admin API through the control plane.
         TRELLIS_ADMIN_PORT: String(opts.adminPort),
         ...opts.metadata,

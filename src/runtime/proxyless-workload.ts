@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeId, type ProxyIdentity } from './bootstrap.js';
+import { DEFAULT_CLUSTER_ID, nodeId, type ProxyIdentity } from './bootstrap.js';
 import type { WorkloadCertificate } from './cert-client/index.js';
 import { startWorkloadIdentity, type WorkloadIdentity } from './cert-client/workload-identity.js';
 import { pipeLines } from './log-prefix.js';
@@ -53,6 +53,7 @@ export function grpcBootstrap(o: GrpcBootstrapOptions): Record<string, unknown> 
         LABELS: labels,
         SERVICE_ACCOUNT: identity.serviceAccount,
         INSTANCE_IPS: o.ip,
+        CLUSTER_ID: DEFAULT_CLUSTER_ID,
         POD_PORTS: JSON.stringify(o.ports.map((p) => ({ name: p.name, containerPort: p.port }))),
       },
     },

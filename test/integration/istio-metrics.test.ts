@@ -166,6 +166,9 @@ test('client reports source, server reports destination, with workloads, princip
     destination_app: 'back',
     request_protocol: 'http',
     connection_security_policy: 'unknown',
+    // A local mesh is one cluster, named as Istio names it by default; the peer's comes from metadata exchange.
+    source_cluster: 'Kubernetes',
+    destination_cluster: 'Kubernetes',
   });
   assert.equal(ok200.length, 1, JSON.stringify(client.filter((s) => s.name === 'istio_requests_total')));
   assert.ok(ok200[0].value >= 2);
@@ -201,6 +204,8 @@ test('client reports source, server reports destination, with workloads, princip
     destination_service_name: 'back',
     destination_service_namespace: 'default',
     connection_security_policy: 'mutual_tls',
+    source_cluster: 'Kubernetes',
+    destination_cluster: 'Kubernetes',
   });
   assert.equal(in200.length, 1, JSON.stringify(server.filter((s) => s.name === 'istio_requests_total')));
   assert.ok(in200[0].value >= 2);
