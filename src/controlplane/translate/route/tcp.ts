@@ -14,7 +14,8 @@ import type { Service } from '../../model/service.js';
 import type { IndexedVirtualService } from '../../model/snapshot.js';
 import type { TranslateContext } from '../context.js';
 import { outboundClusterName } from '../names.js';
-import { routeBuild, virtualServiceFor } from './virtual-host.js';
+import { virtualServiceFor } from './mesh-virtual-service.js';
+import { routeBuild } from './virtual-host.js';
 
 function tcpMatches(route: TCPRoute, ctx: TranslateContext, port: number): boolean {
   if (!route.match || route.match.length === 0) return true;

@@ -2,8 +2,7 @@
 // VirtualService bound to `mesh` that covers the service's host (or Istio's default route). Cached per
 // snapshot and, keyed by the content of their inputs, across snapshots.
 import { create, toBinary } from '@bufbuild/protobuf';
-import { hostMatches, isWildcard } from '../../../api/host.js';
-import type { Destination, DestinationRuleSpec, TrafficPolicy } from '../../../api/index.js';
+import type { Destination } from '../../../api/index.js';
 import {
   type Route,
   RouteSchema,
@@ -21,57 +20,8 @@ import { concat, lengthDelimited } from '../wire.js';
 import { expandDelegates } from './delegate.js';
 import { serviceDomains } from './domains.js';
 import { defaultRoute, httpRoutes, type RouteBuild } from './http-route.js';
-
-/**
- * Hosts of a VirtualService list: the first VirtualService naming each exact host, and the entries that can
- * match other hosts (wildcards, and names with capitals, which match ignoring case), in list order.
- */
-interface VirtualServiceHosts {
-  exact: Map<string, IndexedVirtualService>;
-  others: { vs: IndexedVirtualService; host: string }[];
-}
-
-const hostIndexes = new WeakMap<readonly IndexedVirtualService[], VirtualServiceHosts>();
-
-function hostIndex(list: readonly IndexedVirtualService[]): VirtualServiceHosts {
-  let index = hostIndexes.get(list);
-  if (!index) {
-    index = { exact: new Map(), others: [] };
-    for (const vs of list) {
-      for (const h of vs.hosts) {
-        if (!index.exact.has(h)) index.exact.set(h, vs);
-        if (isWildcard(h) || h !== h.toLowerCase()) index.others.push({ vs, host: h });
-      }
-    }
-    hostIndexes.set(list, index);
-  }
-  return index;
-}
-
-/**
- * The mesh VirtualService for a host: an exact host entry wins over the most specific wildcard (the first
- * one listed among equally long ones). Indexed per list: a route config asks once per service.
- */
-export function virtualServiceFor(
-  list: readonly IndexedVirtualService[],
-  host: string,
-): IndexedVirtualService | undefined {
-  const index = hostIndex(list);
-  const exact = index.exact.get(host);
-  if (exact) return exact;
-  // A lower-case host is matched by wildcards and by names equal ignoring case; any other host by a full scan.
-  const candidates =
-    host === host.toLowerCase() ? index.others : list.flatMap((vs) => vs.hosts.map((h) => ({ vs, host: h })));
-  let best: IndexedVirtualService | undefined;
-  let bestLen = -1;
-  for (const c of candidates) {
-    if (hostMatches(c.host, host) && c.host.length > bestLen) {
-      best = c.vs;
-      bestLen = c.host.length;
-    }
-  }
-  return best;
-}
+import { virtualServiceFor } from './mesh-virtual-service.js';
+import { delegatesKey, destinationsFingerprint } from './route-inputs.js';
 
 /**
  * Resolves destinations to cluster names, given where short names resolve and the current port. Every
@@ -98,7 +48,7 @@ export function routeBuild(
       const host = configHost(d.host, namespace, ctx.domain);
       return outboundClusterName(portOf(d, host), d.subset ?? '', host);
     },
-    // What this reads of a DestinationRule must stay covered by loadBalancerKey (the cross-snapshot check).
+    // What this reads of a DestinationRule must stay covered by loadBalancerKey (route-inputs.ts).
     lbOf: (d) => {
       const host = configHost(d.host, namespace, ctx.domain);
       reads?.add(host);
@@ -230,57 +180,6 @@ function sharedRoutes(
 
 /** Versions of route lists: a list rebuilt under the same key (a destination's inputs changed) gets a new one. */
 let nextRoutesVersion = 1;
-
-/** The delegate VirtualServices a VirtualService's routes name, by content ('' when none). */
-function delegatesKey(ctx: TranslateContext, vs: IndexedVirtualService): string {
-  let key = '';
-  for (const r of vs.resource.spec.http ?? []) {
-    if (!r.delegate) continue;
-    const ns = r.delegate.namespace ?? vs.resource.metadata.namespace;
-    key += `${ns}/${r.delegate.name}=${contentId(ctx.snapshot.delegate(r.delegate.name, ns)?.resource)},`;
-  }
-  return key;
-}
-
-/**
- * What route building reads about destination hosts: the service's port numbers (a destination without a
- * port takes its only one) and the load balancer settings of the DestinationRule that applies (hash policy).
- */
-function destinationsFingerprint(ctx: TranslateContext, hosts: readonly string[]): string {
-  let out = '';
-  for (const host of hosts) {
-    const ports = ctx.snapshot.service(host)?.ports.map((p) => p.port);
-    out += `${host}=${ports?.join(',') ?? '-'}/${loadBalancerKey(ctx.destinationRule(host)?.spec)};`;
-  }
-  return out;
-}
-
-const loadBalancerKeys = new WeakMap<DestinationRuleSpec, string>();
-
-/** A traffic policy's load balancer settings, top level and per port. */
-const loadBalancers = (policy: TrafficPolicy | undefined) => [
-  policy?.loadBalancer ?? null,
-  (policy?.portLevelSettings ?? []).map((p) => [p.port.number, p.loadBalancer ?? null]),
-];
-
-/**
- * The parts of a DestinationRule that routes may read: load balancer settings (the hash policy), of the rule
- * and of each subset (routes read the rule's today; subsets' are included so a route builder that starts
- * reading them stays correct). Subset labels, pools, outlier detection and TLS are not read: a subset's
- * labels changing keeps the routes. Stored resources are never mutated, so the text is kept per spec.
- */
-function loadBalancerKey(spec: DestinationRuleSpec | undefined): string {
-  if (!spec) return '';
-  let key = loadBalancerKeys.get(spec);
-  if (key === undefined) {
-    key = JSON.stringify([
-      loadBalancers(spec.trafficPolicy),
-      (spec.subsets ?? []).map((s) => [s.name, loadBalancers(s.trafficPolicy)]),
-    ]);
-    loadBalancerKeys.set(spec, key);
-  }
-  return key;
-}
 
 function serviceRoutes(
   ctx: TranslateContext,
