@@ -5,7 +5,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { type Any, AnySchema, anyPack } from '@bufbuild/protobuf/wkt';
 import { type Cluster, ClusterSchema } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import type { Service } from '../../model/service.js';
-import { contentId, memo, memoAcross, objectId, resourceKey } from '../cache.js';
+import { contentId, memo, memoAcrossSnapshots, objectId, resourceKey } from '../cache.js';
 import type { TranslateContext } from '../context.js';
 import { inboundPorts } from '../inbound-ports.js';
 import { istioConfigPath } from '../names.js';
@@ -48,7 +48,7 @@ function serviceClusters(
           )
         : '';
     const key = `cds|${JSON.stringify(svc)}|${contentId(dr)}|${JSON.stringify(security)}|${endpointsKey}`;
-    return memoAcross(key, () => {
+    return memoAcrossSnapshots(ctx.snapshot, key, () => {
       const messages = outboundClusters(svc, dr?.spec, dns, security, dr && istioConfigPath(dr));
       return { messages, packed: messages.map((c) => ({ name: c.name, resource: packCluster(c) })) };
     });

@@ -14,7 +14,6 @@ import {
   CertificateValidationContextSchema,
   SubjectAltNameMatcher_SanType,
   SubjectAltNameMatcherSchema,
-  TlsCertificateSchema,
   TlsParameters_TlsProtocol,
   TlsParametersSchema,
 } from '../../../generated/envoy/extensions/transport_sockets/tls/v3/common_pb.js';
