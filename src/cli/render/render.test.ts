@@ -127,12 +127,16 @@ test('listener table: one row per filter chain, RDS routes named, matches in ist
   );
 });
 
-test('route table: the 9080 route config and the HTTP proxy routes with domains shortened', () => {
+test('route table: the 9080 route config, the HTTP proxy routes with domains shortened, the VirtualService', () => {
   const dump = productpageDump();
   const rows = routeRows(routeConfigsOf(dump));
   const reviews = rows.find((r) => r[1] === 'reviews.default.svc.cluster.local:9080');
   assert.ok(reviews, JSON.stringify(rows, null, 1));
   assert.equal(reviews[3], '/*');
+  // The VIRTUAL SERVICE column comes from the route's istio.config metadata; a default route has none.
+  assert.equal(reviews[4], 'reviews.default');
+  const productpage = rows.find((r) => r[1] === 'productpage.default.svc.cluster.local:9080');
+  assert.equal(productpage?.[4], '', JSON.stringify(rows));
   assert.equal(
     describeDomains(['reviews', 'reviews:9080', 'reviews.default', 'reviews.default.svc']),
     'reviews, reviews.default + 1 more...',

@@ -1,12 +1,16 @@
 // VirtualService delegation: a route with `delegate` is replaced by the delegate VirtualService's routes,
 // each with its matches combined with the parent's (the child's fields win; header/query maps merge).
+
 import type { HTTPMatchRequest, HTTPRoute } from '../../../api/index.js';
 import type { Snapshot } from '../../model/snapshot.js';
+import { istioConfigPath } from '../names.js';
 
 /** One HTTP route ready to translate, with the namespace its short host names resolve in. */
 export interface ScopedRoute {
   route: HTTPRoute;
   namespace: string;
+  /** The VirtualService that wrote the route (the delegate's for delegated routes), as istioConfigPath. */
+  config: string;
 }
 
 export function mergeMatch(parent: HTTPMatchRequest, child: HTTPMatchRequest): HTTPMatchRequest {
@@ -35,19 +39,22 @@ export function expandDelegates(
   routes: readonly HTTPRoute[],
   namespace: string,
   snapshot: Snapshot,
+  config: string,
 ): ScopedRoute[] {
   const out: ScopedRoute[] = [];
   for (const route of routes) {
     if (!route.delegate) {
-      out.push({ route, namespace });
+      out.push({ route, namespace, config });
       continue;
     }
     const childNs = route.delegate.namespace ?? namespace;
     const child = snapshot.delegate(route.delegate.name, childNs);
-    for (const cr of child?.resource.spec.http ?? []) {
+    if (!child) continue;
+    const childConfig = istioConfigPath(child.resource);
+    for (const cr of child.resource.spec.http ?? []) {
       if (cr.delegate) continue; // Istio allows one level of delegation.
       const match = mergeMatches(route.match, cr.match);
-      out.push({ route: match ? { ...cr, match } : cr, namespace: childNs });
+      out.push({ route: match ? { ...cr, match } : cr, namespace: childNs, config: childConfig });
     }
   }
   return out;

@@ -3,6 +3,7 @@
 // the fault filter's per-route config.
 import { create } from '@bufbuild/protobuf';
 import type { Destination, HTTPMatchRequest, HTTPRoute, LoadBalancerSettings } from '../../../api/index.js';
+import { MetadataSchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
 import {
   type Route,
   RouteActionSchema,
@@ -32,17 +33,27 @@ function routeName(route: HTTPRoute, match: HTTPMatchRequest | undefined): strin
   return route.name ?? match?.name ?? '';
 }
 
-/** Envoy routes for one HTTPRoute; empty when none of its matches applies to this caller. */
-export function httpRoutes(route: HTTPRoute, build: RouteBuild): Route[] {
+/**
+ * Envoy routes for one HTTPRoute; empty when none of its matches applies to this caller. `config`: the
+ * VirtualService's istioConfigPath, written to each route's `istio.config` metadata as istiod does (what
+ * `proxy-config route` shows as VIRTUAL SERVICE).
+ */
+export function httpRoutes(route: HTTPRoute, build: RouteBuild, config?: string): Route[] {
   const matches: (HTTPMatchRequest | undefined)[] =
     route.match && route.match.length > 0
       ? route.match.filter((m) => appliesTo(m, build.scope, build.gatewayKeyOf))
       : [undefined];
-  return matches.map((m) => translateRoute(route, m, build));
+  return matches.map((m) => translateRoute(route, m, build, config));
 }
 
-function translateRoute(route: HTTPRoute, match: HTTPMatchRequest | undefined, build: RouteBuild): Route {
+function translateRoute(
+  route: HTTPRoute,
+  match: HTTPMatchRequest | undefined,
+  build: RouteBuild,
+  config: string | undefined,
+): Route {
   const out = create(RouteSchema, { name: routeName(route, match), match: routeMatch(match) });
+  if (config) out.metadata = create(MetadataSchema, { filterMetadata: { istio: { config } } });
   applyHeaders(out, route.headers);
   if (route.redirect) {
     out.action = { case: 'redirect', value: redirectAction(route.redirect) };

@@ -15,7 +15,7 @@ import { configHost, gatewayKey } from '../../model/visibility.js';
 import { contentId, jsonId, memo, memoAcrossSnapshots, resourceKey } from '../cache.js';
 import { effectivePolicy } from '../cluster/policy.js';
 import type { TranslateContext } from '../context.js';
-import { outboundClusterName, virtualHostName } from '../names.js';
+import { istioConfigPath, outboundClusterName, virtualHostName } from '../names.js';
 import { concat, lengthDelimited } from '../wire.js';
 import { expandDelegates } from './delegate.js';
 import { serviceDomains } from './domains.js';
@@ -67,8 +67,8 @@ export function virtualServiceRoutes(
   reads?: Set<string>,
 ) {
   const ns = vs.resource.metadata.namespace;
-  return expandDelegates(vs.resource.spec.http ?? [], ns, ctx.snapshot).flatMap((sr) =>
-    httpRoutes(sr.route, routeBuild(ctx, gateway, port, sr.namespace, reads)),
+  return expandDelegates(vs.resource.spec.http ?? [], ns, ctx.snapshot, istioConfigPath(vs.resource)).flatMap(
+    (sr) => httpRoutes(sr.route, routeBuild(ctx, gateway, port, sr.namespace, reads), sr.config),
   );
 }
 
