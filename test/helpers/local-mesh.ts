@@ -122,6 +122,16 @@ export async function startMesh(
   return { dir, gatewayPorts, httpPort, output: () => out, trellis, stop, process: child };
 }
 
+/** Running (an exited child not yet reaped — state Z — has let go of everything and does not count). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Every descendant process of `pid`, from /proc (children first-level, then theirs). */
 export function descendants(pid: number): number[] {
   const out: number[] = [];

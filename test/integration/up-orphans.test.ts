@@ -7,18 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { descendants, freePort } from '../helpers/local-mesh.js';
+import { descendants, freePort, isRunning } from '../helpers/local-mesh.js';
 import { trellisArgv } from '../helpers/trellis-bin.js';
 
-/** Running (an exited child not yet reaped — state Z — has let go of everything and does not count). */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
+const alive = isRunning;
 
 test('SIGKILL of trellis up leaves no control plane or proxy behind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'trellis-orphans-'));
