@@ -99,6 +99,7 @@ export async function planMesh(meshFile: string, configDir: string): Promise<Mes
         env: w.env,
         cwd: base,
         logPrefix: `[${replica}]`,
+        ...(w.proxyless ? { proxyless: true } : {}),
       });
     }
   }

@@ -11,9 +11,10 @@ import { proxyBootstrap } from './bootstrap.js';
 import { pipeLines } from './log-prefix.js';
 import { EGRESS_GATEWAY_LABELS, plannedEgressGatewayPorts } from './mesh-plan.js';
 import { freePort, portIsFree } from './ports.js';
+import { runProxylessWorkload } from './proxyless-workload.js';
 import { RestartPolicy } from './restart.js';
 import { selfArgv } from './self.js';
-import { type RunningWorkload, runWorkload, type WorkloadOptions } from './workload.js';
+import { runWorkload, type WorkloadOptions } from './workload.js';
 
 interface GatewayKind {
   /** Deployment name, as in Istio. */
@@ -95,7 +96,7 @@ function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
 export class Supervisor {
   private controlPlane?: ChildProcess;
   private readonly gateways: ChildProcess[] = [];
-  private readonly running = new Map<string, RunningWorkload>();
+  private readonly running = new Map<string, { exited: Promise<number>; stop(): void }>();
   private stopping = false;
   xdsPort = 0;
   httpPort = 0;
@@ -229,11 +230,18 @@ export class Supervisor {
     const key = w.identity.name;
     const launch = async (): Promise<void> => {
       policy.started();
-      const running = await runWorkload({
+      const options: WorkloadOptions = {
         ...w,
         xds: { host: '127.0.0.1', port: this.xdsPort },
         ca: await this.caFor(w.identity.namespace, w.identity.serviceAccount),
-      });
+      };
+      // A proxyless app serves its ports itself: each replica gets free ones, announced as its endpoints.
+      const running = w.proxyless
+        ? await runProxylessWorkload({
+            ...options,
+            ports: await Promise.all(w.ports.map(async (p) => ({ name: p.name, port: await freePort() }))),
+          })
+        : await runWorkload(options);
       this.running.set(key, running);
       void running.exited.then((code) => {
         this.running.delete(key);

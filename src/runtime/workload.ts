@@ -34,6 +34,8 @@ export interface WorkloadOptions {
    * workload's identity (written owner-only beside the bootstrap). Absent: no certificate, no mTLS.
    */
   ca?: { address: string; token: string };
+  /** Run as a proxyless gRPC app with its agent, no sidecar (see proxyless-workload.ts). */
+  proxyless?: boolean;
 }
 
 export interface RunningWorkload {

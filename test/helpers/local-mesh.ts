@@ -13,6 +13,8 @@ export interface LocalMesh {
   dir: string;
   gatewayPorts: number[];
   httpPort: number;
+  /** The control plane's xDS (and CA) port. */
+  xdsPort: number;
   output: () => string;
   /** Runs a `trellis` subcommand against this mesh's control plane; returns its exit status and output. */
   trellis: (...args: string[]) => { status: number | null; stdout: string; stderr: string };
@@ -119,7 +121,7 @@ export async function startMesh(
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  return { dir, gatewayPorts, httpPort, output: () => out, trellis, stop, process: child };
+  return { dir, gatewayPorts, httpPort, xdsPort, output: () => out, trellis, stop, process: child };
 }
 
 /** Running (an exited child not yet reaped — state Z — has let go of everything and does not count). */

@@ -46,6 +46,11 @@ const meshService = () =>
       env: map(str()),
       replicas: int({ min: 0 }).default(1),
       versions: arr(version(), { minItems: 1 }),
+      /**
+       * A proxyless gRPC service (Istio's grpc-agent template): no sidecar; the app's gRPC library takes its
+       * config over xDS (GRPC_XDS_BOOTSTRAP) and serves its ports itself, with certificate files for mTLS.
+       */
+      proxyless: bool().default(false),
     },
     {
       check: (s, ctx, path) => {
@@ -133,6 +138,7 @@ export interface MeshWorkload {
   command: string[] | string;
   env: Record<string, string>;
   replicas: number;
+  proxyless: boolean;
 }
 
 /** Expands services × versions into workloads (labels app/version, service account, env and replicas defaulted). */
@@ -152,6 +158,7 @@ export function meshWorkloads(spec: MeshSpec): MeshWorkload[] {
         command: (v?.command ?? s.command) as string[] | string,
         env: { ...(s.env ?? {}), ...(v?.env ?? {}) },
         replicas: v?.replicas ?? s.replicas,
+        proxyless: s.proxyless,
       });
     }
   }

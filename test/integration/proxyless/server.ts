@@ -1,14 +1,14 @@
 // A proxyless gRPC server for tests, run as its own process: a grpc-js-xds XdsServer on 127.0.0.1:<argv[2]>
-// that takes its listener from the control plane named by GRPC_XDS_BOOTSTRAP_CONFIG (the bootstrap's
-// server_listener_resource_name_template) and answers /test.Version/Get with argv[3]. Prints `serving <port>`
-// once the listener arrived and it serves; exits when stdin closes (or, under `trellis run`, when signalled). With TEST_XDS_CREDENTIALS=1 it serves with
-// xDS credentials (mTLS when its listener says so) and appends the caller's URI SAN, or `plaintext`, to
-// the reply. The port may also come from PORT (as `trellis run` sets it).
+// (or $PORT, as `trellis run` sets it) that takes its listener from the control plane named by its xDS
+// bootstrap (server_listener_resource_name_template) and answers /test.Version/Get with argv[3] (or its
+// workload name under `trellis run`/`up`). Prints `serving <port>` once the listener arrived and it serves;
+// exits when stdin closes, or when signalled under `trellis run`. With TEST_XDS_CREDENTIALS=1 it serves
+// with xDS credentials (mTLS when its listener says so) and appends the caller's URI SAN, or `plaintext`.
 import * as grpc from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
 
 const port = Number(process.argv[2] ?? process.env.PORT);
-const version = process.argv[3] ?? 'v0';
+const version = process.argv[3] ?? process.env.TRELLIS_WORKLOAD ?? 'v0';
 const xdsCredentials = process.env.TEST_XDS_CREDENTIALS === '1';
 if (!Number.isInteger(port) || port <= 0) throw new Error('usage: server.ts <port> <version>');
 
