@@ -6,6 +6,7 @@ import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { StatsStore } from '../../src/proxy/stats/store.js';
+import { selfSignedCert } from '../helpers/certs.js';
 import {
   chain,
   closeServer,
@@ -18,7 +19,6 @@ import {
   resources,
   route,
   routeConfig,
-  selfSignedCert,
   staticCluster,
   vhost,
 } from './proxy-support.js';

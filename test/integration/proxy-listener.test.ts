@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Listener } from '../../src/proxy/config/listener.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { StatsStore } from '../../src/proxy/stats/store.js';
+import { selfSignedCert } from '../helpers/certs.js';
 import {
   chain,
   closeServer,
@@ -19,7 +20,6 @@ import {
   resources,
   route,
   routeConfig,
-  selfSignedCert,
   staticCluster,
   vhost,
 } from './proxy-support.js';

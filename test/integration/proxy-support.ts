@@ -1,11 +1,5 @@
-// Builders for proxy domain config in tests (listeners, connection managers, routes, static clusters) and
-// small helpers to start test upstreams and send raw HTTP/1.1 on loopback.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ProxyResources } from '../../src/proxy/config/bootstrap.js';
 import type { Cluster } from '../../src/proxy/config/cluster.js';
 import type {
@@ -288,42 +282,6 @@ export function closeServer(s: net.Server): Promise<void> {
     s.close(() => r());
     (s as http.Server).closeAllConnections?.();
   });
-}
-
-/** A self-signed certificate for `name` (also its SAN), made with the openssl CLI in a temp dir. */
-export function selfSignedCert(name: string, san = `DNS:${name}`): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'trellis-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-subj',
-        `/CN=${name}`,
-        '-addext',
-        `subjectAltName=${san}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** A DownstreamTlsContext with an inline certificate. */

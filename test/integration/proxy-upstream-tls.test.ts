@@ -9,6 +9,7 @@ import type tls from 'node:tls';
 import type { UpstreamTlsContext } from '../../src/proxy/config/tls.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { StatsStore } from '../../src/proxy/stats/store.js';
+import { selfSignedCert } from '../helpers/certs.js';
 import {
   chain,
   closeServer,
@@ -19,7 +20,6 @@ import {
   resources,
   route,
   routeConfig,
-  selfSignedCert,
   staticCluster,
   vhost,
 } from './proxy-support.js';

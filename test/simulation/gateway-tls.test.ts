@@ -4,10 +4,6 @@
 // `https.<port>.<name>.<gw>.<ns>` route configs, PASSTHROUGH chains from `tls` routes, plain text beside
 // TLS on one port, TCP servers, and the defaults (mode PASSTHROUGH, TLS 1.2 minimum).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { proxyFromNode } from '../../src/controlplane/model/proxy.js';
@@ -17,6 +13,7 @@ import { routeConfigByName } from '../../src/controlplane/translate/route/route-
 import { ListenerSchema } from '../../src/generated/envoy/config/listener/v3/listener_pb.js';
 import type { Listener } from '../../src/proxy/config/listener.js';
 import { decodeListener } from '../../src/proxy/xds-client/decode-listener.js';
+import { selfSignedCert } from '../helpers/certs.js';
 import { decodeErrors } from './decode-all.js';
 import { snapshotFromYaml } from './registry-yaml.js';
 
@@ -143,34 +140,15 @@ const files: Record<string, string> = {
 
 /** The Secret behind `credentialName: kube-cert`, in the gateway's namespace (istio-system). */
 function kubeCertSecret(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'trellis-sim-gw-tls-'));
-  try {
-    const [cert, key] = [join(dir, 'c.pem'), join(dir, 'c.key')];
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=kube.example.com',
-      ]),
-      { stdio: 'ignore' },
-    );
-    const b64 = (f: string) => readFileSync(f).toString('base64');
-    return `---
+  const { cert, key } = selfSignedCert('kube.example.com');
+  const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+  return `---
 apiVersion: v1
 kind: Secret
 metadata: { name: kube-cert, namespace: istio-system }
 type: kubernetes.io/tls
 data: { tls.crt: ${b64(cert)}, tls.key: ${b64(key)}, ca.crt: ${b64(cert)} }
 `;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const KUBE_CERT_SECRET = kubeCertSecret();

@@ -1,46 +1,13 @@
 // The Secret kind: data/stringData decoding, TLS layout checks with field paths, and the redacted spec.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { stringify } from 'yaml';
+import { selfSignedCert } from '../../../test/helpers/certs.js';
 import { validateText } from '../validate.js';
 import { type SecretSpec, secretData, secretTls } from './secret.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'trellis-secret-kind-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function selfSigned(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
-
-const a = selfSigned('a.example.com');
-const b = selfSigned('b.example.com');
+const a = selfSignedCert('a.example.com');
+const b = selfSignedCert('b.example.com');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function secret(body: Record<string, unknown>): string {

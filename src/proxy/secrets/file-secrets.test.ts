@@ -2,38 +2,19 @@
 // when the files change, the last good certificate kept (and the reason logged once) while a file is
 // half-written, mismatched or gone; a real rewrite is seen by fs.watch within a second.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { selfSignedCert } from '../../../test/helpers/certs.js';
 import { fileSecretPaths, readFileSecret } from './file-secrets.js';
 import { SecretStore } from './secret-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trellis-file-secrets-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function pem(name: string): { cert: string; key: string } {
-  const [cert, key] = [join(dir, `${name}.tmp.pem`), join(dir, `${name}.tmp.key`)];
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
-
-const one = pem('one.example.com');
-const two = pem('two.example.com');
+const one = selfSignedCert('one.example.com');
+const two = selfSignedCert('two.example.com');
 
 test('names: file-cert:<cert>~<key> and file-root:<ca>; other names are not file secrets', () => {
   assert.deepEqual(fileSecretPaths('file-cert:/a/c.pem~/a/k.pem'), { cert: '/a/c.pem', key: '/a/k.pem' });

@@ -1,12 +1,9 @@
 // SDS of Kubernetes Secrets: served to gateways of the Secret's namespace only, Istio's resource names and
 // CA lookup, and a Gateway server whose credential is missing left out (logged once) while others serve.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
+import { selfSignedCert } from '../../../../test/helpers/certs.js';
 import { snapshotFromYaml } from '../../../../test/simulation/registry-yaml.js';
 import { SecretSchema } from '../../../generated/envoy/extensions/transport_sockets/tls/v3/secret_pb.js';
 import { proxyFromNode } from '../../model/proxy.js';
@@ -15,30 +12,8 @@ import { listenersFor } from '../listener/index.js';
 import { parseCredentialResource } from './credential-names.js';
 import { secretsFor, setMissingCredentialLog } from './gateway-secrets.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'trellis-sds-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function pem(name: string): { cert: string; key: string } {
-  const [cert, key] = [join(dir, `${name}.pem`), join(dir, `${name}.key`)];
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
-
-const shop = pem('shop.example.com');
-const ca = pem('client-ca');
+const shop = selfSignedCert('shop.example.com');
+const ca = selfSignedCert('client-ca');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 const SECRETS = `
@@ -161,7 +136,7 @@ test('a server whose credential is missing or out of reach is left out and logge
   assert.deepEqual(chainsOf(noCa + GATEWAY), []);
   assert.match(lines[2], /no CA certificate for istio-system\/shop-cred/);
   // The secret appears: the chain is back, and the log says so.
-  const gone = pem('gone.example.com');
+  const gone = selfSignedCert('gone.example.com');
   const more = `---
 apiVersion: v1
 kind: Secret
