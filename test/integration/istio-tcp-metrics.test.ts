@@ -8,12 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority } from '../../src/controlplane/ca/authority.js';
 import { issueWorkload } from '../../src/controlplane/ca/ca-fixtures.test-util.js';
 import type { TcpProxy } from '../../src/proxy/config/listener.js';
-import type { DownstreamTlsContext, UpstreamTlsContext } from '../../src/proxy/config/tls.js';
 import { istioMetricsOf } from '../../src/proxy/filters/http/istio-stats/registry.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { type ParsedSample, parseExposition } from '../../src/proxy/stats/exposition-check.js';
 import { StatsStore } from '../../src/proxy/stats/store.js';
 import { chain, listener, resources, staticCluster, tcpProxy } from './proxy-support.js';
+import { clientMtls, echoOnEndApp, serverMtls } from './tcp-mtls-support.js';
 
 const SERVER_ID = 'spiffe://cluster.local/ns/shop/sa/reviews';
 const CLIENT_ID = 'spiffe://cluster.local/ns/default/sa/productpage';
@@ -58,33 +58,12 @@ describe('Istio TCP metrics over mutual TLS', () => {
   const clientStats = new StatsStore();
 
   before(async () => {
-    app = net.createServer((s) => {
-      let got = '';
-      s.setEncoding('utf8');
-      s.on('data', (d: string) => {
-        got += d;
-      });
-      s.on('end', () => s.end(`echo:${got}`));
-    });
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    app = await echoOnEndApp();
     const ca = await CertificateAuthority.selfSigned();
     const roots = ca.trustBundlePem().join('');
     const serverCert = await issueWorkload(ca, 'shop', 'reviews');
     const clientCert = await issueWorkload(ca, 'default', 'productpage');
-    const downstream: DownstreamTlsContext = {
-      common: {
-        certificates: [
-          {
-            kind: 'inline',
-            certificateChain: serverCert.certChainPem.join(''),
-            privateKey: serverCert.privateKeyPem,
-          },
-        ],
-        validation: { kind: 'inline', trustedCa: roots, matchSubjectAltNames: [] },
-        alpnProtocols: [],
-      },
-      requireClientCertificate: true,
-    };
+    const downstream = serverMtls(serverCert, roots);
     server = new ProxyServer({
       stats: serverStats,
       localNode: {
@@ -116,23 +95,7 @@ describe('Istio TCP metrics over mutual TLS', () => {
     );
     await server.ready();
     const serverPort = server.listenerPort('in')!;
-    const upstream = (expected: string): UpstreamTlsContext => ({
-      common: {
-        certificates: [
-          {
-            kind: 'inline',
-            certificateChain: clientCert.certChainPem.join(''),
-            privateKey: clientCert.privateKeyPem,
-          },
-        ],
-        validation: {
-          kind: 'inline',
-          trustedCa: roots,
-          matchSubjectAltNames: [{ sanType: 'URI', kind: 'exact', value: expected }],
-        },
-        alpnProtocols: ['istio-peer-exchange', 'istio'],
-      },
-    });
+    const upstream = (expected: string) => clientMtls(clientCert, roots, expected);
     client = new ProxyServer({
       stats: clientStats,
       localNode: {

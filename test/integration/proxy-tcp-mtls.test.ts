@@ -6,11 +6,11 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority } from '../../src/controlplane/ca/authority.js';
 import { issueWorkload } from '../../src/controlplane/ca/ca-fixtures.test-util.js';
-import type { DownstreamTlsContext, UpstreamTlsContext } from '../../src/proxy/config/tls.js';
 import type { AccessLogEntry } from '../../src/proxy/http/access-log-entry.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { StatsStore } from '../../src/proxy/stats/store.js';
 import { chain, listener, resources, staticCluster, tcpProxy } from './proxy-support.js';
+import { clientMtls, echoOnEndApp, serverMtls } from './tcp-mtls-support.js';
 
 const SERVER_ID = 'spiffe://cluster.local/ns/default/sa/reviews';
 
@@ -37,33 +37,12 @@ describe('TCP proxy over mutual TLS', () => {
   let serverPort = 0;
 
   before(async () => {
-    app = net.createServer((s) => {
-      let got = '';
-      s.setEncoding('utf8');
-      s.on('data', (d: string) => {
-        got += d;
-      });
-      s.on('end', () => s.end(`echo:${got}`));
-    });
-    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    app = await echoOnEndApp();
     const ca = await CertificateAuthority.selfSigned();
     const roots = ca.trustBundlePem().join('');
     const serverCert = await issueWorkload(ca, 'default', 'reviews');
     const clientCert = await issueWorkload(ca, 'default', 'productpage');
-    const downstream: DownstreamTlsContext = {
-      common: {
-        certificates: [
-          {
-            kind: 'inline',
-            certificateChain: serverCert.certChainPem.join(''),
-            privateKey: serverCert.privateKeyPem,
-          },
-        ],
-        validation: { kind: 'inline', trustedCa: roots, matchSubjectAltNames: [] },
-        alpnProtocols: [],
-      },
-      requireClientCertificate: true,
-    };
+    const downstream = serverMtls(serverCert, roots);
     server = new ProxyServer({ stats: new StatsStore() });
     server.apply(
       resources(
@@ -73,23 +52,7 @@ describe('TCP proxy over mutual TLS', () => {
     );
     await server.ready();
     serverPort = server.listenerPort('in')!;
-    const upstream = (expected: string): UpstreamTlsContext => ({
-      common: {
-        certificates: [
-          {
-            kind: 'inline',
-            certificateChain: clientCert.certChainPem.join(''),
-            privateKey: clientCert.privateKeyPem,
-          },
-        ],
-        validation: {
-          kind: 'inline',
-          trustedCa: roots,
-          matchSubjectAltNames: [{ sanType: 'URI', kind: 'exact', value: expected }],
-        },
-        alpnProtocols: ['istio-peer-exchange', 'istio'],
-      },
-    });
+    const upstream = (expected: string) => clientMtls(clientCert, roots, expected);
     client = new ProxyServer({ stats: new StatsStore(), accessLog: { log: (e) => clientLogs.push(e) } });
     client.apply(
       resources(
