@@ -18,17 +18,12 @@ import {
   Cluster_RingHashLbConfigSchema,
   ClusterSchema,
 } from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
-import {
-  EndpointSchema,
-  LbEndpointSchema,
-  LocalityLbEndpointsSchema,
-} from '../../generated/envoy/config/endpoint/v3/endpoint_components_pb.js';
-import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { DEFAULT_RING_SIZE } from '../translate/cluster/lb.js';
 import { effectivePolicy, type PolicyParts } from '../translate/cluster/policy.js';
 import type { TranslateContext } from '../translate/context.js';
 import { loadAssignment } from '../translate/endpoint/eds.js';
-import { adsConfigSource, socketAddress } from '../translate/pb.js';
+import { staticLoadAssignment } from '../translate/endpoint/static.js';
+import { adsConfigSource } from '../translate/pb.js';
 import { serviceIdentities } from '../translate/security/identity.js';
 import { firstSocketAddress } from './endpoints.js';
 import { resolveClusterName } from './names.js';
@@ -97,21 +92,7 @@ function logicalDnsCluster(ctx: TranslateContext, name: string, hostname: string
     name,
     altStatName: name,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.LOGICAL_DNS },
-    loadAssignment: create(ClusterLoadAssignmentSchema, {
-      clusterName: name,
-      endpoints: [
-        create(LocalityLbEndpointsSchema, {
-          lbEndpoints: [
-            create(LbEndpointSchema, {
-              hostIdentifier: {
-                case: 'endpoint',
-                value: create(EndpointSchema, { address: socketAddress(first.address, first.port) }),
-              },
-            }),
-          ],
-        }),
-      ],
-    }),
+    loadAssignment: staticLoadAssignment(name, [first]),
   });
 }
 

@@ -7,15 +7,10 @@ import {
   ClusterSchema,
 } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import { MetadataSchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
-import {
-  EndpointSchema,
-  LbEndpointSchema,
-  LocalityLbEndpointsSchema,
-} from '../../../generated/envoy/config/endpoint/v3/endpoint_components_pb.js';
-import { ClusterLoadAssignmentSchema } from '../../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
+import { staticLoadAssignment } from '../endpoint/static.js';
 import type { InboundPort } from '../inbound-ports.js';
 import { inboundClusterName } from '../names.js';
-import { durationOf, socketAddress } from '../pb.js';
+import { durationOf } from '../pb.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './pool.js';
 import { applyUpstreamProtocol } from './protocol.js';
 
@@ -25,21 +20,7 @@ export function inboundCluster(port: InboundPort): Cluster {
     name,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STATIC },
     connectTimeout: durationOf(DEFAULT_CONNECT_TIMEOUT_MS),
-    loadAssignment: create(ClusterLoadAssignmentSchema, {
-      clusterName: name,
-      endpoints: [
-        create(LocalityLbEndpointsSchema, {
-          lbEndpoints: [
-            create(LbEndpointSchema, {
-              hostIdentifier: {
-                case: 'endpoint',
-                value: create(EndpointSchema, { address: socketAddress(port.appAddress, port.appPort) }),
-              },
-            }),
-          ],
-        }),
-      ],
-    }),
+    loadAssignment: staticLoadAssignment(name, [{ address: port.appAddress, port: port.appPort }]),
   });
   applyUpstreamProtocol(cluster, port.protocol, undefined, undefined);
   if (port.services.length > 0)

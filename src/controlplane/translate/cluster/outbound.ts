@@ -12,16 +12,11 @@ import {
   ClusterSchema,
 } from '../../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import { MetadataSchema } from '../../../generated/envoy/config/core/v3/base_pb.js';
-import {
-  EndpointSchema,
-  LbEndpointSchema,
-  LocalityLbEndpointsSchema,
-} from '../../../generated/envoy/config/endpoint/v3/endpoint_components_pb.js';
-import { ClusterLoadAssignmentSchema } from '../../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { PercentSchema } from '../../../generated/envoy/type/v3/percent_pb.js';
 import type { Service, ServicePort } from '../../model/service.js';
+import { staticLoadAssignment } from '../endpoint/static.js';
 import { outboundClusterName } from '../names.js';
-import { adsConfigSource, socketAddress } from '../pb.js';
+import { adsConfigSource } from '../pb.js';
 import type { MtlsMode } from '../security/peer-authn.js';
 import { applyClusterTls, serverModeHint, TLS_MODE_ISTIO, tlsModeMetadata } from './auto-mtls.js';
 import { applyLoadBalancer, isPassthrough } from './lb.js';
@@ -89,22 +84,14 @@ export function outboundCluster(
     const given = dns?.(port.port) ?? [];
     const targets: ReturnType<DnsEndpoints> =
       given.length > 0 ? given : [{ address: service.hostname, port: port.targetPort ?? port.port }];
-    cluster.loadAssignment = create(ClusterLoadAssignmentSchema, {
-      clusterName: name,
-      endpoints: [
-        create(LocalityLbEndpointsSchema, {
-          lbEndpoints: targets.map((t) =>
-            create(LbEndpointSchema, {
-              hostIdentifier: {
-                case: 'endpoint',
-                value: create(EndpointSchema, { address: socketAddress(t.address, t.port) }),
-              },
-              ...(t.tlsMode === TLS_MODE_ISTIO ? { metadata: tlsModeMetadata() } : {}),
-            }),
-          ),
-        }),
-      ],
-    });
+    cluster.loadAssignment = staticLoadAssignment(
+      name,
+      targets.map((t) => ({
+        address: t.address,
+        port: t.port,
+        ...(t.tlsMode === TLS_MODE_ISTIO ? { metadata: tlsModeMetadata() } : {}),
+      })),
+    );
   } else {
     cluster.clusterDiscoveryType = { case: 'type', value: Cluster_DiscoveryType.EDS };
     cluster.edsClusterConfig = create(Cluster_EdsClusterConfigSchema, {
