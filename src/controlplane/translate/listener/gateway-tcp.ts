@@ -46,6 +46,20 @@ function l4MatchApplies(ctx: TranslateContext, m: L4Match, gs: GatewayServer, vs
   return gateways.some((g) => gatewayKey(g, vsNs) === gs.key);
 }
 
+/** The VirtualServices bound to the gateway whose hosts the server admits, with their namespaces. */
+function* admittedVirtualServices(ctx: TranslateContext, gs: GatewayServer) {
+  for (const vs of ctx.snapshot.virtualServices(gs.key, ctx.proxy.namespace)) {
+    const vsNs = vs.resource.metadata.namespace;
+    const spec = vs.resource.spec;
+    if (
+      (spec.hosts ?? []).some((h) =>
+        gs.server.hosts.some((sh) => serverHostMatches(sh, h, vsNs, gs.namespace)),
+      )
+    )
+      yield { spec, vsNs };
+  }
+}
+
 /** The TCP proxy of a route's destinations: one cluster, or weighted clusters. */
 function routeTcpProxy(
   ctx: TranslateContext,
@@ -82,13 +96,7 @@ export function passthroughChains(
   seen: Set<string>,
 ): FilterChain[] {
   const out: FilterChain[] = [];
-  for (const vs of ctx.snapshot.virtualServices(gs.key, ctx.proxy.namespace)) {
-    const spec = vs.resource.spec;
-    const vsNs = vs.resource.metadata.namespace;
-    const admitted = (spec.hosts ?? []).some((h) =>
-      gs.server.hosts.some((sh) => serverHostMatches(sh, h, vsNs, gs.namespace)),
-    );
-    if (!admitted) continue;
+  for (const { spec, vsNs } of admittedVirtualServices(ctx, gs)) {
     for (const route of spec.tls ?? []) {
       if (!route.route?.length) continue;
       for (const m of route.match) {
@@ -118,13 +126,7 @@ export function passthroughChains(
 
 /** TCP (and TLS-terminated TCP) servers: the first bound `tcp` route that applies, as the chain's filter. */
 export function tcpServerFilter(ctx: TranslateContext, gs: GatewayServer) {
-  for (const vs of ctx.snapshot.virtualServices(gs.key, ctx.proxy.namespace)) {
-    const spec = vs.resource.spec;
-    const vsNs = vs.resource.metadata.namespace;
-    const admitted = (spec.hosts ?? []).some((h) =>
-      gs.server.hosts.some((sh) => serverHostMatches(sh, h, vsNs, gs.namespace)),
-    );
-    if (!admitted) continue;
+  for (const { spec, vsNs } of admittedVirtualServices(ctx, gs)) {
     for (const route of spec.tcp ?? []) {
       if (!route.route?.length) continue;
       const applies =
