@@ -16,7 +16,10 @@ export const HTTP_TAIL_LABELS = [
 ] as const;
 export const TCP_TAIL_LABELS = ['request_protocol', 'response_flags', 'connection_security_policy'] as const;
 
-/** A cumulative-on-render bucket histogram at Envoy's default bounds (ms for durations, bytes for sizes). */
+/**
+ * A cumulative-on-render bucket histogram at Envoy's default bounds (ms for durations, bytes for sizes).
+ * Lighter than stats/store's Histogram (no interval view, no min/max): three of these exist per series.
+ */
 export class BucketHistogram {
   readonly counts = new Float64Array(DEFAULT_BUCKETS.length + 1);
   sum = 0;
