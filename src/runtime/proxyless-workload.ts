@@ -11,7 +11,7 @@ import { DEFAULT_CLUSTER_ID, nodeId, type ProxyIdentity } from './bootstrap.js';
 import type { WorkloadCertificate } from './cert-client/index.js';
 import { startWorkloadIdentity, type WorkloadIdentity } from './cert-client/workload-identity.js';
 import { pipeLines } from './log-prefix.js';
-import type { WorkloadOptions } from './workload.js';
+import { appEnv, terminate, type WorkloadOptions } from './workload.js';
 
 /** The label that tells clients (and the control plane) whether the workload speaks Istio mTLS. */
 const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
@@ -148,18 +148,7 @@ export async function runProxylessWorkload(opts: WorkloadOptions): Promise<Runni
   });
   writeFileSync(bootstrapFile, JSON.stringify(bootstrap, null, 2));
 
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    ...(opts.env ?? {}),
-    GRPC_XDS_BOOTSTRAP: bootstrapFile,
-    HOST: '127.0.0.1',
-    ...(opts.ports[0] ? { PORT: String(opts.ports[0].port) } : {}),
-    HOSTNAME: identity.name,
-    TRELLIS_WORKLOAD: identity.name,
-    TRELLIS_NAMESPACE: identity.namespace,
-    TRELLIS_EXIT_WITH_PARENT: '1',
-  };
-  for (const p of opts.ports) env[`PORT_${p.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(p.port);
+  const env = appEnv(opts, opts.ports, { GRPC_XDS_BOOTSTRAP: bootstrapFile });
   const [cmd, ...args] = opts.command;
   const app = spawn(cmd, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   pipeLines(app.stdout!, process.stdout, `${prefix} `);
@@ -183,8 +172,6 @@ export async function runProxylessWorkload(opts: WorkloadOptions): Promise<Runni
     app,
     bootstrapFile,
     exited,
-    stop: () => {
-      if (app.exitCode === null && app.signalCode === null) app.kill('SIGTERM');
-    },
+    stop: () => terminate(app),
   };
 }

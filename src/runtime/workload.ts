@@ -60,7 +60,32 @@ function preloadFlags(): string {
   return `--import ${import.meta.resolve('tsx')} --import ${ts}`;
 }
 
-function terminate(child: ChildProcess, graceMs = 5000): void {
+/**
+ * The app's environment: ours and the workload's, where to listen (HOST, PORT for the first port, PORT_<NAME>
+ * for each; `listen` gives the port the app itself binds), who it is, and `extra` (how it reaches the mesh).
+ */
+export function appEnv(
+  opts: Pick<WorkloadOptions, 'env' | 'identity'>,
+  listen: readonly { name: string; port: number }[],
+  extra: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...(opts.env ?? {}),
+    HOST: '127.0.0.1',
+    ...(listen[0] ? { PORT: String(listen[0].port) } : {}),
+    ...extra,
+    HOSTNAME: opts.identity.name,
+    TRELLIS_WORKLOAD: opts.identity.name,
+    TRELLIS_NAMESPACE: opts.identity.namespace,
+    TRELLIS_EXIT_WITH_PARENT: '1',
+  };
+  for (const p of listen) env[`PORT_${p.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(p.port);
+  return env;
+}
+
+/** SIGTERM, then SIGKILL if the child is still there after `graceMs`. */
+export function terminate(child: ChildProcess, graceMs = 5000): void {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -117,25 +142,18 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
     throw err;
   }
 
-  const first = opts.ports[0];
   const proxyUrl = `http://127.0.0.1:${outboundPort}`;
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    ...(opts.env ?? {}),
-    HOST: '127.0.0.1',
-    ...(first ? { PORT: String(appPorts[String(first.port)]) } : {}),
-    HTTP_PROXY: proxyUrl,
-    http_proxy: proxyUrl,
-    NO_PROXY: '127.0.0.1,localhost',
-    no_proxy: '127.0.0.1,localhost',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${preloadFlags()}`.trim(),
-    HOSTNAME: identity.name,
-    TRELLIS_WORKLOAD: identity.name,
-    TRELLIS_NAMESPACE: identity.namespace,
-    TRELLIS_EXIT_WITH_PARENT: '1',
-  };
-  for (const p of opts.ports)
-    env[`PORT_${p.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = String(appPorts[String(p.port)]);
+  const env = appEnv(
+    opts,
+    opts.ports.map((p) => ({ name: p.name, port: appPorts[String(p.port)] })),
+    {
+      HTTP_PROXY: proxyUrl,
+      http_proxy: proxyUrl,
+      NO_PROXY: '127.0.0.1,localhost',
+      no_proxy: '127.0.0.1,localhost',
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${preloadFlags()}`.trim(),
+    },
+  );
 
   const [cmd, ...args] = opts.command;
   const app = spawn(cmd, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
