@@ -1,5 +1,5 @@
-// Finds nginx and wrk, installing them from Debian's packages when missing and running as root
-// (nginx-light where the archive has it, else nginx).
+// Finds nginx, wrk and a C compiler (for the native open-loop generator), installing them from Debian's
+// packages when missing and running as root (nginx-light where the archive has it, else nginx).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -57,4 +57,28 @@ export function ensureTools(log) {
   wrk = findBinary('wrk');
   if (!nginx || !wrk) throw new Error(`apt-get install ${packages.join(' ')} did not provide nginx and wrk`);
   return { nginx, wrk };
+}
+
+/**
+ * Returns the C compiler's path, installing gcc (and the libc headers, which gcc only recommends) with
+ * apt-get when missing and running as root; null when there is none, so the caller falls back to Node.
+ */
+export function ensureCompiler(log) {
+  const existing = findBinary('cc') ?? findBinary('gcc') ?? findBinary('clang');
+  if (existing) return existing;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !findBinary('apt-get')) return null;
+  log('installing a C compiler for the native open-loop generator with apt-get (gcc, libc6-dev) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'gcc', 'libc6-dev'], {
+      stdio: 'ignore',
+      env,
+    });
+  } catch (err) {
+    log(`apt-get install gcc failed: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
+  return findBinary('cc') ?? findBinary('gcc');
 }
