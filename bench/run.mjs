@@ -8,6 +8,7 @@ import { parseBenchArgs } from './lib/args.mjs';
 import { ensureTools } from './lib/install.mjs';
 import { closedLoopRun, openLoopRun, recordIdleRss, recordLoadedRss, stillRunning } from './lib/measure.mjs';
 import { BODY_BYTES } from './lib/nginx.mjs';
+import { chooseOpenLoopGenerator } from './lib/open-loop-run.mjs';
 import { killAllSync, sleep, stopAll } from './lib/procs.mjs';
 import { markdown, summarize } from './lib/report.mjs';
 import { startScenario, startUpstream } from './lib/scenarios.mjs';
@@ -25,6 +26,8 @@ async function main() {
   const startedAt = new Date().toISOString();
   const stamp = startedAt.replace(/[:.]/g, '-');
   const tools = ensureTools(log);
+  const generator = chooseOpenLoopGenerator(options.generator, log);
+  log(`open-loop generator: ${generator.kind}${generator.binary ? ` (${generator.binary})` : ''}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-'));
   let interrupted = false;
   const cleanUp = async () => {
@@ -112,6 +115,7 @@ async function main() {
       warmupS: options.warmupS,
       connections: options.connections,
       rate: options.rate,
+      openLoopGenerator: generator.kind,
       bodyBytes: BODY_BYTES,
       accessLog: options.accessLog,
       profile: options.profile,

@@ -24,6 +24,8 @@ flags:
                    e.g. --only trellis or --only nginx,trellis
   --connections N  wrk connections for the closed loop (default 64; one wrk thread)
   --rate R         open-loop request rate in req/s (default 1000)
+  --generator G    open-loop generator: native (bench/native/open-loop.c, built with cc) or node
+                   (bench/open-loop.mjs); default: native when it builds, else node with a notice
   --access-log     turn on per-request file access logs in the Trellis and nginx proxies (default off)
   --profile        start the Trellis proxies with --cpu-prof; profiles go to bench/results/prof/
   --node-flags F   extra Node.js flags for the Trellis proxies, e.g. "--max-semi-space-size=16"
@@ -47,6 +49,7 @@ export function parseBenchArgs(argv) {
         only: { type: 'string' },
         connections: { type: 'string', default: '64' },
         rate: { type: 'string', default: '1000' },
+        generator: { type: 'string', default: 'auto' },
         'access-log': { type: 'boolean', default: false },
         profile: { type: 'boolean', default: false },
         'node-flags': { type: 'string', default: '' },
@@ -72,6 +75,10 @@ export function parseBenchArgs(argv) {
     }
     return n;
   };
+  if (!['auto', 'native', 'node'].includes(v.generator)) {
+    process.stderr.write(`bench: --generator must be native or node, got ${v.generator}\n`);
+    process.exit(2);
+  }
   let scenarios = SCENARIOS;
   if (v.only) {
     const wanted = v.only.split(',').map((s) => s.trim());
@@ -88,6 +95,7 @@ export function parseBenchArgs(argv) {
     warmupS: Number(v.warmup) >= 0 ? Number(v.warmup) : 5,
     connections: Math.round(positive('connections', v.connections)),
     rate: positive('rate', v.rate),
+    generator: v.generator,
     scenarios,
     accessLog: v['access-log'],
     profile: v.profile,
