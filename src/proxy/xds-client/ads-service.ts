@@ -1,8 +1,12 @@
-// The gRPC description of Envoy's AggregatedDiscoveryService (SotW StreamAggregatedResources) with
-// @bufbuild/protobuf binary (de)serializers, usable by grpc-js clients and servers alike.
+// The gRPC description of Envoy's AggregatedDiscoveryService (SotW StreamAggregatedResources, delta
+// DeltaAggregatedResources) with @bufbuild/protobuf binary (de)serializers, for grpc-js clients and servers.
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import {
+  type DeltaDiscoveryRequest,
+  DeltaDiscoveryRequestSchema,
+  type DeltaDiscoveryResponse,
+  DeltaDiscoveryResponseSchema,
   type DiscoveryRequest,
   DiscoveryRequestSchema,
   type DiscoveryResponse,
@@ -35,5 +39,34 @@ export const adsServiceDefinition = {
     requestDeserialize: deserializeDiscoveryRequest,
     responseSerialize: serializeDiscoveryResponse,
     responseDeserialize: deserializeDiscoveryResponse,
+  },
+} satisfies ServiceDefinition;
+
+export const DELTA_ADS_STREAM_METHOD =
+  '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
+
+export function serializeDeltaDiscoveryRequest(m: DeltaDiscoveryRequest): Buffer {
+  return Buffer.from(toBinary(DeltaDiscoveryRequestSchema, m));
+}
+export function deserializeDeltaDiscoveryRequest(b: Buffer): DeltaDiscoveryRequest {
+  return fromBinary(DeltaDiscoveryRequestSchema, b);
+}
+export function serializeDeltaDiscoveryResponse(m: DeltaDiscoveryResponse): Buffer {
+  return Buffer.from(toBinary(DeltaDiscoveryResponseSchema, m));
+}
+export function deserializeDeltaDiscoveryResponse(b: Buffer): DeltaDiscoveryResponse {
+  return fromBinary(DeltaDiscoveryResponseSchema, b);
+}
+
+/** For `server.addService(deltaAdsServiceDefinition, { deltaAggregatedResources(call) { … } })`. */
+export const deltaAdsServiceDefinition = {
+  deltaAggregatedResources: {
+    path: DELTA_ADS_STREAM_METHOD,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: serializeDeltaDiscoveryRequest,
+    requestDeserialize: deserializeDeltaDiscoveryRequest,
+    responseSerialize: serializeDeltaDiscoveryResponse,
+    responseDeserialize: deserializeDeltaDiscoveryResponse,
   },
 } satisfies ServiceDefinition;

@@ -5,10 +5,16 @@ export {
   type AdsClientOptions,
   type AdsClock,
   type AdsEvent,
+  type AdsRequestEvent,
   type AdsStatus,
   systemClock,
 } from './ads-client.js';
-export { ADS_STREAM_METHOD, adsServiceDefinition } from './ads-service.js';
+export {
+  ADS_STREAM_METHOD,
+  adsServiceDefinition,
+  DELTA_ADS_STREAM_METHOD,
+  deltaAdsServiceDefinition,
+} from './ads-service.js';
 export type { NackInfo, ResourceErrors, XdsType, XdsTypeStatus } from './ads-state.js';
 export { adsConfigDumpSections, dynamicResourceDumps } from './config-dump.js';
 export {

@@ -119,6 +119,8 @@ export function safeJson(schema: DescMessage, message: Message): JsonValue | und
 }
 
 export interface DecodedResource {
+  /** Position in the response. */
+  index: number;
   name: string;
   value: unknown;
   message: Message;
@@ -174,7 +176,7 @@ export function decodeResources(
     }
     seen.add(name);
     const decoded = codec.decode(message, opts);
-    if (decoded.ok) ok.push({ name, value: decoded.value, message });
+    if (decoded.ok) ok.push({ index: i, name, value: decoded.value, message });
     else {
       const failed: ResourceErrors = { resource: name || `resources[${i}]`, errors: decoded.errors };
       const json = safeJson(codec.schema, message);
