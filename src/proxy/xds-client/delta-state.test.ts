@@ -18,6 +18,12 @@ import { TypeUrl } from './registry.js';
 const ads = { configSourceSpecifier: { case: 'ads' as const, value: {} } };
 let nonces = 0;
 
+/** The name a resource goes by: `name`, or a ClusterLoadAssignment's `cluster_name`. */
+function nameOf(r: unknown): string {
+  const named = r as { name?: string; clusterName?: string };
+  return named.name ?? named.clusterName ?? '';
+}
+
 /** A delta response: `resources` as [version, message] pairs, `removed` names. */
 function delta<D extends DescMessage>(
   typeUrl: string,
@@ -31,7 +37,7 @@ function delta<D extends DescMessage>(
     systemVersionInfo: system,
     nonce: `n${++nonces}`,
     resources: resources.map(([version, r]) => ({
-      name: (r as { name?: string; clusterName?: string }).name ?? (r as { clusterName: string }).clusterName,
+      name: nameOf(r),
       version,
       resource: anyPack(schema, r),
     })),
