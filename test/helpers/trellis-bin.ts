@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 export function trellisArgv(): string[] {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) {
-    // dist/test/helpers/trellis-bin.js -> dist/src/cli/main.js
-    return [process.execPath, fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))];
+    // dist/test/helpers/trellis-bin.js -> bin/trellis.js: the executable users run, so compiled tests also run
+    // `trellis proxy` from its bundle (dist/bundle/), as every sidecar and gateway does.
+    return [process.execPath, fileURLToPath(new URL('../../../bin/trellis.js', import.meta.url))];
   }
   const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
   if (!existsSync(main)) throw new Error(`cannot find the trellis entry point at ${main}`);
