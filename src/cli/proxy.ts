@@ -139,6 +139,7 @@ export function registerProxy(program: Command): void {
         ads = new AdsClient({
           target,
           node: bootstrap.node,
+          apiType: bootstrap.ads?.apiType,
           cds: o.xds !== undefined || bootstrap.dynamicCds,
           lds: o.xds !== undefined || bootstrap.dynamicLds,
           // The certificate agent's secrets: resources naming them wait for the agent, not for SDS.

@@ -150,10 +150,15 @@ test('JSON bootstrap with ADS: ads_config, lds/cds over ADS, camelCase keys acce
   assert.equal(adsTargetOf(b), '127.0.0.1:15010');
   assert.equal(adsTargetOf(value(load('static-http.yaml'))), undefined);
 
-  // Delta xDS is not implemented by the client: refused rather than silently spoken as SotW.
-  const delta = readFileSync(join(fixturesDir(), 'ads.json'), 'utf8').replace('"GRPC"', '"DELTA_GRPC"');
+  // Delta xDS: the ADS client picks DeltaAggregatedResources from it; other api types are refused.
+  const ads = readFileSync(join(fixturesDir(), 'ads.json'), 'utf8');
+  assert.equal(b.ads?.apiType, 'GRPC');
+  assert.equal(
+    value(decodeBootstrap(ads.replace('"GRPC"', '"DELTA_GRPC"'), 'delta.json')).ads?.apiType,
+    'DELTA_GRPC',
+  );
   assert.deepEqual(
-    errors(decodeBootstrap(delta, 'delta.json')).map((e) => e.path),
+    errors(decodeBootstrap(ads.replace('"GRPC"', '"REST"'), 'rest.json')).map((e) => e.path),
     ['dynamic_resources.ads_config.api_type'],
   );
 });

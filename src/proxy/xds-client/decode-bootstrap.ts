@@ -71,13 +71,13 @@ function decodeAdsConfig(
     'grpc_services',
     'set_node_on_first_message_only',
   ]);
-  // The ADS client speaks State of the World; delta xDS is not implemented yet.
+  // The ADS client speaks State of the World (GRPC) and incremental xDS (DELTA_GRPC).
   const apiType = supportedEnum(
     ctx,
     ApiConfigSource_ApiTypeSchema,
     a.apiType,
     childPath(path, 'api_type'),
-    ['GRPC'],
+    ['GRPC', 'DELTA_GRPC'],
     'GRPC',
   );
   if (a.transportApiVersion === ApiVersion.V2)
