@@ -28,7 +28,8 @@ flags:
                    (bench/open-loop.mjs); default: native when it builds, else node with a notice
   --access-log     turn on per-request file access logs in the Trellis and nginx proxies (default off)
   --profile        start the Trellis proxies with --cpu-prof; profiles go to bench/results/prof/
-  --node-flags F   extra Node.js flags for the Trellis proxies, e.g. "--max-semi-space-size=16"
+  --node-flags F   extra Node.js flags for the Trellis proxies, after the ones 'trellis up' gives every
+                   proxy (src/runtime/self.ts), so they win, e.g. "--max-semi-space-size=16"
   --keep-temp      keep the temp dir with configs and proxy logs (default: removed at the end)
   --json-only      print only the JSON result path, no table
   -h, --help       this text

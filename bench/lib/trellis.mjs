@@ -2,7 +2,7 @@
 // connection manager → inline route `/` → STATIC cluster) and `node bin/trellis.js proxy --config` to run it.
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { start, untilListening } from './procs.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -124,6 +124,16 @@ function firstError(file) {
   }
 }
 
+/** PROXY_NODE_FLAGS of the build under test; none when that build predates them. */
+async function proxyNodeFlags() {
+  try {
+    const self = await import(pathToFileURL(path.join(root, 'dist', 'src', 'runtime', 'self.js')).href);
+    return self.PROXY_NODE_FLAGS ?? [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Starts one Trellis proxy; resolves with its process once its listener accepts connections. On failure
  * the error message carries the tail of the proxy's output, for the "unavailable: <reason>" line.
@@ -132,7 +142,8 @@ export async function startTrellisProxy(dir, options, { profileDir, stamp, extra
   const configPath = path.join(dir, `trellis-${options.name}.yaml`);
   writeFileSync(configPath, bootstrapYaml(options));
   const logPath = path.join(dir, `trellis-${options.name}.log`);
-  const nodeFlags = [...extraNodeFlags];
+  // The flags `trellis up` starts every proxy with (src/runtime/self.ts), then --node-flags (the last wins).
+  const nodeFlags = [...(await proxyNodeFlags()), ...extraNodeFlags];
   if (profileDir) {
     // Node writes the profile when the process exits normally (the proxy must exit on SIGTERM).
     mkdirSync(profileDir, { recursive: true });

@@ -13,7 +13,7 @@ import { EGRESS_GATEWAY_LABELS, plannedEgressGatewayPorts } from './mesh-plan.js
 import { freePort, portIsFree } from './ports.js';
 import { runProxylessWorkload } from './proxyless-workload.js';
 import { RestartPolicy } from './restart.js';
-import { selfArgv } from './self.js';
+import { proxyArgv, selfArgv } from './self.js';
 import { runWorkload, type WorkloadOptions } from './workload.js';
 
 interface GatewayKind {
@@ -202,8 +202,8 @@ export class Supervisor {
       metadata: { TRELLIS_GATEWAY_ADDRESS: '127.0.0.1' },
     });
     writeFileSync(file, JSON.stringify(bootstrap, null, 2));
-    const [node, ...pre] = selfArgv();
-    const args = [...pre, 'proxy', '--config', file];
+    const [node, ...proxy] = proxyArgv();
+    const args = [...proxy, '--config', file];
     const ca = await this.caFor('istio-system', serviceAccount);
     if (ca) {
       const tokenFile = join(this.opts.stateDir, `${kind.short}-token`);

@@ -10,7 +10,7 @@ import { waitReady } from './admin-client.js';
 import { type ProxyIdentity, proxyBootstrap } from './bootstrap.js';
 import { pipeLines } from './log-prefix.js';
 import { freePort } from './ports.js';
-import { selfArgv } from './self.js';
+import { proxyArgv } from './self.js';
 
 export interface WorkloadPort {
   name: string;
@@ -122,8 +122,8 @@ export async function runWorkload(opts: WorkloadOptions): Promise<RunningWorkloa
     identityArgs.push('--ca-address', opts.ca.address, '--token-file', tokenFile);
   }
 
-  const [node, ...pre] = selfArgv();
-  const sidecar = spawn(node, [...pre, 'proxy', '--config', bootstrapFile, ...identityArgs], {
+  const [node, ...proxy] = proxyArgv();
+  const sidecar = spawn(node, [...proxy, '--config', bootstrapFile, ...identityArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // No orphaned proxies: if whoever started this workload dies without stopping it, the sidecar goes too.
     env: { ...process.env, TRELLIS_EXIT_WITH_PARENT: '1' },
