@@ -20,8 +20,8 @@ export function chooseOpenLoopGenerator(preference = 'auto', log = (m) => proces
     chosen = { kind: 'node' };
     return chosen;
   }
-  ensureCompiler(log);
-  const built = buildNativeOpenLoop();
+  let built = buildNativeOpenLoop();
+  if (built.noCompiler && ensureCompiler(log)) built = buildNativeOpenLoop();
   if (built.binary) {
     chosen = { kind: 'native', binary: built.binary };
     return chosen;
