@@ -53,7 +53,7 @@ export function proxyBootstrap(opts: BootstrapOptions): Record<string, unknown> 
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: opts.adminPort } } },
     dynamic_resources: {
       ads_config: {
-        api_type: 'GRPC',
+        api_type: 'DELTA_GRPC',
         transport_api_version: 'V3',
         grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }],
         set_node_on_first_message_only: true,
