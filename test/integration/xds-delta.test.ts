@@ -11,9 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ControlPlane } from '../../src/controlplane/server.js';
+import type { ProxyResources } from '../../src/proxy/config/bootstrap.js';
+import { AdsClient, type AdsEvent, nodeIdentityFor } from '../../src/proxy/xds-client/index.js';
 import { proxyBootstrap } from '../../src/runtime/bootstrap.js';
 import { freePort } from '../../src/runtime/ports.js';
 import { trellisArgv } from '../helpers/trellis-bin.js';
+import { SERVICES } from '../simulation/fixtures.js';
 
 const HOST = 'echo.default.svc.cluster.local:9080';
 const ECHO_B_CLUSTER = 'outbound|9080||echo-b.default.svc.cluster.local';
@@ -326,4 +329,103 @@ describe('trellis proxy with ads_config.api_type DELTA_GRPC', () => {
       async () => (await get(delta.outboundPort, '/d/1')).body === 'b',
     );
   });
+});
+
+const TRAFFIC = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: default }
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{ headers: { end-user: { exact: jason } } }]
+    route: [{ destination: { host: reviews, subset: v2 } }]
+  - route:
+    - { destination: { host: reviews, subset: v1 }, weight: 80 }
+    - { destination: { host: reviews, subset: v3 }, weight: 20 }
+    retries: { attempts: 3, perTryTimeout: 1s }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: default }
+spec:
+  host: reviews
+  trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: 5s, baseEjectionTime: 30s } }
+  subsets:
+  - { name: v1, labels: { version: v1 } }
+  - { name: v2, labels: { version: v2 } }
+  - { name: v3, labels: { version: v3 } }
+`;
+
+it('delta and SotW clients of the same sidecar end with the same domain config, without a NACK', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-delta-sotw-'));
+  writeFileSync(join(dir, 'services.yaml'), SERVICES);
+  writeFileSync(join(dir, 'traffic.yaml'), TRAFFIC);
+  const cp = await ControlPlane.start({ configDir: dir, xdsPort: 0, httpPort: 0, watch: false });
+  const clients: AdsClient[] = [];
+  try {
+    const run = async (apiType: 'GRPC' | 'DELTA_GRPC') => {
+      const events: AdsEvent[] = [];
+      let latest: ProxyResources | undefined;
+      let complete: () => void = () => {};
+      const done = new Promise<void>((resolve) => {
+        complete = resolve;
+      });
+      const client: AdsClient = new AdsClient({
+        target: `127.0.0.1:${cp.xdsPort}`,
+        apiType,
+        node: nodeIdentityFor({
+          ip: '127.0.0.1',
+          workload: 'productpage-v1',
+          namespace: 'default',
+          serviceAccount: 'bookinfo-productpage',
+          labels: { app: 'productpage', version: 'v1' },
+        }),
+        onEvent: (e) => events.push(e),
+        onUpdate: (r) => {
+          latest = r;
+          const routeNames = client.status().types.route.resourceNames ?? [];
+          if (r.listeners.size > 0 && routeNames.length > 0 && routeNames.every((n) => r.routes.has(n)))
+            complete();
+        },
+      });
+      clients.push(client);
+      client.start();
+      await Promise.race([
+        done,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`${apiType}: no complete set in 10 s`)), 10_000),
+        ),
+      ]);
+      // Let responses in flight settle.
+      await new Promise((r) => setTimeout(r, 300));
+      return { events, resources: latest, status: client.status() };
+    };
+    const delta = await run('DELTA_GRPC');
+    const sotw = await run('GRPC');
+    for (const r of [delta, sotw])
+      assert.deepEqual(
+        r.events.filter((e) => e.kind === 'nack'),
+        [],
+      );
+    // Envoy's order on the delta stream: CDS, EDS, LDS, RDS.
+    const first = (t: string) => delta.events.findIndex((e) => e.kind === 'request' && e.typeUrl.endsWith(t));
+    const order = ['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration'].map(first);
+    assert.ok(order.every((i) => i >= 0));
+    assert.deepEqual(
+      [...order].sort((x, y) => x - y),
+      order,
+    );
+    assert.ok(delta.resources && sotw.resources);
+    assert.ok(delta.resources.clusters.size > 3);
+    for (const kind of ['clusters', 'endpoints', 'listeners', 'routes', 'secrets'] as const)
+      assert.deepEqual(delta.resources[kind], sotw.resources[kind], kind);
+    assert.deepEqual(
+      delta.status.types.cluster.resources.map((r) => r.name).sort(),
+      sotw.status.types.cluster.resources.map((r) => r.name).sort(),
+    );
+  } finally {
+    for (const c of clients) c.stop();
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
