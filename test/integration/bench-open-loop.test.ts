@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -106,4 +106,76 @@ test('the native open-loop generator paces 200 req/s for 1 s and counts every ki
   assert.ok(latencyMs.p50 <= latencyMs.p90 && latencyMs.p90 <= latencyMs.p99, 'percentiles are ordered');
   assert.ok(latencyMs.p99 <= latencyMs.max && latencyMs.max < 1000, `max ${latencyMs.max} ms`);
   assert.ok(schedulingLagMs.p50 >= 0 && schedulingLagMs.p50 < 20, `lateness p50 ${schedulingLagMs.p50} ms`);
+});
+
+// Each framing the reader must get right, sent in 3-byte pieces a tick apart so every state is split.
+const framings = [
+  'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
+  'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    '5;ext=1\r\nhello\r\n3\r\nabc\r\n0\r\nX-Trailer: yes\r\n\r\n',
+  'HTTP/1.1 204 No Content\r\n\r\n',
+  'HTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nnah',
+  'HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok',
+  'HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: Chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n',
+  'HTTP/1.1 200 OK\r\n\r\na body that ends with the connection',
+];
+
+test('the native open-loop generator frames split responses: chunked, trailers, 1xx, 204, HTTP/1.0, close', async (t) => {
+  const built = await buildGenerator();
+  if (built.noCompiler) {
+    t.skip(`needs a C compiler: ${built.error}`);
+    return;
+  }
+  assert.ok(built.binary, `the generator did not build: ${built.error}`);
+  let served = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.setNoDelay(true);
+    let pending = '';
+    let writing = Promise.resolve();
+    socket.on('data', (data) => {
+      pending += data.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+        pending = pending.slice(end + 4);
+        const which = served++ % framings.length;
+        writing = writing.then(async () => {
+          const text = framings[which];
+          for (let i = 0; i < text.length; i += 3) {
+            socket.write(text.slice(i, i + 3));
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          if (which === framings.length - 1) socket.end();
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const { port } = server.address() as AddressInfo;
+
+  // 140 req/s for 0.5 s over one connection: 70 requests, ten rounds of the seven framings.
+  const summary = await runGenerator(built.binary, [
+    '--target',
+    `127.0.0.1:${port}`,
+    '--rate',
+    '140',
+    '--duration',
+    '0.5',
+    '--warmup',
+    '0',
+    '--connections',
+    '1',
+  ]);
+  assert.equal(served, 70);
+  assert.equal(summary.non2xx, 10, 'only the 404s; a 100 Continue is not a response of its own');
+  assert.equal(summary.completed, 60);
+  assert.equal(summary.errors, 0);
+  // Every seventh response ends with the connection; the last one leaves nothing to reconnect for.
+  assert.equal(summary.reconnects, 9);
 });
