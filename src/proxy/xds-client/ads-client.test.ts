@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
+import { VirtualClock } from '../../common/clock.js';
 import {
   type Cluster,
   Cluster_DiscoveryType,
@@ -22,35 +23,11 @@ import {
 import { RouterSchema } from '../../generated/envoy/extensions/filters/http/router/v3/router_pb.js';
 import { HttpConnectionManagerSchema } from '../../generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
 import type { ProxyResources } from '../config/bootstrap.js';
-import { AdsClient, type AdsClock, type AdsEvent } from './ads-client.js';
+import { AdsClient, type AdsEvent } from './ads-client.js';
 import { TestAdsServer } from './ads-test-server.js';
 import { adsConfigDumpSections } from './config-dump.js';
 import { nodeIdentityFor } from './node.js';
 import { TypeUrl } from './registry.js';
-
-/** Virtual time: timers fire only when the test advances the clock. */
-class VirtualClock implements AdsClock {
-  private t = 0;
-  private seq = 0;
-  private timers: { id: number; at: number; fn: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ id, at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    for (const x of due) x.fn();
-  }
-}
 
 const ads = { configSourceSpecifier: { case: 'ads' as const, value: {} } };
 

@@ -2,6 +2,7 @@
 // a protocol state (SubscriptionState), the node on each stream's first request, reconnects with jittered
 // exponential back-off, Envoy's initial_fetch_timeout, and every accepted update reported through onUpdate.
 import * as grpc from '@grpc/grpc-js';
+import { type Clock, systemClock, type TimerHandle } from '../../common/clock.js';
 import type { Node } from '../../generated/envoy/config/core/v3/base_pb.js';
 import type { NodeIdentity, ProxyResources } from '../config/bootstrap.js';
 import { DEFAULT_XDS_BACKOFF, ExponentialBackoff } from './backoff.js';
@@ -10,22 +11,9 @@ import { toNodeMessage } from './node.js';
 import { type NackInfo, XDS_ORDER, type XdsType } from './resource-codecs.js';
 import type { StateStep, SubscriptionState, XdsTypeStatus } from './subscription-state.js';
 
-/** Time source and timers; the real clock by default, a virtual one in tests. */
-export interface AdsClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: AdsClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** Time source and timers: the common clock (src/common/clock.ts), the real one by default, virtual in tests. */
+export type AdsClock = Clock;
+export { systemClock };
 
 export type AdsRequestEvent = {
   kind: 'request';
@@ -106,8 +94,8 @@ export class AdsStream<Spec, Req extends { node?: Node }, Resp> {
   private readonly backoff: ExponentialBackoff;
   private client: grpc.Client | undefined;
   private call: grpc.ClientDuplexStream<Req, Resp> | undefined;
-  private retryTimer: unknown;
-  private initialFetchTimer: unknown;
+  private retryTimer: TimerHandle | undefined;
+  private initialFetchTimer: TimerHandle | undefined;
   private attempt = 0;
   private stopped = true;
   private connected = false;
@@ -143,8 +131,8 @@ export class AdsStream<Spec, Req extends { node?: Node }, Resp> {
 
   stop(): void {
     this.stopped = true;
-    this.clock.clearTimeout(this.retryTimer);
-    this.clock.clearTimeout(this.initialFetchTimer);
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    if (this.initialFetchTimer !== undefined) this.clock.clearTimeout(this.initialFetchTimer);
     const call = this.call;
     this.call = undefined;
     call?.cancel();

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { anyPack, DurationSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
+import { VirtualClock } from '../../common/clock.js';
 import { Cluster_DiscoveryType, ClusterSchema } from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import {
@@ -14,33 +15,10 @@ import {
   DeltaDiscoveryResponseSchema,
 } from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { ProxyResources } from '../config/bootstrap.js';
-import { AdsClient, type AdsClock, type AdsEvent } from './ads-client.js';
+import { AdsClient, type AdsEvent } from './ads-client.js';
 import { deltaAdsServiceDefinition } from './ads-service.js';
 import { nodeIdentityFor } from './node.js';
 import { TypeUrl } from './registry.js';
-
-class VirtualClock implements AdsClock {
-  private t = 0;
-  private seq = 0;
-  private timers: { id: number; at: number; fn: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.push({ id, at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    for (const x of due) x.fn();
-  }
-}
 
 /** A real grpc-js delta ADS server that records requests per stream and sends what the test says. */
 class DeltaServer {
