@@ -70,7 +70,12 @@ describe('proxy routing actions', () => {
                 kind: 'weighted',
                 totalWeight: 100,
                 clusters: [
-                  { name: 'a', weight: 30, headers: ops({ requestAdd: [add('x-picked', 'a')] }) },
+                  {
+                    name: 'a',
+                    weight: 30,
+                    headers: ops({ requestAdd: [add('x-picked', 'a')] }),
+                    hostRewrite: 'a.internal',
+                  },
                   { name: 'b', weight: 70, headers: ops({ responseAdd: [add('x-picked-resp', 'b')] }) },
                 ],
               },
@@ -149,14 +154,20 @@ describe('proxy routing actions', () => {
     assert.equal(JSON.parse((await get('/host')).body).headers.host, 'internal.svc');
   });
 
-  it('weighted clusters follow the random draw and apply per-cluster header edits', async () => {
+  it('weighted clusters follow the random draw and apply per-cluster header edits and host rewrites', async () => {
     nextRandom = 0.1;
     const ra = await get('/split');
     assert.equal(JSON.parse(ra.body).name, 'a');
     assert.equal(JSON.parse(ra.body).headers['x-picked'], 'a');
+    assert.equal(JSON.parse(ra.body).headers.host, 'a.internal', "the picked cluster's host_rewrite_literal");
     nextRandom = 0.9;
     const rb = await get('/split');
     assert.equal(JSON.parse(rb.body).name, 'b');
+    assert.equal(
+      JSON.parse(rb.body).headers.host,
+      'app.local',
+      'a cluster without a rewrite keeps the authority',
+    );
     assert.equal(rb.headers['x-picked-resp'], 'b');
   });
 

@@ -32,7 +32,7 @@ metadata: { name: ${name}-1, namespace: default }
 spec: { address: 127.0.0.1, labels: { app: ${name} }, ports: { http: ${port} } }
 `;
 
-/** /b goes to echo-b; `requestSet` header edits on every route (a `host` edit is what Envoy rejects). */
+/** /b goes to echo-b with the header edits `requestSet` (a value with CR/LF is what Envoy rejects). */
 const routeToB = (requestSet = '{}') => `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: echo, namespace: default }
@@ -259,17 +259,18 @@ describe('trellis proxy with ads_config.api_type DELTA_GRPC', () => {
     writeFileSync(join(configDir, 'vs.yaml'), routeToB());
     await until('the /b route again', async () => (await get(delta.outboundPort, '/b/1')).body === 'b');
 
-    // Envoy (and Trellis) refuse to edit `host` through request_headers_to_add: the whole RDS update is rejected.
+    // Envoy (and Trellis) refuse a header value with CR/LF (header injection): the whole RDS update is rejected.
+    // The control plane passes it on: Istio's webhook would refuse it, Trellis's validation does not yet.
     writeFileSync(
       join(configDir, 'vs.yaml'),
-      routeToB('{ host: evil.example }').replace('prefix: /b', 'prefix: /c'),
+      routeToB('{ x-bad: "a\\r\\nx-injected: 1" }').replace('prefix: /b', 'prefix: /c'),
     );
     await until(
       'the RDS NACK to reach the control plane',
       () => proxyStatus('client')?.types.RDS.nack !== undefined,
     );
     const nack = proxyStatus('client')?.types.RDS.nack;
-    assert.match(nack?.message ?? '', /request_headers_to_add\[0\]\.header\.key: "host" may not be modified/);
+    assert.match(nack?.message ?? '', /request_headers_to_add\[0\]\.header\.value: contains NUL, CR or LF/);
     // Traffic flows on the last good routes: /b still reaches echo-b, /c is not routed to it.
     assert.equal((await get(delta.outboundPort, '/b/2')).body, 'b');
     assert.equal((await get(delta.outboundPort, '/c/2')).body, 'a');

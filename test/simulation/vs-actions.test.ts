@@ -107,6 +107,47 @@ test('header edits on the route and per destination', () => {
   if (target.kind === 'weighted') assert.equal(target.clusters[0].headers.requestAdd[0].value, 'v1');
 });
 
+test('a host header edit becomes the host rewrite, as in Istio, instead of an edit Envoy refuses', () => {
+  const sim = simOf(`
+  - match: [{ uri: { prefix: /route } }]
+    headers:
+      request: { set: { Host: set.internal, x-env: prod }, add: { host: add.internal }, remove: [x-debug] }
+      response: { remove: [server] }
+    route: [{ destination: { host: reviews } }]
+  - match: [{ uri: { prefix: /both } }]
+    headers: { request: { set: { ':authority': header.internal } } }
+    rewrite: { authority: rewrite.internal }
+    route: [{ destination: { host: reviews } }]
+  - route:
+    - destination: { host: reviews, subset: v1 }
+      weight: 50
+      headers: { request: { add: { host: v1.internal } } }
+    - { destination: { host: reviews, subset: v2 }, weight: 50 }`);
+  // The route's own edits: set wins over add; nothing Envoy would refuse reaches the proxy (it decodes).
+  const route = sim.call({ host: 'reviews', port: 9080, path: '/route' }).route?.route;
+  assert.ok(route);
+  assert.equal((route.action as ForwardAction).hostRewrite, 'set.internal');
+  assert.deepEqual(
+    route.headers.requestAdd.map((h) => h.key),
+    ['x-env'],
+  );
+  assert.deepEqual(route.headers.requestRemove, ['x-debug']);
+  // rewrite.authority wins over a header edit.
+  assert.equal(forward(sim, '/both').hostRewrite, 'rewrite.internal');
+  // A destination's host edit rewrites the authority only when that destination is picked.
+  const target = forward(sim, '/').target;
+  assert.equal(target.kind, 'weighted');
+  if (target.kind === 'weighted') {
+    assert.deepEqual(
+      target.clusters.map((c) => [c.hostRewrite, c.headers.requestAdd.length]),
+      [
+        ['v1.internal', 0],
+        [undefined, 0],
+      ],
+    );
+  }
+});
+
 test("timeout: Istio's default disables the route timeout; an explicit one is used", () => {
   assert.equal(
     forward(

@@ -22,9 +22,32 @@ export const destination = () =>
     port: portSelector(),
   });
 
-export const headerOperations = () =>
-  obj({ set: map(str()), add: map(str()), remove: arr(str().check(headerName)) });
-export const headers = () => obj({ request: headerOperations(), response: headerOperations() });
+/**
+ * Istio's header-edit names: pseudo-headers cannot be edited, except that a request set/add may name `host` or
+ * `:authority` (it becomes the host rewrite); removing `host` or editing it on a response is refused.
+ */
+function checkEditedHeader(name: string, authorityAllowed: boolean, ctx: Ctx, path: string): void {
+  const lower = name.toLowerCase();
+  const authority = lower === 'host' || lower === ':authority';
+  if (authority && authorityAllowed) return;
+  if (lower === 'host') ctx.error(path, `invalid header "${name}": cannot set Host header`, 'header');
+  else if (name.startsWith(':'))
+    ctx.error(path, `invalid header "${name}": header cannot have ":" prefix`, 'header');
+  else headerName(name, ctx, path);
+}
+
+export const headerOperations = (side: 'request' | 'response') =>
+  obj({ set: map(str()), add: map(str()), remove: arr(str()) }).check((v, ctx, path) => {
+    for (const op of ['set', 'add'] as const) {
+      for (const name of Object.keys(v[op] ?? {}))
+        checkEditedHeader(name, side === 'request', ctx, joinPath(joinPath(path, op), name));
+    }
+    (v.remove ?? []).forEach((name, i) => {
+      checkEditedHeader(name, false, ctx, joinPath(joinPath(path, 'remove'), i));
+    });
+  });
+export const headers = () =>
+  obj({ request: headerOperations('request'), response: headerOperations('response') });
 
 export const httpRouteDestination = () =>
   obj({ destination: destination().required(), weight: int({ min: 0 }), headers: headers() });

@@ -101,6 +101,8 @@ export interface WeightedCluster {
   name: string;
   weight: number;
   headers: HeaderOps;
+  /** host_rewrite_literal: the authority sent upstream when this cluster is picked (over the route's). */
+  hostRewrite?: string;
 }
 
 export interface CorsPolicy {

@@ -53,6 +53,8 @@ export { resetFlag };
 export abstract class HttpExchange extends ExchangeDeadlines implements UpstreamResponseSink {
   /** Response header edits of the picked weighted cluster. */
   weightedResponseOps: CompiledHeaderOps = NO_OPS;
+  /** The picked weighted cluster's host rewrite, which wins over the route's. */
+  private weightedHostRewrite: string | undefined = undefined;
   /** The resilience filters' per-request state (fault, local rate limit), when the chain has any. */
   requestFilters: RequestFilters | undefined = undefined;
   /** gRPC local replies send this grpc-status instead of the one mapped from the HTTP status; -1: none. */
@@ -132,6 +134,7 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
     this.cluster = undefined;
     this.host = undefined;
     this.weightedResponseOps = NO_OPS;
+    this.weightedHostRewrite = undefined;
     this.failureReason = '';
     this.overloaded = false;
     this.grpcStatusOverride = -1;
@@ -207,6 +210,7 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
       clusterName = w.name;
       requestOps = w.requestOps;
       this.weightedResponseOps = w.responseOps;
+      this.weightedHostRewrite = w.hostRewrite;
     }
     const filters = hcm.filters;
     if (filters !== undefined) {
@@ -291,7 +295,8 @@ export abstract class HttpExchange extends ExchangeDeadlines implements Upstream
       setHeader(h, 'x-envoy-original-path', this.path);
       this.path = rewritten;
     }
-    if (route.hostRewrite !== undefined) this.authority = route.hostRewrite;
+    const hostRewrite = this.weightedHostRewrite ?? route.hostRewrite;
+    if (hostRewrite !== undefined) this.authority = hostRewrite;
     else if (route.autoHostRewrite) this.authority = host.key;
     applyHeaderOps(h, requestOps);
     applyHeaderOps(h, route.requestOps);

@@ -20,6 +20,8 @@ export interface WeightedTarget {
   cumulative: number;
   requestOps: CompiledHeaderOps;
   responseOps: CompiledHeaderOps;
+  /** This cluster's host_rewrite_literal; undefined: the route's rewrite, if any, applies. */
+  hostRewrite: string | undefined;
 }
 
 export interface CompiledRoute {
@@ -143,6 +145,7 @@ export function compileRoute(route: Route, vh: VirtualHost, rc: RouteConfigurati
           cumulative: cum,
           requestOps: compileHeaderOps([w.headers], 'request'),
           responseOps: compileHeaderOps([w.headers], 'response'),
+          hostRewrite: w.hostRewrite,
         });
       }
       out.totalWeight = cum;

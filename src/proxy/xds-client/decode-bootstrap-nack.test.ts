@@ -158,11 +158,11 @@ test('NACK: ADS config must name a static cluster and the node needs an id', () 
   );
 });
 
-test('NACK: edits to pseudo-headers or Host, and two filter chains with the same match', () => {
+test('NACK: edits to pseudo-headers or Host, a header value with CR/LF, and two filter chains with the same match', () => {
   const hostEdit = withHcm(
     `http_filters:
 ${ROUTER}`,
-    `request_headers_to_add: [{ header: { key: Host, value: evil } }]
+    `request_headers_to_add: [{ header: { key: Host, value: evil } }, { header: { key: x-a, value: "a\\r\\nx-b: injected" } }]
 request_headers_to_remove: [":path"]
 routes: [{ match: { prefix: / }, route: { cluster: c } }]`,
   );
@@ -170,7 +170,11 @@ routes: [{ match: { prefix: / }, route: { cluster: c } }]`,
     'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0]';
   assert.deepEqual(
     errors(decodeBootstrap(hostEdit, 'h.yaml')).map((e) => e.path),
-    [`${base}.request_headers_to_add[0].header.key`, `${base}.request_headers_to_remove[0]`],
+    [
+      `${base}.request_headers_to_add[0].header.key`,
+      `${base}.request_headers_to_add[1].header.value`,
+      `${base}.request_headers_to_remove[0]`,
+    ],
   );
 
   const chain = `

@@ -152,6 +152,9 @@ export function decodeHeaderValueOption(
     o.header && o.header.rawValue.length > 0
       ? Buffer.from(o.header.rawValue).toString('latin1')
       : (o.header?.value ?? '');
+  // Envoy's HTTP_HEADER_VALUE rule: a NUL, CR or LF would end the header early (header injection).
+  if (/[\0\r\n]/.test(value))
+    ctx.error(childPath(hp, 'value'), 'contains NUL, CR or LF (Envoy rejects it too)');
   let action = appendActions[o.appendAction] ?? 'APPEND_IF_EXISTS_OR_ADD';
   if (!appendActions[o.appendAction]) {
     ctx.error(

@@ -205,9 +205,16 @@ function decodeTarget(ctx: DecodeContext, a: RouteAction, path: string): Forward
       'request_headers_to_remove',
       'response_headers_to_add',
       'response_headers_to_remove',
+      'host_rewrite_literal',
     ]);
     if (c.name === '') ctx.error(childPath(cp, 'name'), 'required');
-    return { name: c.name, weight: c.weight ?? 0, headers: decodeHeaderOps(ctx, c, cp) };
+    const out: WeightedCluster = {
+      name: c.name,
+      weight: c.weight ?? 0,
+      headers: decodeHeaderOps(ctx, c, cp),
+    };
+    if (c.hostRewriteSpecifier.case === 'hostRewriteLiteral') out.hostRewrite = c.hostRewriteSpecifier.value;
+    return out;
   });
   if (clusters.length === 0) ctx.error(childPath(wp, 'clusters'), 'at least one cluster is required');
   const totalWeight = clusters.reduce((sum, c) => sum + c.weight, 0);

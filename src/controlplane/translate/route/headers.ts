@@ -1,5 +1,6 @@
 // VirtualService headers (request/response set, add, remove) → Envoy header edits: `set` overwrites,
-// `add` appends, `remove` drops.
+// `add` appends, `remove` drops. As in Istio, `host`/`:authority` in request set/add becomes the host
+// rewrite (set wins over add) and every other pseudo-header edit is dropped: Envoy refuses to edit them.
 import { create } from '@bufbuild/protobuf';
 import type { Headers } from '../../../api/index.js';
 import {
@@ -16,6 +17,16 @@ export interface HeaderEdits {
   responseHeadersToRemove: string[];
 }
 
+/** Headers Envoy will not edit through header lists: pseudo-headers and `host`. */
+function isInternalHeader(name: string): boolean {
+  return name.startsWith(':') || name.toLowerCase() === 'host';
+}
+
+function isAuthorityHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === ':authority' || lower === 'host';
+}
+
 function option(key: string, value: string, action: HeaderValueOption_HeaderAppendAction): HeaderValueOption {
   return create(HeaderValueOptionSchema, {
     header: create(HeaderValueSchema, { key, value }),
@@ -23,24 +34,36 @@ function option(key: string, value: string, action: HeaderValueOption_HeaderAppe
   });
 }
 
+/** Header options of one set or add map, internal headers left out; the authority it names, '' if none. */
 function ops(
-  o: { set?: Record<string, string>; add?: Record<string, string> } | undefined,
-): HeaderValueOption[] {
-  const out: HeaderValueOption[] = [];
-  for (const [k, v] of Object.entries(o?.set ?? {})) {
-    out.push(option(k, v, HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+  entries: Record<string, string> | undefined,
+  action: HeaderValueOption_HeaderAppendAction,
+  out: HeaderValueOption[],
+): string {
+  let authority = '';
+  for (const [k, v] of Object.entries(entries ?? {})) {
+    if (!isInternalHeader(k)) out.push(option(k, v, action));
+    else if (isAuthorityHeader(k)) authority = v;
   }
-  for (const [k, v] of Object.entries(o?.add ?? {})) {
-    out.push(option(k, v, HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD));
-  }
-  return out;
+  return authority;
 }
 
-/** Writes the edits of `h` onto any message with Envoy's four header-edit fields. */
-export function applyHeaders(target: HeaderEdits, h: Headers | undefined): void {
-  if (!h) return;
-  target.requestHeadersToAdd.push(...ops(h.request));
-  target.requestHeadersToRemove.push(...(h.request?.remove ?? []));
-  target.responseHeadersToAdd.push(...ops(h.response));
-  target.responseHeadersToRemove.push(...(h.response?.remove ?? []));
+const dropInternal = (names: string[] | undefined): string[] =>
+  (names ?? []).filter((n) => !isInternalHeader(n));
+
+/**
+ * Writes the edits of `h` onto any message with Envoy's four header-edit fields. Returns the authority the
+ * request edits set (`host` or `:authority`; '' when none): the caller turns it into a host rewrite.
+ */
+export function applyHeaders(target: HeaderEdits, h: Headers | undefined): string {
+  if (!h) return '';
+  const { OVERWRITE_IF_EXISTS_OR_ADD: SET, APPEND_IF_EXISTS_OR_ADD: ADD } =
+    HeaderValueOption_HeaderAppendAction;
+  const setAuthority = ops(h.request?.set, SET, target.requestHeadersToAdd);
+  const addAuthority = ops(h.request?.add, ADD, target.requestHeadersToAdd);
+  target.requestHeadersToRemove.push(...dropInternal(h.request?.remove));
+  ops(h.response?.set, SET, target.responseHeadersToAdd);
+  ops(h.response?.add, ADD, target.responseHeadersToAdd);
+  target.responseHeadersToRemove.push(...dropInternal(h.response?.remove));
+  return setAuthority || addAuthority;
 }

@@ -54,7 +54,7 @@ function translateRoute(
 ): Route {
   const out = create(RouteSchema, { name: routeName(route, match), match: routeMatch(match) });
   if (config) out.metadata = create(MetadataSchema, { filterMetadata: { istio: { config } } });
-  applyHeaders(out, route.headers);
+  const headerAuthority = applyHeaders(out, route.headers);
   if (route.redirect) {
     out.action = { case: 'redirect', value: redirectAction(route.redirect) };
   } else if (route.directResponse) {
@@ -62,6 +62,8 @@ function translateRoute(
   } else {
     const action = create(RouteActionSchema, {});
     applyDestinations(action, route.route ?? [], build.clusterOf);
+    // A `host` header edit rewrites the authority, as rewrite.authority does (which wins when both are set).
+    if (headerAuthority) action.hostRewriteSpecifier = { case: 'hostRewriteLiteral', value: headerAuthority };
     applyRewrite(action, route.rewrite);
     applyTimeout(action, route.timeout);
     const retry = retryPolicy(route.retries);

@@ -27,7 +27,8 @@ export function applyDestinations(
       name: clusterOf(d.destination),
       weight: kept.length === 1 ? 100 : (d.weight ?? 0),
     });
-    applyHeaders(cw, d.headers);
+    const authority = applyHeaders(cw, d.headers);
+    if (authority) cw.hostRewriteSpecifier = { case: 'hostRewriteLiteral', value: authority };
     return cw;
   });
   action.clusterSpecifier = { case: 'weightedClusters', value: create(WeightedClusterSchema, { clusters }) };
