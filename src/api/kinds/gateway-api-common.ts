@@ -2,6 +2,7 @@
 import { headerName } from '../common.js';
 import { hostError } from '../host.js';
 import { anything, arr, type Ctx, enumOf, type Infer, int, map, obj, str } from '../schema.js';
+import { headerValue } from './vs-http.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io';
 export const GATEWAY_API_VERSIONS = ['v1', 'v1beta1'] as const;
@@ -44,7 +45,9 @@ export function checkServicePort(
   }
 }
 
-const headerEntry = () => obj({ name: str().required().check(headerName), value: str().required() });
+/** Istio turns these into VirtualService header edits, so a value follows the same rule (no control characters). */
+const headerEntry = () =>
+  obj({ name: str().required().check(headerName), value: str().required().check(headerValue) });
 export const headerModifier = () =>
   obj({ set: arr(headerEntry()), add: arr(headerEntry()), remove: arr(str().check(headerName)) });
 

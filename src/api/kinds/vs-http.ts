@@ -22,6 +22,19 @@ export const destination = () =>
     port: portSelector(),
   });
 
+/** Control characters other than tab (U+0000–U+0008, U+000A–U+001F, U+007F): Istio refuses them in header values. */
+const HEADER_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/** Istio's header-value rule for edited headers; the value is shown JSON-escaped so CR/LF stay visible. */
+export function headerValue(value: string, ctx: Ctx, path: string): void {
+  if (HEADER_VALUE_CONTROL.test(value))
+    ctx.error(
+      path,
+      `invalid header value ${JSON.stringify(value)}: must not contain control characters`,
+      'header',
+    );
+}
+
 /**
  * Istio's header-edit names: pseudo-headers cannot be edited, except that a request set/add may name `host` or
  * `:authority` (it becomes the host rewrite); removing `host` or editing it on a response is refused.
@@ -39,8 +52,11 @@ function checkEditedHeader(name: string, authorityAllowed: boolean, ctx: Ctx, pa
 export const headerOperations = (side: 'request' | 'response') =>
   obj({ set: map(str()), add: map(str()), remove: arr(str()) }).check((v, ctx, path) => {
     for (const op of ['set', 'add'] as const) {
-      for (const name of Object.keys(v[op] ?? {}))
-        checkEditedHeader(name, side === 'request', ctx, joinPath(joinPath(path, op), name));
+      for (const [name, value] of Object.entries(v[op] ?? {})) {
+        const at = joinPath(joinPath(path, op), name);
+        checkEditedHeader(name, side === 'request', ctx, at);
+        headerValue(value, ctx, at);
+      }
     }
     (v.remove ?? []).forEach((name, i) => {
       checkEditedHeader(name, false, ctx, joinPath(joinPath(path, 'remove'), i));
