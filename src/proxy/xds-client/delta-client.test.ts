@@ -3,87 +3,16 @@
 // shared back-off that re-sends every subscription with initial_resource_versions.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
-import { anyPack, DurationSchema } from '@bufbuild/protobuf/wkt';
-import * as grpc from '@grpc/grpc-js';
+import { create } from '@bufbuild/protobuf';
+import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import { VirtualClock } from '../../common/clock.js';
 import { Cluster_DiscoveryType, ClusterSchema } from '../../generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../../generated/envoy/config/endpoint/v3/endpoint_pb.js';
-import {
-  type DeltaDiscoveryRequest,
-  type DeltaDiscoveryResponse,
-  DeltaDiscoveryResponseSchema,
-} from '../../generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { ProxyResources } from '../config/bootstrap.js';
 import { AdsClient, type AdsEvent } from './ads-client.js';
-import { deltaAdsServiceDefinition } from './ads-service.js';
+import { TestDeltaAdsServer } from './delta-test-server.js';
 import { nodeIdentityFor } from './node.js';
 import { TypeUrl } from './registry.js';
-
-/** A real grpc-js delta ADS server that records requests per stream and sends what the test says. */
-class DeltaServer {
-  readonly requests: { stream: number; request: DeltaDiscoveryRequest }[] = [];
-  readonly streams: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>[] = [];
-  private readonly server = new grpc.Server();
-  private read = 0;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server.addService(deltaAdsServiceDefinition, {
-      deltaAggregatedResources: (
-        call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>,
-      ) => {
-        const stream = this.streams.push(call) - 1;
-        call.on('data', (request: DeltaDiscoveryRequest) => this.requests.push({ stream, request }));
-        call.on('error', () => {});
-        call.on('end', () => call.end());
-      },
-    });
-    this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(err) : resolve(port),
-      ),
-    );
-  }
-
-  async next(timeoutMs = 3000): Promise<{ stream: number; request: DeltaDiscoveryRequest }> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.read >= this.requests.length) {
-      if (Date.now() > deadline) throw new Error(`no request within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return this.requests[this.read++];
-  }
-
-  respond<D extends DescMessage>(
-    typeUrl: string,
-    nonce: string,
-    schema: D,
-    resources: [string, string, MessageShape<D>][],
-    removed: string[] = [],
-  ): void {
-    this.streams[this.streams.length - 1].write(
-      create(DeltaDiscoveryResponseSchema, {
-        typeUrl,
-        systemVersionInfo: `sys-${nonce}`,
-        nonce,
-        resources: resources.map(([name, version, r]) => ({ name, version, resource: anyPack(schema, r) })),
-        removedResources: removed,
-      }),
-    );
-  }
-
-  dropStream(): void {
-    this.streams[this.streams.length - 1].emit(
-      'error',
-      Object.assign(new Error('control plane restarting'), { code: grpc.status.UNAVAILABLE }),
-    );
-  }
-
-  stop(): void {
-    this.server.forceShutdown();
-  }
-}
 
 const ads = { configSourceSpecifier: { case: 'ads' as const, value: {} } };
 const eds = (name: string) =>
@@ -94,14 +23,14 @@ const eds = (name: string) =>
   });
 const cla = (name: string) => create(ClusterLoadAssignmentSchema, { clusterName: name });
 
-let server: DeltaServer;
+let server: TestDeltaAdsServer;
 let client: AdsClient;
 const clock = new VirtualClock();
 const updates: ProxyResources[] = [];
 const events: AdsEvent[] = [];
 
 before(async () => {
-  server = new DeltaServer();
+  server = new TestDeltaAdsServer();
   await server.start();
   client = new AdsClient({
     target: `127.0.0.1:${server.port}`,
@@ -180,7 +109,7 @@ test('delta on the wire: wildcard CDS with the node, EDS subscribed by name, ACK
 });
 
 test('reconnects after the shared back-off and re-sends subscriptions with the versions it holds', async () => {
-  const streamsBefore = server.streams.length;
+  const streamsBefore = server.streamCount;
   server.dropStream();
   const deadline = Date.now() + 3000;
   while (!events.some((e) => e.kind === 'disconnected') && Date.now() < deadline)
@@ -188,7 +117,7 @@ test('reconnects after the shared back-off and re-sends subscriptions with the v
   const disconnected = events.find((e) => e.kind === 'disconnected');
   assert.ok(disconnected && disconnected.kind === 'disconnected');
   assert.equal(disconnected.retryInMs, 375, 'first back-off: 500 ms ceiling, jitter 0.5 → 375 ms');
-  assert.equal(server.streams.length, streamsBefore, 'no reconnect before the back-off elapses');
+  assert.equal(server.streamCount, streamsBefore, 'no reconnect before the back-off elapses');
   clock.advance(375);
 
   const cds = await server.next();
