@@ -2,7 +2,7 @@
 // *.test.js files. `--unit` runs only the unit tests beside the code (src/), a path argument runs only
 // the test files under it. Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -34,7 +34,11 @@ function collect(dir, out) {
 }
 
 const roots = unitOnly ? ['dist/src'] : ['dist/src', 'dist/test'];
-let files = roots.flatMap((r) => collect(join(root, r), [])).map((f) => relative(root, f));
+// Only compiled tests whose source still exists: tsc never deletes the output of a removed or renamed file.
+let files = roots
+  .flatMap((r) => collect(join(root, r), []))
+  .map((f) => relative(root, f))
+  .filter((f) => existsSync(join(root, f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))));
 if (filters.length > 0) {
   files = files.filter((f) =>
     filters.some((flt) => f.includes(flt.replace(/\.ts$/, '').replace(/^(src|test)\//, ''))),
