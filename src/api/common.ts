@@ -127,3 +127,16 @@ export const policyTargetRef = () =>
 export function headerName(v: string, ctx: Ctx, path: string): void {
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(v)) ctx.error(path, `invalid HTTP header name "${v}"`, 'header');
 }
+
+/** Control characters other than tab (U+0000–U+0008, U+000A–U+001F, U+007F): Istio refuses them in header values. */
+const HEADER_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/** Istio's header-value rule for edited headers; the value is shown JSON-escaped so CR/LF stay visible. */
+export function headerValue(value: string, ctx: Ctx, path: string): void {
+  if (HEADER_VALUE_CONTROL.test(value))
+    ctx.error(
+      path,
+      `invalid header value ${JSON.stringify(value)}: must not contain control characters`,
+      'header',
+    );
+}

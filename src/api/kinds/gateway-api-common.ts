@@ -1,8 +1,7 @@
 // Pieces shared by the Gateway API kinds (gateway.networking.k8s.io): references, filters, hostnames.
-import { headerName } from '../common.js';
+import { headerName, headerValue } from '../common.js';
 import { hostError } from '../host.js';
 import { anything, arr, type Ctx, enumOf, type Infer, int, map, obj, str } from '../schema.js';
-import { headerValue } from './vs-http.js';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io';
 export const GATEWAY_API_VERSIONS = ['v1', 'v1beta1'] as const;

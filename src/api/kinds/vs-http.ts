@@ -1,5 +1,5 @@
 // VirtualService HTTP routes (networking.istio.io HTTPRoute and its parts): match, route, retries, fault, mirror, CORS.
-import { headerName, host, labelMap, percent, portSelector, stringMatch } from '../common.js';
+import { headerName, headerValue, host, labelMap, percent, portSelector, stringMatch } from '../common.js';
 import { joinPath } from '../path.js';
 import { arr, bool, type Ctx, duration, enumOf, type Infer, int, map, obj, regex, str } from '../schema.js';
 
@@ -21,19 +21,6 @@ export const destination = () =>
     }),
     port: portSelector(),
   });
-
-/** Control characters other than tab (U+0000–U+0008, U+000A–U+001F, U+007F): Istio refuses them in header values. */
-const HEADER_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-
-/** Istio's header-value rule for edited headers; the value is shown JSON-escaped so CR/LF stay visible. */
-export function headerValue(value: string, ctx: Ctx, path: string): void {
-  if (HEADER_VALUE_CONTROL.test(value))
-    ctx.error(
-      path,
-      `invalid header value ${JSON.stringify(value)}: must not contain control characters`,
-      'header',
-    );
-}
 
 /**
  * Istio's header-edit names: pseudo-headers cannot be edited, except that a request set/add may name `host` or
