@@ -24,6 +24,29 @@ describe('parseRequestHead', () => {
     assert.equal(h.close, false);
   });
 
+  it('lower-cases common names in any case and leaves near-misses to the general path', () => {
+    const { err, h } = req(
+      'GET / HTTP/1.1\r\nHOST: a\r\nuSeR-aGeNt: b\r\nContent_Length: c\r\nX-Request-Ie: d\r\n' +
+        'x-forwarded-for: e\r\nCONTENT-LENGTH: 0\r\n\r\n',
+    );
+    assert.equal(err, '');
+    assert.deepEqual(h.headers, [
+      'host',
+      'a',
+      'user-agent',
+      'b',
+      'content_length',
+      'c',
+      'x-request-ie',
+      'd',
+      'x-forwarded-for',
+      'e',
+      'content-length',
+      '0',
+    ]);
+    assert.equal(h.contentLength, 0, 'an upper-case Content-Length still frames the body');
+  });
+
   it('decides body framing', () => {
     assert.equal(req('POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n').h.bodyMode, BodyMode.Length);
     assert.equal(req('POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n').h.bodyMode, BodyMode.Chunked);

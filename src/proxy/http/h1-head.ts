@@ -63,6 +63,65 @@ export function findHeadEnd(buf: Buffer, from: number): number {
   return -1;
 }
 
+/**
+ * Header names most messages carry (lower-case), matched in place so each costs no new string: otherwise a
+ * name is one slice per header, and one more when it has to be lower-cased.
+ */
+const COMMON_NAMES = [
+  'host',
+  'date',
+  'etag',
+  'vary',
+  'accept',
+  'cookie',
+  'server',
+  'expires',
+  'upgrade',
+  'location',
+  'connection',
+  'set-cookie',
+  'user-agent',
+  'keep-alive',
+  'content-type',
+  'x-request-id',
+  'authorization',
+  'cache-control',
+  'last-modified',
+  'accept-ranges',
+  'content-length',
+  'accept-encoding',
+  'accept-language',
+  'x-forwarded-for',
+  'content-encoding',
+  'x-forwarded-proto',
+  'transfer-encoding',
+  'x-envoy-upstream-service-time',
+  'x-envoy-expected-rq-timeout-ms',
+];
+const COMMON_BY_LENGTH: string[][] = [];
+for (const name of COMMON_NAMES) {
+  const bucket = COMMON_BY_LENGTH[name.length];
+  if (bucket === undefined) COMMON_BY_LENGTH[name.length] = [name];
+  else bucket.push(name);
+}
+
+/**
+ * The common name spelled by s[from..to) in any letter case, or undefined. The span is a checked token, and
+ * OR-ing 0x20 folds A–Z onto a–z while leaving '-' and digits alone; no other token character lands on a
+ * lower-case letter, so this never matches a name it should not.
+ */
+function commonName(s: string, from: number, to: number): string | undefined {
+  const bucket = COMMON_BY_LENGTH[to - from];
+  if (bucket === undefined) return undefined;
+  next: for (const name of bucket) {
+    for (let j = 0; j < name.length; j++) {
+      if ((s.charCodeAt(from + j) | 0x20) !== name.charCodeAt(j)) continue next;
+    }
+    return name;
+  }
+  return undefined;
+}
+
 /** Returns '' on success or the rejection reason (Envoy-like codec detail). */
 function parseHeaderLines(
   s: string,
@@ -93,7 +152,7 @@ function parseHeaderLines(
       if (t === 2) lower = true;
     }
     if (i === pos || i === eol) return 'http1.invalid_header_name';
-    const name = lower ? s.slice(pos, i).toLowerCase() : s.slice(pos, i);
+    const name = commonName(s, pos, i) ?? (lower ? s.slice(pos, i).toLowerCase() : s.slice(pos, i));
     let vs = i + 1;
     let ve = eol;
     while (vs < ve && (s.charCodeAt(vs) === 0x20 || s.charCodeAt(vs) === 0x09)) vs++;
