@@ -3,13 +3,14 @@
 // not Istio's through to an app that terminates it itself; STRICT refuses plain text and TLS without a
 // client certificate (openssl s_client), while sidecar-to-sidecar traffic carries on.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCert } from '../helpers/certs.js';
 import { freePort, type LocalMesh, startMesh } from '../helpers/local-mesh.js';
 
 let mesh: LocalMesh;
@@ -27,27 +28,9 @@ function app(name: string): string[] {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'trellis-mesh-mtls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'app.key'),
-      '-out',
-      join(dir, 'app.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=secure-app',
-    ],
-    { stdio: 'ignore' },
-  );
+  const appCert = selfSignedCert('secure-app');
+  writeFileSync(join(dir, 'app.pem'), appCert.cert);
+  writeFileSync(join(dir, 'app.key'), appCert.key);
   gatewayPort = await freePort();
   writeFileSync(
     join(dir, 'ingress.yaml'),
