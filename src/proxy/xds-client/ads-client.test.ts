@@ -156,7 +156,7 @@ after(() => {
 const last = () => updates[updates.length - 1];
 
 test('subscribes CDS first with the node, then EDS, LDS and RDS in order, ACKing each version and nonce', async () => {
-  const cds = await server.nextRequest();
+  const cds = await server.next();
   assert.equal(cds.request.typeUrl, TypeUrl.cluster);
   assert.deepEqual(cds.request.resourceNames, [], 'wildcard');
   assert.equal(cds.request.versionInfo, '');
@@ -170,11 +170,11 @@ test('subscribes CDS first with the node, then EDS, LDS and RDS in order, ACKing
     edsCluster('reviews'),
     staticCluster('ratings', 9081),
   ]);
-  const eds = await server.nextRequest();
+  const eds = await server.next();
   assert.equal(eds.request.typeUrl, TypeUrl.endpoint, 'EDS is requested before CDS is acknowledged');
   assert.deepEqual(eds.request.resourceNames, ['reviews']);
   assert.equal(eds.request.node, undefined, 'node only on the first request of a stream');
-  const cdsAck = await server.nextRequest();
+  const cdsAck = await server.next();
   assert.equal(cdsAck.request.typeUrl, TypeUrl.cluster);
   assert.equal(cdsAck.request.versionInfo, 'c1');
   assert.equal(cdsAck.request.responseNonce, 'n1');
@@ -187,26 +187,26 @@ test('subscribes CDS first with the node, then EDS, LDS and RDS in order, ACKing
   assert.deepEqual(client.status().types.cluster.warming, ['reviews']);
 
   server.respond(TypeUrl.endpoint, 'e1', 'n2', ClusterLoadAssignmentSchema, [assignment('reviews', 9080)]);
-  const edsAck = await server.nextRequest();
+  const edsAck = await server.next();
   assert.equal(edsAck.request.typeUrl, TypeUrl.endpoint);
   assert.equal(edsAck.request.versionInfo, 'e1');
   assert.equal(edsAck.request.responseNonce, 'n2');
-  const lds = await server.nextRequest();
+  const lds = await server.next();
   assert.equal(lds.request.typeUrl, TypeUrl.listener, 'LDS starts once the clusters are warm');
   assert.deepEqual([...last().clusters.keys()].sort(), ['ratings', 'reviews']);
   assert.equal(last().endpoints.get('reviews')?.localities[0].endpoints[0].address.port, 9080);
 
   server.respond(TypeUrl.listener, 'l1', 'n3', ListenerSchema, [rdsListener('0.0.0.0_9080', 9080, '9080')]);
-  const rds = await server.nextRequest();
+  const rds = await server.next();
   assert.equal(rds.request.typeUrl, TypeUrl.route);
   assert.deepEqual(rds.request.resourceNames, ['9080']);
-  const ldsAck = await server.nextRequest();
+  const ldsAck = await server.next();
   assert.equal(ldsAck.request.versionInfo, 'l1');
   assert.equal(ldsAck.request.responseNonce, 'n3');
   assert.equal(last().listeners.size, 0, 'the listener warms until its route configuration arrives');
 
   server.respond(TypeUrl.route, 'r1', 'n4', RouteConfigurationSchema, [routeConfig('9080', 'reviews')]);
-  const rdsAck = await server.nextRequest();
+  const rdsAck = await server.next();
   assert.equal(rdsAck.request.versionInfo, 'r1');
   assert.equal(rdsAck.request.responseNonce, 'n4');
   assert.deepEqual([...last().listeners.keys()], ['0.0.0.0_9080']);
@@ -219,7 +219,7 @@ test('NACK: an unsupported field is rejected with error_detail and the last good
   const bad = staticCluster('ratings', 9082);
   bad.lbPolicy = Cluster_LbPolicy.LOAD_BALANCING_POLICY_CONFIG;
   server.respond(TypeUrl.cluster, 'c2', 'n5', ClusterSchema, [edsCluster('reviews'), bad]);
-  const nack = await server.nextRequest();
+  const nack = await server.next();
   assert.equal(nack.request.typeUrl, TypeUrl.cluster);
   assert.equal(nack.request.versionInfo, 'c1', 'a NACK carries the last accepted version');
   assert.equal(nack.request.responseNonce, 'n5');
@@ -260,7 +260,7 @@ test('NACK: an unsupported field is rejected with error_detail and the last good
     edsCluster('reviews'),
     staticCluster('ratings', 9083),
   ]);
-  const ack = await server.nextRequest();
+  const ack = await server.next();
   assert.equal(ack.request.versionInfo, 'c3');
   assert.equal(ack.request.responseNonce, 'n6');
   assert.equal(last().clusters.get('ratings')?.loadAssignment?.localities[0].endpoints[0].address.port, 9083);
@@ -279,12 +279,7 @@ test('reconnects with back-off after the stream drops and resubscribes with the 
   assert.equal(server.streamCount, streamsBefore, 'no reconnect before the back-off elapses');
   clock.advance(375);
 
-  const resub = [
-    await server.nextRequest(),
-    await server.nextRequest(),
-    await server.nextRequest(),
-    await server.nextRequest(),
-  ];
+  const resub = [await server.next(), await server.next(), await server.next(), await server.next()];
   assert.ok(
     resub.every((r) => r.stream === streamsBefore),
     'all on the new stream',
@@ -317,10 +312,10 @@ test('reconnects with back-off after the stream drops and resubscribes with the 
 
   // The new stream works: an update removing the listener is applied and acknowledged.
   server.respond(TypeUrl.listener, 'l2', 'n7', ListenerSchema, []);
-  const rdsUnsub = await server.nextRequest();
+  const rdsUnsub = await server.next();
   assert.equal(rdsUnsub.request.typeUrl, TypeUrl.route);
   assert.deepEqual(rdsUnsub.request.resourceNames, [], 'route names follow the listeners');
-  const ack = await server.nextRequest();
+  const ack = await server.next();
   assert.equal(ack.request.versionInfo, 'l2');
   assert.equal(last().listeners.size, 0);
   assert.equal(last().routes.size, 0);
