@@ -25,14 +25,22 @@ export const parentRef = () =>
     port: int({ min: 1, max: 65535 }),
   });
 
-export const backendObjectRef = () =>
-  obj({
-    group: str().default(''),
-    kind: str().default('Service'),
-    name: str({ nonEmpty: true }).required(),
-    namespace: str(),
-    port: int({ min: 1, max: 65535 }),
-  });
+/** The fields of a BackendObjectReference: a Service by default; port is required for a Service. */
+const backendObjectFields = () => ({
+  group: str().default(''),
+  kind: str().default('Service'),
+  name: str({ nonEmpty: true }).required(),
+  namespace: str(),
+  port: int({ min: 1, max: 65535 }),
+});
+
+export const backendObjectRef = () => obj(backendObjectFields());
+
+/** A route's backendRef fields: the object reference and its relative weight (default 1, 0 sends nothing). */
+export const weightedBackendFields = () => ({
+  ...backendObjectFields(),
+  weight: int({ min: 0, max: 1_000_000 }).default(1),
+});
 
 export function checkServicePort(
   ref: { group?: string; kind?: string; port?: number },

@@ -2,23 +2,20 @@
 // by SNI hostnames (TLSRoute) or by listener alone (TCPRoute), to weighted backends.
 import { defineKind } from '../kind.js';
 import type { Resource } from '../resource.js';
-import { arr, type Infer, int, obj, str } from '../schema.js';
-import { checkServicePort, GATEWAY_API, hostname, parentRef } from './gateway-api-common.js';
+import { arr, type Infer, obj, str } from '../schema.js';
+import {
+  checkServicePort,
+  GATEWAY_API,
+  hostname,
+  parentRef,
+  weightedBackendFields,
+} from './gateway-api-common.js';
 
 /** TLSRoute and TCPRoute live in the experimental channel's alpha versions (newest first). */
 export const TLS_ROUTE_VERSIONS = ['v1alpha3', 'v1alpha2'] as const;
 
 /** A plain backendRef (no filters): a Service by default; port is required for a Service. */
-export const l4BackendRef = () =>
-  obj({
-    group: str().default(''),
-    kind: str().default('Service'),
-    name: str({ nonEmpty: true }).required(),
-    namespace: str(),
-    port: int({ min: 1, max: 65535 }),
-    /** Relative weight; default 1, 0 sends nothing. */
-    weight: int({ min: 0, max: 1_000_000 }).default(1),
-  }).check(checkServicePort);
+export const l4BackendRef = () => obj(weightedBackendFields()).check(checkServicePort);
 
 const l4Rule = () =>
   obj({

@@ -11,6 +11,7 @@ import {
   parentRef,
   routeFilter,
   sessionPersistence,
+  weightedBackendFields,
 } from './gateway-api-common.js';
 
 function checkRegex(m: { type?: string; value?: string }, ctx: Ctx, path: string): void {
@@ -84,22 +85,7 @@ const GRPC_FILTERS = [
 ] as const;
 
 function backendRef(filters: readonly (typeof HTTP_FILTERS)[number][]) {
-  return obj({
-    ...backendFields(),
-    /** Relative weight; default 1, 0 sends nothing. */
-    weight: int({ min: 0, max: 1_000_000 }).default(1),
-    filters: arr(routeFilter(filters)),
-  }).check(checkServicePort);
-}
-
-function backendFields() {
-  return {
-    group: str().default(''),
-    kind: str().default('Service'),
-    name: str({ nonEmpty: true }).required(),
-    namespace: str(),
-    port: int({ min: 1, max: 65535 }),
-  };
+  return obj({ ...weightedBackendFields(), filters: arr(routeFilter(filters)) }).check(checkServicePort);
 }
 
 const httpRouteRule = () =>
